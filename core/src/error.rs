@@ -1,0 +1,366 @@
+//! The library's one error type, [`Error`], and the details some kinds carry.
+
+use std::fmt;
+
+use crate::validate::ValidationErrors;
+use crate::value::Item;
+
+/// A boxed error from a backend or another library.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Every error the library returns. Match on the variant to act on the kind;
+/// the message names the table, attribute, path or rule involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The item asked for does not exist.
+    #[error("no item with key {key} in table `{table}`")]
+    NotFound {
+        /// The table.
+        table: String,
+        /// The key, as text.
+        key: String,
+    },
+
+    /// A write's condition was false (DynamoDB's
+    /// `ConditionalCheckFailedException`). For a guarded save or delete it
+    /// means the stored item changed since it was loaded.
+    #[error("conditional check failed on table `{table}`{}", describe_stored(.stored))]
+    Conflict {
+        /// The table.
+        table: String,
+        /// The item as stored when the condition failed, when known.
+        stored: Option<Box<Item>>,
+    },
+
+    /// A new item was saved with conflict detection but an item with its key
+    /// already exists.
+    #[error("an item with key {key} already exists in table `{table}`")]
+    AlreadyExists {
+        /// The table.
+        table: String,
+        /// The key, as text.
+        key: String,
+    },
+
+    /// A transaction was cancelled; one reason per action, in request order.
+    #[error("transaction cancelled: {}", describe_reasons(.reasons))]
+    TransactionCanceled {
+        /// One reason per action of the request, in order.
+        reasons: Vec<CancellationReason>,
+    },
+
+    /// Another transaction was in progress on an item (DynamoDB's
+    /// `TransactionConflictException` or `TransactionInProgressException`).
+    #[error("transaction conflict: {message}")]
+    TransactionConflict {
+        /// DynamoDB's message.
+        message: String,
+    },
+
+    /// A client request token was reused with different parameters.
+    #[error("idempotency token reused with different parameters: {message}")]
+    IdempotencyMismatch {
+        /// The message.
+        message: String,
+    },
+
+    /// A value broke the model's validation rules; every violation is listed
+    /// with its path.
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+
+    /// The request is malformed or breaks a rule of DynamoDB's data model
+    /// (DynamoDB's `ValidationException`): an empty set, a wrong key type,
+    /// a bad expression, and so on. Nothing was written.
+    #[error("invalid request: {message}")]
+    InvalidRequest {
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A size or count limit was exceeded (400 KB items, 100 actions per
+    /// transaction, 100 keys per batch get, 25 items per batch write, ...).
+    /// Nothing was written.
+    #[error("limit exceeded: {message}")]
+    LimitExceeded {
+        /// Which limit, and by how much.
+        message: String,
+    },
+
+    /// The request was throttled (provisioned throughput exceeded, request
+    /// rate too high); it may succeed if retried later.
+    #[error("throttled: {message}")]
+    Throttled {
+        /// The message.
+        message: String,
+    },
+
+    /// The table does not exist (or is not active yet).
+    #[error("table `{table}` does not exist")]
+    TableNotFound {
+        /// The table.
+        table: String,
+    },
+
+    /// The table already exists, or is being created or deleted
+    /// (DynamoDB's `ResourceInUseException`).
+    #[error("table `{table}` is in use: {message}")]
+    TableInUse {
+        /// The table.
+        table: String,
+        /// What is happening to it.
+        message: String,
+    },
+
+    /// A Rust value could not be mapped to or from DynamoDB's data model.
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+
+    /// The operation is not supported by this backend.
+    #[error("not supported by this backend: {message}")]
+    Unsupported {
+        /// What was asked.
+        message: String,
+    },
+
+    /// Any other failure of the store or the network, with its source.
+    #[error("backend error: {message}")]
+    Backend {
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+fn describe_stored(stored: &Option<Box<Item>>) -> String {
+    match stored {
+        Some(_) => " (stored item returned)".to_owned(),
+        None => String::new(),
+    }
+}
+
+fn describe_reasons(reasons: &[CancellationReason]) -> String {
+    let parts: Vec<String> = reasons
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match &r.message {
+            Some(m) => format!("[{i}] {}: {m}", r.code),
+            None => format!("[{i}] {}", r.code),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+impl Error {
+    /// A backend error with a message and a source.
+    pub fn backend(message: impl Into<String>, source: impl Into<BoxError>) -> Error {
+        Error::Backend {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An [`Error::InvalidRequest`] with a message.
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::InvalidRequest {
+            message: message.into(),
+        }
+    }
+
+    /// An [`Error::LimitExceeded`] with a message.
+    pub fn limit(message: impl Into<String>) -> Error {
+        Error::LimitExceeded {
+            message: message.into(),
+        }
+    }
+
+    /// True for errors that may succeed when retried (throttling and
+    /// transaction conflicts).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Throttled { .. } | Error::TransactionConflict { .. } => true,
+            Error::TransactionCanceled { reasons } => reasons.iter().any(|r| {
+                matches!(
+                    r.code,
+                    CancellationCode::TransactionConflict
+                        | CancellationCode::ThrottlingError
+                        | CancellationCode::ProvisionedThroughputExceeded
+                )
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// Why one action of a cancelled transaction failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancellationReason {
+    /// The reason's code; [`CancellationCode::None`] for actions that did not fail.
+    pub code: CancellationCode,
+    /// DynamoDB's message, if any.
+    pub message: Option<String>,
+    /// The stored item, for a failed condition when it was asked for.
+    pub item: Option<Item>,
+}
+
+impl CancellationReason {
+    /// A reason for an action that did not fail.
+    pub fn none() -> Self {
+        CancellationReason {
+            code: CancellationCode::None,
+            message: None,
+            item: None,
+        }
+    }
+}
+
+/// The code of a [`CancellationReason`], as DynamoDB names them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancellationCode {
+    /// The action did not fail.
+    None,
+    /// Its condition was false.
+    ConditionalCheckFailed,
+    /// An item collection grew over 10 GB.
+    ItemCollectionSizeLimitExceeded,
+    /// Another transaction was in progress on the item.
+    TransactionConflict,
+    /// Provisioned throughput was exceeded.
+    ProvisionedThroughputExceeded,
+    /// The request was throttled.
+    ThrottlingError,
+    /// The action was invalid.
+    ValidationError,
+    /// A code this library does not know.
+    Other(String),
+}
+
+impl CancellationCode {
+    /// DynamoDB's name for the code.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CancellationCode::None => "None",
+            CancellationCode::ConditionalCheckFailed => "ConditionalCheckFailed",
+            CancellationCode::ItemCollectionSizeLimitExceeded => "ItemCollectionSizeLimitExceeded",
+            CancellationCode::TransactionConflict => "TransactionConflict",
+            CancellationCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceeded",
+            CancellationCode::ThrottlingError => "ThrottlingError",
+            CancellationCode::ValidationError => "ValidationError",
+            CancellationCode::Other(s) => s,
+        }
+    }
+
+    /// Parses DynamoDB's name for a code.
+    pub fn from_name(name: &str) -> CancellationCode {
+        match name {
+            "None" => CancellationCode::None,
+            "ConditionalCheckFailed" => CancellationCode::ConditionalCheckFailed,
+            "ItemCollectionSizeLimitExceeded" => CancellationCode::ItemCollectionSizeLimitExceeded,
+            "TransactionConflict" => CancellationCode::TransactionConflict,
+            "ProvisionedThroughputExceeded" => CancellationCode::ProvisionedThroughputExceeded,
+            "ThrottlingError" => CancellationCode::ThrottlingError,
+            "ValidationError" => CancellationCode::ValidationError,
+            other => CancellationCode::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for CancellationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One step of a path into a value: a field or map key, or a list index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSegment {
+    /// A struct field or map key.
+    Key(String),
+    /// A list, tuple or set position.
+    Index(usize),
+}
+
+/// Formats a path the way DynamoDB document paths read: `address.zip`,
+/// `tags[2]`, `lines[0].sku`.
+pub(crate) fn format_path(segments: &[PathSegment]) -> String {
+    let mut out = String::new();
+    for seg in segments {
+        match seg {
+            PathSegment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSegment::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+/// A value that could not be mapped to or from DynamoDB's data model, with
+/// the path of the attribute where it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MappingError {
+    /// Path segments, innermost last.
+    path: Vec<PathSegment>,
+    message: String,
+}
+
+impl MappingError {
+    /// A mapping error at the root.
+    pub fn new(message: impl Into<String>) -> Self {
+        MappingError {
+            path: Vec::new(),
+            message: message.into(),
+        }
+    }
+
+    /// The path of the attribute, like `address.zip` or `tags[2]`; empty at the root.
+    pub fn path(&self) -> String {
+        format_path(&self.path)
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Prefixes the path with an outer segment (errors are built inside out).
+    pub(crate) fn within(mut self, segment: PathSegment) -> Self {
+        self.path.insert(0, segment);
+        self
+    }
+}
+
+impl fmt::Display for MappingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "mapping error: {}", self.message)
+        } else {
+            write!(f, "mapping error at `{}`: {}", self.path(), self.message)
+        }
+    }
+}
+
+impl std::error::Error for MappingError {}
+
+impl serde::ser::Error for MappingError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        MappingError::new(msg.to_string())
+    }
+}
+
+impl serde::de::Error for MappingError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        MappingError::new(msg.to_string())
+    }
+}

@@ -1,0 +1,119 @@
+//! # dynamodb-mapper
+//!
+//! A typed repository over DynamoDB's data model and semantics, with
+//! interchangeable stores under it: real DynamoDB, an in-memory fake and a
+//! persistent sled emulator.
+//!
+//! This crate is the neutral core: the data model ([`AttributeValue`],
+//! [`Item`], the exact decimal [`Number`]), serde mapping between your types
+//! and items ([`to_item`], [`from_item`]), sets, binary and timestamps,
+//! the description of tables ([`Model`], `#[derive(Model)]`), deep
+//! validation ([`Validate`]), and the one [`Error`] type. It depends on no
+//! AWS crate.
+//!
+//! ```
+//! use dynamodb_mapper::{from_item, to_item, AttributeValue, Model, StringSet, Timestamp, Validate};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Model, Serialize, Deserialize, Debug, PartialEq)]
+//! #[model(table = "users")]
+//! struct User {
+//!     #[model(hash_key)]
+//!     id: String,
+//!     #[validate(range(min = 0, max = 1000))]
+//!     energy: i64,
+//!     #[model(version)]
+//!     version: u64,
+//!     tags: StringSet,
+//!     joined: Timestamp,
+//! }
+//!
+//! let user = User {
+//!     id: "alice".into(),
+//!     energy: 10,
+//!     version: 0,
+//!     tags: ["admin".to_string()].into(),
+//!     joined: "2024-05-01T09:00:00Z".parse()?,
+//! };
+//! user.validate()?;
+//!
+//! let item = to_item(&user)?;
+//! assert_eq!(item.get("energy"), Some(&AttributeValue::N(10.into())));
+//! assert_eq!(item.get("joined").and_then(|v| v.as_s()), Some("2024-05-01T09:00:00.000000000Z"));
+//! assert_eq!(User::key_item(&"alice".to_string())?, item.project(&["id"]));
+//!
+//! let back: User = from_item(item)?;
+//! assert_eq!(back, user);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Mapping rules
+//!
+//! | Rust | DynamoDB |
+//! |---|---|
+//! | integers, finite floats, [`Number`] | `N` (at most 38 significant digits) |
+//! | `String`, `char`, [`Timestamp`] | `S` |
+//! | [`Binary`], `serde_bytes` | `B` |
+//! | `bool` | `BOOL` |
+//! | `()`, `None` inside a list | `NULL` |
+//! | `None` in a struct or map, empty [`Set`] | attribute absent |
+//! | [`Set<T>`](Set) | `SS`, `NS` or `BS`, by what `T` maps to |
+//! | `Vec`, arrays, tuples | `L` |
+//! | structs, maps with string or integer keys | `M` |
+//! | enums | serde's representation (externally tagged: `S` or one-entry `M`) |
+//! | [`EpochSeconds`] | `N` (seconds since 1970, for TTL) |
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod de;
+mod error;
+mod model;
+mod number;
+mod ser;
+mod set;
+mod time;
+pub mod validate;
+mod value;
+
+pub use de::{from_item, from_value};
+pub use error::{BoxError, CancellationCode, CancellationReason, Error, MappingError, PathSegment};
+pub use model::{
+    AutoIncrementKey, BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, KeyType,
+    Model, ModelSchema, Projection, ScalarType, TableDefinition, Throughput, VersionValue,
+};
+pub use number::{Number, NumberError};
+pub use ser::{to_item, to_value};
+pub use set::{Binary, BinarySet, NumberSet, Set, StringSet};
+pub use time::{EpochSeconds, Timestamp, TimestampError};
+pub use validate::{Validate, ValidationErrors, Violation};
+pub use value::{AttributeValue, Item, MAX_NESTING_DEPTH, ValueError, ValueType};
+
+/// `#[derive(Model)]`: implements [`Model`] and [`Validate`] for a struct.
+///
+/// Container attributes, in `#[model(...)]`:
+/// - `table = "name"` (required);
+/// - `gsi(name = "..", hash = "field", range = "field", projection = "all" | "keys_only" | include("a", "b"), read_capacity = N, write_capacity = N)`;
+/// - `lsi(name = "..", range = "field", projection = ..)`;
+/// - `read_capacity = N, write_capacity = N` for provisioned throughput (on demand otherwise).
+///
+/// Field attributes, in `#[model(...)]`: `hash_key`, `range_key`,
+/// `auto_increment` (with `hash_key`, on an integer, not with a range
+/// key), `version` (an integer: optimistic locking), `ttl` (an
+/// [`EpochSeconds`] or integer). Rules in `#[validate(...)]` as for
+/// [`derive@Validate`]. Attribute names follow serde's `rename` and
+/// `rename_all`.
+pub use dynamodb_mapper_derive::Model;
+
+/// `#[derive(Validate)]`: implements [`Validate`] from `#[validate(...)]`
+/// field rules; see the [`validate`] module for the rules.
+pub use dynamodb_mapper_derive::Validate;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::de::from_value;
+    pub use crate::ser::to_value;
+    pub use regex::Regex;
+    pub use std::sync::LazyLock;
+    pub use std::sync::OnceLock;
+}

@@ -1,0 +1,1 @@
+//! Runnable examples of `dynamodb-mapper`; see the `examples/` directory.
