@@ -396,7 +396,11 @@ pub mod rules {
         report: &mut Report,
     ) {
         if let Some(min) = min {
-            if !(*v >= min) {
+            // NaN is outside every range.
+            if !matches!(
+                v.partial_cmp(&min),
+                Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+            ) {
                 report.push(
                     path,
                     "range",
@@ -406,7 +410,10 @@ pub mod rules {
             }
         }
         if let Some(max) = max {
-            if !(*v <= max) {
+            if !matches!(
+                v.partial_cmp(&max),
+                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+            ) {
                 report.push(
                     path,
                     "range",

@@ -398,7 +398,7 @@ fn expand_validate(input: &DeriveInput, fields: &[FieldInfo]) -> TokenStream2 {
     });
     quote! {
         impl #impl_generics ::dynamodb_mapper::Validate for #name #ty_generics #where_clause {
-            #[allow(unused_variables, clippy::neg_cmp_op_on_partial_ord)]
+            #[allow(unused_variables)]
             fn validate_at(
                 &self,
                 __path: &mut ::dynamodb_mapper::validate::FieldPath,
