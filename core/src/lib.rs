@@ -68,8 +68,10 @@
 
 mod de;
 mod error;
+pub mod expr;
 mod model;
 mod number;
+pub mod rules;
 mod ser;
 mod set;
 mod time;

@@ -118,8 +118,9 @@ pub enum ValueError {
     TooDeep,
 }
 
-/// How deeply lists and maps may nest inside a top-level attribute.
-pub const MAX_NESTING_DEPTH: usize = 32;
+/// How many levels of lists and maps one attribute may hold (DynamoDB's
+/// "32 levels", counting the attribute's own level as the item's).
+pub const MAX_NESTING_DEPTH: usize = 31;
 
 fn has_duplicates<T: Ord>(members: &[T]) -> bool {
     match members.len() {
@@ -164,7 +165,7 @@ impl AttributeValue {
     /// Checks DynamoDB's rules on this value and everything nested in it:
     /// no empty set, no duplicate set member, at most 32 levels of nesting.
     pub fn check(&self) -> Result<(), ValueError> {
-        self.check_at(1)
+        self.check_at(0)
     }
 
     fn check_at(&self, depth: usize) -> Result<(), ValueError> {
@@ -173,13 +174,13 @@ impl AttributeValue {
             AttributeValue::Ns(v) => check_set(v),
             AttributeValue::Bs(v) => check_set(v),
             AttributeValue::M(m) => {
-                if depth > MAX_NESTING_DEPTH {
+                if depth >= MAX_NESTING_DEPTH {
                     return Err(ValueError::TooDeep);
                 }
                 m.values().try_for_each(|v| v.check_at(depth + 1))
             }
             AttributeValue::L(l) => {
-                if depth > MAX_NESTING_DEPTH {
+                if depth >= MAX_NESTING_DEPTH {
                     return Err(ValueError::TooDeep);
                 }
                 l.iter().try_for_each(|v| v.check_at(depth + 1))
@@ -545,6 +546,7 @@ mod tests {
         );
         let mut deep = AttributeValue::Null;
         for _ in 0..MAX_NESTING_DEPTH {
+            // 31 containers around a scalar are accepted.
             deep = AttributeValue::L(vec![deep]);
         }
         assert_eq!(deep.check(), Ok(()));

@@ -1,0 +1,96 @@
+//! DynamoDB's rules on values and items, with the messages DynamoDB gives.
+//! Shared by the expression parser and the emulator.
+
+use crate::value::{AttributeValue, Item, MAX_NESTING_DEPTH};
+
+/// The largest item DynamoDB stores: 400 KB.
+pub const MAX_ITEM_SIZE: usize = 400 * 1024;
+
+const NESTING: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+
+fn has_duplicates<T: Ord>(members: &[T]) -> bool {
+    let mut sorted: Vec<&T> = members.iter().collect();
+    sorted.sort_unstable();
+    sorted.windows(2).any(|w| w[0] == w[1])
+}
+
+/// Checks one value: no empty set, no duplicate member, no empty map key,
+/// no more than [`MAX_NESTING_DEPTH`] levels of lists and maps.
+pub fn check_value(v: &AttributeValue) -> Result<(), String> {
+    check_at(v, 0)
+}
+
+fn check_at(v: &AttributeValue, depth: usize) -> Result<(), String> {
+    match v {
+        AttributeValue::Ss(s) => {
+            if s.is_empty() {
+                return Err(
+                    "One or more parameter values were invalid: An string set  may not be empty"
+                        .into(),
+                );
+            }
+            if has_duplicates(s) {
+                return Err(format!(
+                    "One or more parameter values were invalid: Input collection [{}] contains duplicates",
+                    s.join(", ")
+                ));
+            }
+        }
+        AttributeValue::Ns(s) => {
+            if s.is_empty() {
+                return Err(
+                    "One or more parameter values were invalid: An number set  may not be empty"
+                        .into(),
+                );
+            }
+            if has_duplicates(s) {
+                return Err("Input collection contains duplicates".into());
+            }
+        }
+        AttributeValue::Bs(s) => {
+            if s.is_empty() {
+                return Err(
+                    "One or more parameter values were invalid: Binary sets should not be empty"
+                        .into(),
+                );
+            }
+            if has_duplicates(s) {
+                return Err(
+                    "One or more parameter values were invalid: Input collection of type BS contains duplicates.".into(),
+                );
+            }
+        }
+        AttributeValue::M(m) => {
+            if depth >= MAX_NESTING_DEPTH {
+                return Err(NESTING.into());
+            }
+            for (k, v) in m {
+                if k.is_empty() {
+                    return Err("Empty attribute name".into());
+                }
+                check_at(v, depth + 1)?;
+            }
+        }
+        AttributeValue::L(l) => {
+            if depth >= MAX_NESTING_DEPTH {
+                return Err(NESTING.into());
+            }
+            for v in l {
+                check_at(v, depth + 1)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks every attribute of an item (names and values); not its size or keys.
+pub fn check_item(item: &Item) -> Result<(), String> {
+    for (name, v) in item.iter() {
+        if name.is_empty() {
+            return Err("Empty attribute name".into());
+        }
+        check_value(v)?;
+    }
+    Ok(())
+}
