@@ -163,10 +163,16 @@ impl Error {
         }
     }
 
-    /// An [`Error::InvalidRequest`] with a message.
+    /// The error for a request DynamoDB refuses with a `ValidationException`
+    /// carrying this message: [`Error::LimitExceeded`] when the message is
+    /// one of DynamoDB's size or count limits, [`Error::InvalidRequest`]
+    /// otherwise. Every backend classifies through this one function.
     pub fn invalid(message: impl Into<String>) -> Error {
-        Error::InvalidRequest {
-            message: message.into(),
+        let message = message.into();
+        if crate::rules::is_limit_message(&message) {
+            Error::LimitExceeded { message }
+        } else {
+            Error::InvalidRequest { message }
         }
     }
 

@@ -66,7 +66,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backend;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod de;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 mod error;
 pub mod expr;
 mod model;

@@ -94,3 +94,26 @@ pub fn check_item(item: &Item) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// DynamoDB's `ValidationException` messages that report a size or count
+/// limit (matched as substrings).
+const LIMIT_MESSAGES: &[&str] = &[
+    "Item size has exceeded the maximum allowed size",
+    "Item size to update has exceeded the maximum allowed size",
+    "Too many items requested for the BatchGetItem call",
+    "Too many items requested for the BatchWriteItem call",
+    "Member must have length less than or equal to 100",
+    "Member must have length less than or equal to 25",
+    "Hash primary key values must be under 2048 bytes",
+    "Size limit exceeded",
+    "Nesting Levels have exceeded supported limits",
+    "The document path has too many nesting levels",
+    "The IN operator is provided with too many operands",
+    "exceeds the per-table limit",
+    "exceeds per-table limit",
+];
+
+/// True when a DynamoDB validation message reports a limit.
+pub fn is_limit_message(message: &str) -> bool {
+    LIMIT_MESSAGES.iter().any(|m| message.contains(m))
+}

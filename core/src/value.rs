@@ -274,9 +274,19 @@ fn check_set<T: Ord>(members: &[T]) -> Result<(), ValueError> {
     Ok(())
 }
 
-/// DynamoDB counts a number as one byte per two significant digits, plus one.
+/// The bytes DynamoDB counts for a number: one, plus one per pair of
+/// digits (pairs aligned on the decimal point, leading and trailing zero
+/// pairs dropped), plus one if negative. `0` is one byte; `110` and `0.123`
+/// are three.
 pub(crate) fn number_size(n: &Number) -> usize {
-    n.significant_digits().div_ceil(2) + 1
+    let d = n.decomposed();
+    if d.is_zero() {
+        return 1;
+    }
+    let first = d.exponent();
+    let last = first - d.digit_count() as i64 + 1;
+    let pairs = (first.div_euclid(2) - last.div_euclid(2) + 1) as usize;
+    1 + pairs + usize::from(d.is_negative())
 }
 
 impl PartialEq for AttributeValue {
@@ -559,8 +569,45 @@ mod tests {
     #[test]
     fn sizes() {
         assert_eq!(AttributeValue::S("abc".into()).size(), 3);
-        assert_eq!(AttributeValue::N(n("12345")).size(), 4);
-        assert_eq!(AttributeValue::N(n("1000")).size(), 2);
+        // DynamoDB Local's figures (probe 2.10n of the behaviour catalogue).
+        for (text, size) in [
+            ("0", 1),
+            ("1", 2),
+            ("9", 2),
+            ("10", 2),
+            ("99", 2),
+            ("100", 2),
+            ("101", 3),
+            ("110", 3),
+            ("123", 3),
+            ("1000", 2),
+            ("1234", 3),
+            ("12345", 4),
+            ("123456", 4),
+            ("1234567", 5),
+            ("0.1", 2),
+            ("0.01", 2),
+            ("0.001", 2),
+            ("0.12", 2),
+            ("0.123", 3),
+            ("0.0123", 3),
+            ("1.5", 3),
+            ("12.5", 3),
+            ("1.05", 3),
+            ("10.5", 3),
+            ("1E125", 2),
+            ("1E-130", 2),
+            ("-1", 3),
+            ("-10", 3),
+            ("-1.5", 4),
+            ("-0.1", 3),
+            ("-123", 4),
+            ("-12345", 5),
+            ("99999999999999999999999999999999999999", 20),
+            ("-99999999999999999999999999999999999999", 21),
+        ] {
+            assert_eq!(AttributeValue::N(n(text)).size(), size, "{text}");
+        }
         assert_eq!(
             AttributeValue::L(vec![AttributeValue::Null, AttributeValue::Bool(true)]).size(),
             3 + 2 + 2

@@ -55,7 +55,7 @@ fn update(text: &str, names: &Names, values: &Values) -> Result<Update, Error> {
 
 fn message(r: Result<impl std::fmt::Debug, Error>) -> String {
     match r {
-        Err(Error::InvalidRequest { message }) => message,
+        Err(Error::InvalidRequest { message }) | Err(Error::LimitExceeded { message }) => message,
         other => panic!("expected an invalid request, got {other:?}"),
     }
 }
@@ -347,6 +347,7 @@ fn overlapping_and_conflicting_paths() {
         "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, a]"
     );
     let deep = vec!["x"; 33].join(".");
+    assert!(matches!(p.projection(&deep), Err(Error::LimitExceeded { .. })));
     assert_eq!(
         message(p.projection(&deep)),
         "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33"

@@ -63,7 +63,7 @@ fn operand<'a>(op: &'a Operand, item: &'a Item) -> Option<Cow<'a, AttributeValue
 }
 
 /// Orders two scalars of the same type (N, S or B); `None` otherwise.
-pub(crate) fn compare_scalars(a: &AttributeValue, b: &AttributeValue) -> Option<Ordering> {
+pub fn compare_scalars(a: &AttributeValue, b: &AttributeValue) -> Option<Ordering> {
     match (a, b) {
         (AttributeValue::N(x), AttributeValue::N(y)) => Some(x.cmp(y)),
         (AttributeValue::S(x), AttributeValue::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
@@ -87,6 +87,49 @@ fn contains(container: &AttributeValue, needle: &AttributeValue) -> bool {
 }
 
 impl Condition {
+    /// Every document path the condition reads.
+    pub fn paths(&self) -> Vec<&Path> {
+        fn operand_paths<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
+            match o {
+                Operand::Path(p) => out.push(p),
+                Operand::Size(inner) => operand_paths(inner, out),
+                Operand::Value(_) => {}
+            }
+        }
+        fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Path>) {
+            match c {
+                Condition::Compare { left, right, .. } => {
+                    operand_paths(left, out);
+                    operand_paths(right, out);
+                }
+                Condition::Between { value, low, high } => {
+                    operand_paths(value, out);
+                    operand_paths(low, out);
+                    operand_paths(high, out);
+                }
+                Condition::In { value, list } => {
+                    operand_paths(value, out);
+                    list.iter().for_each(|o| operand_paths(o, out));
+                }
+                Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => out.push(p),
+                Condition::AttributeType(p, o)
+                | Condition::BeginsWith(p, o)
+                | Condition::Contains(p, o) => {
+                    out.push(p);
+                    operand_paths(o, out);
+                }
+                Condition::And(a, b) | Condition::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                Condition::Not(a) => walk(a, out),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     /// Evaluates the condition against an item (an empty item when there is
     /// none). Comparing values of different types is false, not an error;
     /// `<>` is true when either side is missing.

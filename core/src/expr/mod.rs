@@ -28,7 +28,7 @@ use std::fmt;
 
 use crate::value::{AttributeValue, ValueType};
 
-pub use eval::{UpdateOutcome, apply_update, project, resolve};
+pub use eval::{UpdateOutcome, apply_update, compare_scalars, project, resolve};
 pub use parse::{ExpressionKind, Parser, check_attribute_maps};
 
 /// One step of a document path: an attribute or map key, or a list index.

@@ -1,0 +1,825 @@
+//! Query and scan: conditions, order, pages, limits, indexes, segments.
+
+use std::collections::BTreeSet;
+
+use super::{Reference, case, case_list, expect_err, key_ps, message, n, s};
+use crate::backend::{BatchWrite, Page, Query, Scan, Select};
+use crate::error::Error;
+use crate::expr::{KeyCondition, Projection, RangeCondition, attr};
+use crate::model::{
+    KeyAttribute, KeySchema, Projection as IndexProjection, ScalarType, TableDefinition,
+};
+use crate::value::{AttributeValue, Item};
+
+case_list!("reads": query_range_conditions, query_number_order, query_string_byte_order,
+    query_limit_and_last_key, query_filter_counts_after_limit, query_pages_to_the_end, query_pages_of_one_megabyte,
+    query_select_and_projection, query_errors, query_start_key_errors, global_index_queries, local_index_queries,
+    scan_pages_cover_everything, scan_segments_partition_the_table, scan_pages_of_one_megabyte, scan_errors);
+
+/// Writes items in batches of 25.
+async fn put_all(ctx: &super::Ctx, table: &str, items: Vec<Item>) {
+    for chunk in items.chunks(25) {
+        let mut batch = BatchWrite::new();
+        for item in chunk {
+            batch = batch.put(table, item.clone());
+        }
+        let out = ctx.backend().batch_write_item(batch).await.unwrap();
+        assert!(out.unprocessed_items.is_empty());
+    }
+}
+
+/// Ten items sk 0..9 under pk "p", x = sk.
+async fn ten(ctx: &super::Ctx) -> String {
+    let t = ctx.ranged_table("t").await;
+    put_all(
+        ctx,
+        &t,
+        (0..10).map(|i| key_ps("p", i).with("x", i)).collect(),
+    )
+    .await;
+    put_all(ctx, &t, (0..3).map(|i| key_ps("other", i)).collect()).await;
+    t
+}
+
+fn sks(page: &Page) -> Vec<i64> {
+    page.items
+        .iter()
+        .map(|i| i["sk"].as_n().unwrap().to_i64().unwrap())
+        .collect()
+}
+
+async fn query(ctx: &super::Ctx, q: Query) -> Page {
+    ctx.backend()
+        .query(q.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{q:?}: {e}"))
+}
+
+case!(query_range_conditions, |ctx| {
+    let t = ten(ctx).await;
+    let kc = |r: Option<RangeCondition>| {
+        let k = KeyCondition::hash("pk", "p");
+        match r {
+            Some(r) => k.range("sk", r),
+            None => k,
+        }
+    };
+    let checks: Vec<(Option<RangeCondition>, Vec<i64>)> = vec![
+        (None, (0..10).collect()),
+        (Some(RangeCondition::Eq(3.into())), vec![3]),
+        (Some(RangeCondition::Eq(n("3.0"))), vec![3]),
+        (Some(RangeCondition::Lt(3.into())), vec![0, 1, 2]),
+        (Some(RangeCondition::Le(3.into())), vec![0, 1, 2, 3]),
+        (Some(RangeCondition::Gt(7.into())), vec![8, 9]),
+        (Some(RangeCondition::Ge(7.into())), vec![7, 8, 9]),
+        (
+            Some(RangeCondition::Between(n("2.5"), 5.into())),
+            vec![3, 4, 5],
+        ),
+        (Some(RangeCondition::Eq(42.into())), vec![]),
+    ];
+    for (r, expected) in checks {
+        let page = query(ctx, Query::new(&t, &kc(r.clone()))).await;
+        assert_eq!(sks(&page), expected, "{r:?}");
+        assert_eq!(page.last_evaluated_key, None);
+        let back = query(ctx, Query::new(&t, &kc(r.clone())).forward(false)).await;
+        assert_eq!(
+            sks(&back),
+            expected.iter().rev().copied().collect::<Vec<_>>(),
+            "{r:?} reversed"
+        );
+    }
+});
+
+case!(query_number_order, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    let values = [
+        "-100", "-10", "-1.5", "-1", "-0.001", "0", "0.00001", "0.5", "1", "2", "10", "100", "1E20",
+    ];
+    put_all(
+        ctx,
+        &t,
+        values
+            .iter()
+            .rev()
+            .map(|v| Item::new().with("pk", "p").with("sk", n(v)))
+            .collect(),
+    )
+    .await;
+    let page = query(ctx, Query::new(&t, &KeyCondition::hash("pk", "p"))).await;
+    let got: Vec<AttributeValue> = page.items.iter().map(|i| i["sk"].clone()).collect();
+    let want: Vec<AttributeValue> = values.iter().map(|v| n(v)).collect();
+    assert_eq!(got, want);
+});
+
+case!(query_string_byte_order, |ctx| {
+    let t = ctx
+        .create(TableDefinition::new(
+            ctx.table("s"),
+            KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::S),
+        ))
+        .await;
+    let values = [
+        " ", "0", "B", "Z", "a", "a ", "aa", "b", "~", "é", "ÿ", "Ā", "中", "\u{e000}", "ｚ", "😀",
+    ];
+    put_all(
+        ctx,
+        &t,
+        values
+            .iter()
+            .rev()
+            .map(|v| Item::new().with("pk", "p").with("sk", *v))
+            .collect(),
+    )
+    .await;
+    let page = query(ctx, Query::new(&t, &KeyCondition::hash("pk", "p"))).await;
+    let got: Vec<&str> = page.items.iter().map(|i| i["sk"].as_s().unwrap()).collect();
+    assert_eq!(got, values, "UTF-8 byte order, not UTF-16");
+    let page = query(
+        ctx,
+        Query::new(
+            &t,
+            &KeyCondition::hash("pk", "p").range("sk", RangeCondition::BeginsWith(s("a"))),
+        ),
+    )
+    .await;
+    let got: Vec<&str> = page.items.iter().map(|i| i["sk"].as_s().unwrap()).collect();
+    assert_eq!(got, ["a", "a ", "aa"]);
+});
+
+case!(query_limit_and_last_key, |ctx| {
+    let t = ten(ctx).await;
+    let kc = KeyCondition::hash("pk", "p");
+    let page = query(ctx, Query::new(&t, &kc).limit(3)).await;
+    assert_eq!(sks(&page), [0, 1, 2]);
+    assert_eq!(page.last_evaluated_key, Some(key_ps("p", 2)));
+    let page = query(
+        ctx,
+        Query::new(&t, &kc)
+            .limit(3)
+            .start_after(page.last_evaluated_key),
+    )
+    .await;
+    assert_eq!(sks(&page), [3, 4, 5]);
+    // A limit reached exactly at the end still gives a last key; the next page is empty.
+    let page = query(ctx, Query::new(&t, &kc).limit(10)).await;
+    assert_eq!(page.last_evaluated_key, Some(key_ps("p", 9)));
+    let next = query(
+        ctx,
+        Query::new(&t, &kc)
+            .limit(10)
+            .start_after(page.last_evaluated_key),
+    )
+    .await;
+    assert_eq!(
+        (next.count, next.scanned_count, next.last_evaluated_key),
+        (0, 0, None)
+    );
+    let page = query(ctx, Query::new(&t, &kc).limit(11)).await;
+    assert_eq!(page.last_evaluated_key, None);
+    // Reverse pages.
+    let page = query(ctx, Query::new(&t, &kc).limit(4).forward(false)).await;
+    assert_eq!(sks(&page), [9, 8, 7, 6]);
+    let page = query(
+        ctx,
+        Query::new(&t, &kc)
+            .limit(4)
+            .forward(false)
+            .start_after(page.last_evaluated_key),
+    )
+    .await;
+    assert_eq!(sks(&page), [5, 4, 3, 2]);
+    // A start key between items continues after its position.
+    let page = query(
+        ctx,
+        Query::new(&t, &kc).start_after(Some(Item::new().with("pk", "p").with("sk", n("4.5")))),
+    )
+    .await;
+    assert_eq!(sks(&page), [5, 6, 7, 8, 9]);
+});
+
+case!(query_filter_counts_after_limit, |ctx| {
+    let t = ten(ctx).await;
+    let kc = KeyCondition::hash("pk", "p");
+    let page = query(ctx, Query::new(&t, &kc).limit(3).filter(&attr("x").ge(2))).await;
+    assert_eq!(
+        (page.count, page.scanned_count),
+        (1, 3),
+        "Limit counts items read, before the filter"
+    );
+    assert_eq!(sks(&page), [2]);
+    assert_eq!(page.last_evaluated_key, Some(key_ps("p", 2)));
+    let page = query(ctx, Query::new(&t, &kc).limit(3).filter(&attr("x").gt(100))).await;
+    assert_eq!((page.count, page.scanned_count), (0, 3));
+    assert!(page.last_evaluated_key.is_some());
+    let page = query(ctx, Query::new(&t, &kc).filter(&attr("x").between(3, 5))).await;
+    assert_eq!((page.count, page.scanned_count), (3, 10));
+    let e = expect_err!(
+        ctx.backend()
+            .query(Query::new(&t, &kc).filter(&attr("sk").gt(1)))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"
+    );
+});
+
+case!(query_pages_to_the_end, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    put_all(
+        ctx,
+        &t,
+        (0..57).map(|i| key_ps("p", i).with("x", i % 4)).collect(),
+    )
+    .await;
+    for forward in [true, false] {
+        let mut seen = Vec::new();
+        let mut start = None;
+        let mut pages = 0;
+        loop {
+            let page = query(
+                ctx,
+                Query::new(&t, &KeyCondition::hash("pk", "p"))
+                    .filter(&attr("x").eq(1))
+                    .limit(10)
+                    .forward(forward)
+                    .start_after(start),
+            )
+            .await;
+            pages += 1;
+            seen.extend(sks(&page));
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        let mut want: Vec<i64> = (0..57).filter(|i| i % 4 == 1).collect();
+        if !forward {
+            want.reverse();
+        }
+        assert_eq!(seen, want);
+        assert_eq!(pages, 6);
+    }
+});
+
+case!(query_pages_of_one_megabyte, |ctx| {
+    // 30 items of 102,390 bytes: pages of 11, 11 and 8 items.
+    let t = ctx.ranged_table("t").await;
+    let big = |i: i64| {
+        key_ps("p", i)
+            .with("d", "x".repeat(102_390 - 7))
+            .with("k", i % 3)
+    };
+    for i in 0..30 {
+        ctx.put(&t, big(i)).await;
+    }
+    assert!((102_388..=102_394).contains(&big(0).size()));
+    let mut sizes = Vec::new();
+    let mut start = None;
+    loop {
+        let page = query(
+            ctx,
+            Query::new(&t, &KeyCondition::hash("pk", "p")).start_after(start),
+        )
+        .await;
+        sizes.push(page.items.len());
+        match page.last_evaluated_key {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    assert_eq!(
+        sizes,
+        [11, 11, 8],
+        "the item that crosses 1 MB ends the page; no last key at the end"
+    );
+    // With a filter, DynamoDB counts the data read before the filter.
+    // DynamoDB Local counts only the items that pass (a known difference).
+    let page = query(
+        ctx,
+        Query::new(&t, &KeyCondition::hash("pk", "p")).filter(&attr("k").eq(99)),
+    )
+    .await;
+    match ctx.reference() {
+        Reference::Emulator => assert_eq!(
+            (
+                page.count,
+                page.scanned_count,
+                page.last_evaluated_key.is_some()
+            ),
+            (0, 11, true)
+        ),
+        Reference::DynamoDbLocal => assert_eq!(
+            (
+                page.count,
+                page.scanned_count,
+                page.last_evaluated_key.is_some()
+            ),
+            (0, 30, false)
+        ),
+    }
+});
+
+case!(query_select_and_projection, |ctx| {
+    let t = ten(ctx).await;
+    let kc = KeyCondition::hash("pk", "p");
+    let page = query(ctx, Query::new(&t, &kc).select(Select::Count)).await;
+    assert_eq!((page.count, page.items.len()), (10, 0));
+    let page = query(
+        ctx,
+        Query::new(&t, &kc)
+            .projection(&Projection::attributes(["x"]))
+            .limit(2),
+    )
+    .await;
+    assert_eq!(
+        page.items,
+        vec![Item::new().with("x", 0), Item::new().with("x", 1)]
+    );
+    assert_eq!(
+        page.last_evaluated_key,
+        Some(key_ps("p", 1)),
+        "the last key is the full key even when not projected"
+    );
+    let b = ctx.backend();
+    let e = expect_err!(
+        b.query(
+            Query::new(&t, &kc)
+                .select(Select::Count)
+                .projection(&Projection::attributes(["x"]))
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(message(&e).contains("only the Count"), "{e}");
+    expect_err!(
+        b.query(Query::new(&t, &kc).select(Select::SpecificAttributes))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    expect_err!(
+        b.query(Query::new(&t, &kc).select(Select::AllProjectedAttributes))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+});
+
+case!(query_errors, |ctx| {
+    let t = ten(ctx).await;
+    let b = ctx.backend();
+    let bad: Vec<(Query, &str)> = vec![
+        (
+            Query::with_expression(&t, "sk = :s").value(":s", 1),
+            "Query condition missed key schema element",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND x = :x")
+                .value(":p", "p")
+                .value(":x", 1),
+            "Query condition missed key schema element",
+        ),
+        (
+            Query::with_expression(&t, "pk < :p").value(":p", "p"),
+            "Query key condition not supported",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p OR sk = :s")
+                .value(":p", "p")
+                .value(":s", 1),
+            "Invalid operator used in KeyConditionExpression: OR",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND sk > :a AND sk < :b")
+                .value(":p", "p")
+                .value(":a", 1)
+                .value(":b", 2),
+            "only contain one condition per key",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p").value(":p", 1),
+            "Condition parameter type does not match schema type",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND sk BETWEEN :a AND :b")
+                .value(":p", "p")
+                .value(":a", 5)
+                .value(":b", 1),
+            "requires upper bound to be greater than or equal to lower bound",
+        ),
+        (
+            Query::with_expression(&t, ""),
+            "KeyConditionExpression parameter must be specified",
+        ),
+        (
+            Query::new(&t, &KeyCondition::hash("pk", "p")).limit(0),
+            "Limit must be greater than or equal to 1",
+        ),
+        (
+            Query::new(&t, &KeyCondition::hash("pk", "p")).index("nope"),
+            "The table does not have the specified index: nope",
+        ),
+    ];
+    for (q, expected) in bad {
+        let e = expect_err!(b.query(q.clone()).await, Error::InvalidRequest { .. });
+        assert!(message(&e).contains(expected), "{q:?}: {e}");
+    }
+});
+
+case!(query_start_key_errors, |ctx| {
+    let t = ten(ctx).await;
+    let b = ctx.backend();
+    let kc = KeyCondition::hash("pk", "p");
+    let bad: Vec<(Item, &str)> = vec![
+        (
+            Item::new().with("pk", "p"),
+            "Exclusive Start Key must have same size as table's key schema",
+        ),
+        (
+            Item::new().with("pk", "p").with("zz", 1),
+            "The provided starting key is invalid",
+        ),
+        (
+            Item::new().with("pk", "other").with("sk", 1),
+            "does not match the range key predicate",
+        ),
+    ];
+    for (esk, expected) in bad {
+        let e = expect_err!(
+            b.query(Query::new(&t, &kc).start_after(Some(esk.clone())))
+                .await,
+            Error::InvalidRequest { .. }
+        );
+        assert!(message(&e).contains(expected), "{esk:?}: {e}");
+    }
+    let e = expect_err!(
+        b.query(
+            Query::new(&t, &kc.clone().range("sk", RangeCondition::Lt(5.into())))
+                .start_after(Some(key_ps("p", 100)))
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(
+        message(&e).contains("does not match the range key predicate"),
+        "{e}"
+    );
+});
+
+case!(global_index_queries, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    let b = ctx.backend();
+    let mut items: Vec<Item> = (0..6)
+        .map(|i| {
+            key_ps("p", i)
+                .with("g", if i % 2 == 0 { "even" } else { "odd" })
+                .with("v", i)
+        })
+        .collect();
+    items.push(key_ps("p", 100).with("v", 100));
+    put_all(ctx, &t, items).await;
+    let page = query(
+        ctx,
+        Query::new(&t, &KeyCondition::hash("g", "even")).index("gsi1"),
+    )
+    .await;
+    let mut got = sks(&page);
+    got.sort();
+    assert_eq!(
+        got,
+        [0, 2, 4],
+        "items without the index key are not in the index"
+    );
+    assert_eq!(page.items[0].len(), 4, "projection ALL returns whole items");
+    let page = query(
+        ctx,
+        Query::new(&t, &KeyCondition::hash("g", "odd"))
+            .index("gsi1")
+            .limit(1),
+    )
+    .await;
+    let lek = page.last_evaluated_key.expect("a last key");
+    assert_eq!(
+        lek.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["g", "pk", "sk"],
+        "index key and table key"
+    );
+    let rest = query(
+        ctx,
+        Query::new(&t, &KeyCondition::hash("g", "odd"))
+            .index("gsi1")
+            .start_after(Some(lek)),
+    )
+    .await;
+    assert_eq!(rest.items.len(), 2);
+    let e = expect_err!(
+        b.query(
+            Query::new(&t, &KeyCondition::hash("g", "odd"))
+                .index("gsi1")
+                .consistent(true)
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Consistent reads are not supported on global secondary indexes"
+    );
+    expect_err!(
+        b.query(Query::new(&t, &KeyCondition::hash("pk", "p")).index("gsi1"))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    let scanned = b.scan(Scan::new(&t).index("gsi1")).await.unwrap();
+    assert_eq!(scanned.count, 6);
+
+    // A keys-only global index returns keys; asking for all attributes is refused.
+    let k = ctx
+        .create(
+            TableDefinition::new(ctx.table("k"), KeySchema::hash("id", ScalarType::S))
+                .with_global_index(
+                    "by_team",
+                    KeySchema::hash("team", ScalarType::S).with_range("rank", ScalarType::N),
+                    IndexProjection::KeysOnly,
+                )
+                .with_global_index(
+                    "by_team_inc",
+                    KeySchema::hash("team", ScalarType::S),
+                    IndexProjection::Include(vec!["name2".into()]),
+                ),
+        )
+        .await;
+    put_all(
+        ctx,
+        &k,
+        (0..3)
+            .map(|i| {
+                Item::new()
+                    .with("id", format!("u{i}"))
+                    .with("team", "red")
+                    .with("rank", 3 - i)
+                    .with("name2", format!("n{i}"))
+                    .with("secret", 1)
+            })
+            .collect(),
+    )
+    .await;
+    let page = query(
+        ctx,
+        Query::new(&k, &KeyCondition::hash("team", "red")).index("by_team"),
+    )
+    .await;
+    assert_eq!(
+        page.items[0],
+        Item::new()
+            .with("id", "u2")
+            .with("team", "red")
+            .with("rank", 1),
+        "ordered by the index range key, keys only"
+    );
+    let page = query(
+        ctx,
+        Query::new(
+            &k,
+            &KeyCondition::hash("team", "red").range("rank", RangeCondition::Ge(2.into())),
+        )
+        .index("by_team"),
+    )
+    .await;
+    assert_eq!(page.count, 2);
+    let page = query(
+        ctx,
+        Query::new(&k, &KeyCondition::hash("team", "red")).index("by_team_inc"),
+    )
+    .await;
+    assert!(
+        page.items
+            .iter()
+            .all(|i| i.contains_key("name2") && !i.contains_key("secret"))
+    );
+    expect_err!(
+        b.query(
+            Query::new(&k, &KeyCondition::hash("team", "red"))
+                .index("by_team")
+                .select(Select::AllAttributes)
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+});
+
+case!(local_index_queries, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    put_all(
+        ctx,
+        &t,
+        (0..5)
+            .map(|i| key_ps("p", i).with("l", format!("{}", 9 - i)).with("v", i))
+            .collect(),
+    )
+    .await;
+    ctx.put(&t, key_ps("p", 50).with("v", 50)).await;
+    let kc = KeyCondition::hash("pk", "p");
+    let page = query(ctx, Query::new(&t, &kc).index("lsi1").consistent(true)).await;
+    assert_eq!(
+        sks(&page),
+        [4, 3, 2, 1, 0],
+        "ordered by the local index's range key; sparse"
+    );
+    assert_eq!(page.items[0].len(), 3, "keys only: pk, sk, l");
+    let page = query(
+        ctx,
+        Query::new(&t, &kc)
+            .index("lsi1")
+            .select(Select::AllAttributes)
+            .limit(1),
+    )
+    .await;
+    assert_eq!(
+        page.items[0]["v"],
+        n("4"),
+        "a local index fetches other attributes from the table"
+    );
+    let lek = page.last_evaluated_key.expect("a last key");
+    assert_eq!(
+        lek.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["l", "pk", "sk"]
+    );
+    let page = query(
+        ctx,
+        Query::new(&t, &kc.range("l", RangeCondition::Le(s("6")))).index("lsi1"),
+    )
+    .await;
+    assert_eq!(sks(&page), [4, 3]);
+});
+
+case!(scan_pages_cover_everything, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    put_all(
+        ctx,
+        &t,
+        (0..40)
+            .map(|i| key_ps(&format!("p{}", i % 7), i).with("x", i))
+            .collect(),
+    )
+    .await;
+    let mut seen = BTreeSet::new();
+    let mut start = None;
+    loop {
+        let page = ctx
+            .backend()
+            .scan(Scan::new(&t).limit(6).start_after(start))
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 6);
+        for i in &page.items {
+            assert!(
+                seen.insert(i["sk"].as_n().unwrap().to_i64().unwrap()),
+                "seen twice: {i:?}"
+            );
+        }
+        match page.last_evaluated_key {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..40).collect::<BTreeSet<i64>>());
+    let page = ctx
+        .backend()
+        .scan(Scan::new(&t).filter(&attr("x").lt(10)))
+        .await
+        .unwrap();
+    assert_eq!((page.count, page.scanned_count), (10, 40));
+    // Within one partition, a scan keeps range key order.
+    let p0: Vec<i64> = ctx
+        .backend()
+        .scan(Scan::new(&t))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|i| i["pk"] == s("p0"))
+        .map(|i| i["sk"].as_n().unwrap().to_i64().unwrap())
+        .collect();
+    assert_eq!(p0, [0, 7, 14, 21, 28, 35]);
+});
+
+case!(scan_segments_partition_the_table, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    put_all(
+        ctx,
+        &t,
+        (0..60).map(|i| key_ps(&format!("pk{i}"), i)).collect(),
+    )
+    .await;
+    for total in [1, 2, 4, 7] {
+        let mut seen = BTreeSet::new();
+        for segment in 0..total {
+            let mut start = None;
+            loop {
+                let page = ctx
+                    .backend()
+                    .scan(
+                        Scan::new(&t)
+                            .segment(segment, total)
+                            .limit(5)
+                            .start_after(start),
+                    )
+                    .await
+                    .unwrap();
+                for i in &page.items {
+                    assert!(
+                        seen.insert(i["sk"].as_n().unwrap().to_i64().unwrap()),
+                        "an item in two segments"
+                    );
+                }
+                match page.last_evaluated_key {
+                    Some(k) => start = Some(k),
+                    None => break,
+                }
+            }
+        }
+        assert_eq!(seen.len(), 60, "{total} segments");
+    }
+});
+
+case!(scan_pages_of_one_megabyte, |ctx| {
+    // 16 items of exactly 131,072 bytes: 8 per page (8 x 128 KB = 1 MB exactly).
+    let t = ctx.simple_table("t").await;
+    for i in 0..16 {
+        let id = format!("i{i:02}");
+        ctx.put(
+            &t,
+            Item::new()
+                .with("id", id.as_str())
+                .with("d", "x".repeat(131_072 - 2 - 3 - 1)),
+        )
+        .await;
+    }
+    let mut sizes = Vec::new();
+    let mut start = None;
+    loop {
+        let page = ctx
+            .backend()
+            .scan(
+                Scan::new(&t)
+                    .filter(&attr("nope").exists())
+                    .start_after(start),
+            )
+            .await
+            .unwrap();
+        sizes.push(page.scanned_count);
+        assert_eq!(page.count, 0);
+        match page.last_evaluated_key {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [8, 8], "a scan counts every item read toward 1 MB");
+});
+
+case!(scan_errors, |ctx| {
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    expect_err!(
+        b.scan(Scan::new(&t).segment(2, 2)).await,
+        Error::InvalidRequest { .. }
+    );
+    expect_err!(
+        b.scan(Scan::new(&t).segment(0, 0)).await,
+        Error::InvalidRequest { .. }
+    );
+    expect_err!(
+        b.scan(Scan::new(&t).segment(0, 1_000_001)).await,
+        Error::InvalidRequest { .. }
+    );
+    expect_err!(
+        b.scan(Scan::new(&t).limit(0)).await,
+        Error::InvalidRequest { .. }
+    );
+    expect_err!(
+        b.scan(Scan::new(&t).start_after(Some(Item::new().with("zz", "a"))))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    b.scan(Scan::new(&t).segment(999_999, 1_000_000))
+        .await
+        .unwrap();
+    let l = ctx
+        .create(
+            TableDefinition::new(
+                ctx.table("l"),
+                KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
+            )
+            .with_local_index(
+                "lsi",
+                KeyAttribute::new("l", ScalarType::S),
+                IndexProjection::All,
+            ),
+        )
+        .await;
+    b.scan(Scan::new(&l).index("lsi").consistent(true))
+        .await
+        .unwrap();
+});

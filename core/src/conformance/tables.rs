@@ -1,0 +1,300 @@
+//! Tables, listing, time to live.
+
+use super::{case, case_list, expect_err, gsi, key_s};
+use crate::backend::{GetItem, ListTables, PutItem, Query, Scan, TableStatus, TimeToLive};
+use crate::error::Error;
+use crate::expr::{KeyCondition, Update};
+use crate::model::{BillingMode, KeyAttribute, KeySchema, Projection, ScalarType, TableDefinition};
+use crate::value::Item;
+
+case_list!("tables": create_describe_delete, create_existing_fails, missing_table_everywhere,
+    invalid_definitions_create_nothing, provisioned_billing_is_described, list_tables_in_pages,
+    time_to_live_settings, expired_items_stay_visible);
+
+case!(create_describe_delete, |ctx| {
+    let b = ctx.backend();
+    let name = ctx.ranged_table("t").await;
+    let d = b.describe_table(&name).await.unwrap();
+    assert_eq!(d.status, TableStatus::Active);
+    assert_eq!(d.definition.name, name);
+    assert_eq!(
+        d.definition.key,
+        KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N)
+    );
+    assert_eq!(d.definition.indexes.len(), 2);
+    let g = d.definition.index("gsi1").expect("gsi1 described");
+    assert_eq!(g.key.hash.name, "g");
+    assert_eq!(g.projection, Projection::All);
+    let l = d.definition.index("lsi1").expect("lsi1 described");
+    assert_eq!(l.key.range.as_ref().map(|r| r.name.as_str()), Some("l"));
+    assert_eq!(l.projection, Projection::KeysOnly);
+    assert_eq!(d.item_count, 0);
+    ctx.put(
+        &name,
+        Item::new()
+            .with("pk", "a")
+            .with("sk", 1)
+            .with("d", "x".repeat(100)),
+    )
+    .await;
+    let d = b.describe_table(&name).await.unwrap();
+    assert_eq!(
+        d.item_count, 1,
+        "DynamoDB Local and the emulators keep the count live"
+    );
+    assert!(d.size_bytes > 100);
+    b.delete_table(&name).await.unwrap();
+    expect_err!(b.describe_table(&name).await, Error::TableNotFound { .. });
+    expect_err!(
+        b.get_item(GetItem::new(
+            &name,
+            Item::new().with("pk", "a").with("sk", 1)
+        ))
+        .await,
+        Error::TableNotFound { .. }
+    );
+    // A table created again under the name is empty.
+    let again = ctx.ranged_table("t").await;
+    assert_eq!(again, name);
+    assert_eq!(
+        ctx.get(&name, Item::new().with("pk", "a").with("sk", 1))
+            .await,
+        None
+    );
+});
+
+case!(create_existing_fails, |ctx| {
+    let name = ctx.simple_table("t").await;
+    let err = expect_err!(
+        ctx.backend()
+            .create_table(TableDefinition::new(
+                &name,
+                KeySchema::hash("id", ScalarType::S)
+            ))
+            .await,
+        Error::TableInUse { .. }
+    );
+    assert!(err.to_string().contains(&name));
+});
+
+case!(missing_table_everywhere, |ctx| {
+    let b = ctx.backend();
+    let t = ctx.table("nope");
+    expect_err!(b.describe_table(&t).await, Error::TableNotFound { .. });
+    expect_err!(b.delete_table(&t).await, Error::TableNotFound { .. });
+    expect_err!(
+        b.get_item(GetItem::new(&t, key_s("a"))).await,
+        Error::TableNotFound { .. }
+    );
+    expect_err!(
+        b.put_item(PutItem::new(&t, key_s("a"))).await,
+        Error::TableNotFound { .. }
+    );
+    expect_err!(
+        b.update_item(
+            crate::backend::UpdateItem::new(&t, key_s("a"))
+                .update(&Update::new().set(crate::expr::attr("x"), 1))
+        )
+        .await,
+        Error::TableNotFound { .. }
+    );
+    expect_err!(
+        b.delete_item(crate::backend::DeleteItem::new(&t, key_s("a")))
+            .await,
+        Error::TableNotFound { .. }
+    );
+    expect_err!(
+        b.query(Query::new(&t, &KeyCondition::hash("id", "a")))
+            .await,
+        Error::TableNotFound { .. }
+    );
+    expect_err!(b.scan(Scan::new(&t)).await, Error::TableNotFound { .. });
+    expect_err!(
+        b.describe_time_to_live(&t).await,
+        Error::TableNotFound { .. }
+    );
+});
+
+case!(invalid_definitions_create_nothing, |ctx| {
+    let b = ctx.backend();
+    // Too short, and bad characters.
+    expect_err!(
+        b.create_table(TableDefinition::new(
+            "ab",
+            KeySchema::hash("id", ScalarType::S)
+        ))
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    let bad = format!("{}!", ctx.table("x"));
+    expect_err!(
+        b.create_table(TableDefinition::new(
+            &bad,
+            KeySchema::hash("id", ScalarType::S)
+        ))
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    // A local index needs a range key on the table.
+    let name = ctx.table("lsi");
+    let def = TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S)).with_local_index(
+        "l1",
+        KeyAttribute::new("l", ScalarType::S),
+        Projection::All,
+    );
+    expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
+    expect_err!(b.describe_table(&name).await, Error::TableNotFound { .. });
+    // One attribute with two types.
+    let name = ctx.table("types");
+    let mut def = TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S));
+    def.indexes.push(gsi(
+        "g1",
+        KeySchema::hash("id", ScalarType::N),
+        Projection::All,
+    ));
+    expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
+    expect_err!(b.describe_table(&name).await, Error::TableNotFound { .. });
+    // Zero provisioned capacity.
+    let name = ctx.table("zero");
+    let def =
+        TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S)).with_throughput(0, 5);
+    expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
+});
+
+case!(provisioned_billing_is_described, |ctx| {
+    let name = ctx
+        .create(
+            TableDefinition::new(ctx.table("p"), KeySchema::hash("id", ScalarType::S))
+                .with_throughput(7, 3),
+        )
+        .await;
+    let d = ctx.backend().describe_table(&name).await.unwrap();
+    match d.definition.billing {
+        BillingMode::Provisioned(t) => {
+            assert_eq!((t.read_capacity_units, t.write_capacity_units), (7, 3));
+        }
+        other => panic!("expected provisioned billing, got {other:?}"),
+    }
+    let name = ctx.simple_table("od").await;
+    assert_eq!(
+        ctx.backend()
+            .describe_table(&name)
+            .await
+            .unwrap()
+            .definition
+            .billing,
+        BillingMode::PayPerRequest
+    );
+});
+
+case!(list_tables_in_pages, |ctx| {
+    let b = ctx.backend();
+    let mut mine = Vec::new();
+    for n in ["a", "b", "c"] {
+        mine.push(ctx.simple_table(n).await);
+    }
+    // Walk every page with a small limit; ours appear, in order, once.
+    let mut seen = Vec::new();
+    let mut start = None;
+    loop {
+        let page = b
+            .list_tables(ListTables {
+                exclusive_start_table_name: start.clone(),
+                limit: Some(2),
+            })
+            .await
+            .unwrap();
+        assert!(page.table_names.len() <= 2);
+        seen.extend(
+            page.table_names
+                .iter()
+                .filter(|t| mine.contains(t))
+                .cloned(),
+        );
+        match page.last_evaluated_table_name {
+            Some(last) => {
+                assert_eq!(Some(&last), page.table_names.last());
+                start = Some(last);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, mine);
+    expect_err!(
+        b.list_tables(ListTables {
+            exclusive_start_table_name: None,
+            limit: Some(0)
+        })
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    expect_err!(
+        b.list_tables(ListTables {
+            exclusive_start_table_name: None,
+            limit: Some(101)
+        })
+        .await,
+        Error::InvalidRequest { .. }
+    );
+});
+
+case!(time_to_live_settings, |ctx| {
+    let b = ctx.backend();
+    let name = ctx.simple_table("ttl").await;
+    let d = b.describe_time_to_live(&name).await.unwrap();
+    assert!(!d.enabled);
+    let on = TimeToLive {
+        attribute: "expires".into(),
+        enabled: true,
+    };
+    assert_eq!(b.update_time_to_live(&name, on.clone()).await.unwrap(), on);
+    let d = b.describe_time_to_live(&name).await.unwrap();
+    assert!(d.enabled);
+    assert_eq!(d.attribute.as_deref(), Some("expires"));
+    expect_err!(
+        b.update_time_to_live(&name, on.clone()).await,
+        Error::InvalidRequest { .. }
+    );
+    let other = TimeToLive {
+        attribute: "other".into(),
+        enabled: true,
+    };
+    expect_err!(
+        b.update_time_to_live(&name, other).await,
+        Error::InvalidRequest { .. }
+    );
+    let off = TimeToLive {
+        attribute: "expires".into(),
+        enabled: false,
+    };
+    b.update_time_to_live(&name, off).await.unwrap();
+    assert!(!b.describe_time_to_live(&name).await.unwrap().enabled);
+    // A table can be created with TTL enabled.
+    let name = ctx
+        .create(
+            TableDefinition::new(ctx.table("ttl2"), KeySchema::hash("id", ScalarType::S))
+                .with_ttl("exp"),
+        )
+        .await;
+    assert_eq!(
+        b.describe_time_to_live(&name)
+            .await
+            .unwrap()
+            .attribute
+            .as_deref(),
+        Some("exp")
+    );
+});
+
+case!(expired_items_stay_visible, |ctx| {
+    let name = ctx
+        .create(
+            TableDefinition::new(ctx.table("ttl"), KeySchema::hash("id", ScalarType::S))
+                .with_ttl("exp"),
+        )
+        .await;
+    // Expired a minute ago: still readable until the background deletion.
+    let past = crate::Timestamp::now().unix_seconds() - 60;
+    ctx.put(&name, key_s("old").with("exp", past)).await;
+    assert!(ctx.get(&name, key_s("old")).await.is_some());
+});

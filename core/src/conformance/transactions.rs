@@ -1,0 +1,318 @@
+//! Transactions.
+
+use super::{case, case_list, expect_err, key_s, message, n};
+use crate::backend::{
+    ConditionCheck, DeleteItem, GetItem, PutItem, TransactGet, TransactWrite, TransactWriteItem,
+    UpdateItem,
+};
+use crate::error::{CancellationCode, Error};
+use crate::expr::{Projection, Update, attr};
+use crate::value::Item;
+
+case_list!("transactions": write_across_tables, cancellation_reasons_in_order, cancelled_writes_nothing,
+    write_limits, idempotent_tokens, key_update_cancels, get_from_one_snapshot);
+
+fn put(t: &str, item: Item) -> TransactWriteItem {
+    TransactWriteItem::Put(PutItem::new(t, item))
+}
+
+case!(write_across_tables, |ctx| {
+    let a = ctx.simple_table("a").await;
+    let b_table = ctx.simple_table("b").await;
+    ctx.put(&a, key_s("counter").with("n", 1)).await;
+    ctx.put(&a, key_s("gone")).await;
+    ctx.put(&b_table, key_s("guard").with("open", true)).await;
+    ctx.backend()
+        .transact_write_items(TransactWrite {
+            items: vec![
+                put(&a, key_s("new").with("v", 1)),
+                TransactWriteItem::Update(
+                    UpdateItem::new(&a, key_s("counter")).update(&Update::new().add(attr("n"), 1)),
+                ),
+                TransactWriteItem::Delete(DeleteItem::new(&a, key_s("gone"))),
+                TransactWriteItem::ConditionCheck(ConditionCheck::new(
+                    &b_table,
+                    key_s("guard"),
+                    &attr("open").eq(true),
+                )),
+            ],
+            ..TransactWrite::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        ctx.get(&a, key_s("new")).await,
+        Some(key_s("new").with("v", 1))
+    );
+    assert_eq!(ctx.get(&a, key_s("counter")).await.unwrap()["n"], n("2"));
+    assert_eq!(ctx.get(&a, key_s("gone")).await, None);
+});
+
+case!(cancellation_reasons_in_order, |ctx| {
+    let t = ctx.simple_table("t").await;
+    ctx.put(&t, key_s("c").with("v", 1)).await;
+    ctx.put(&t, key_s("u").with("v", 1)).await;
+    let mut check = ConditionCheck::new(&t, key_s("c"), &attr("v").eq(2));
+    check.return_values_on_condition_check_failure = true;
+    let e = expect_err!(
+        ctx.backend()
+            .transact_write_items(TransactWrite {
+                items: vec![
+                    put(&t, key_s("p1")),
+                    TransactWriteItem::ConditionCheck(check),
+                    TransactWriteItem::Delete(DeleteItem::new(&t, key_s("d"))),
+                    TransactWriteItem::Update(
+                        UpdateItem::new(&t, key_s("u"))
+                            .update(&Update::new().set(attr("v"), 5))
+                            .condition(&attr("v").eq(3)),
+                    ),
+                    put(&t, key_s("p2")).clone(),
+                ],
+                ..TransactWrite::default()
+            })
+            .await,
+        Error::TransactionCanceled { .. }
+    );
+    let Error::TransactionCanceled { reasons } = e else {
+        unreachable!()
+    };
+    let codes: Vec<&CancellationCode> = reasons.iter().map(|r| &r.code).collect();
+    assert_eq!(
+        codes,
+        [
+            &CancellationCode::None,
+            &CancellationCode::ConditionalCheckFailed,
+            &CancellationCode::None,
+            &CancellationCode::ConditionalCheckFailed,
+            &CancellationCode::None
+        ]
+    );
+    assert_eq!(reasons[0].message, None);
+    assert_eq!(
+        reasons[1].message.as_deref(),
+        Some("The conditional request failed.")
+    );
+    assert_eq!(
+        reasons[3].message.as_deref(),
+        Some("The conditional request failed")
+    );
+    assert_eq!(
+        reasons[1].item,
+        Some(key_s("c").with("v", 1)),
+        "asked for: the stored item"
+    );
+    assert_eq!(reasons[3].item, None, "not asked for");
+});
+
+case!(cancelled_writes_nothing, |ctx| {
+    let t = ctx.simple_table("t").await;
+    ctx.put(&t, key_s("x").with("v", 1)).await;
+    expect_err!(
+        ctx.backend()
+            .transact_write_items(TransactWrite {
+                items: vec![
+                    put(&t, key_s("a")),
+                    TransactWriteItem::Update(
+                        UpdateItem::new(&t, key_s("x")).update(&Update::new().set(attr("v"), 2))
+                    ),
+                    TransactWriteItem::ConditionCheck(ConditionCheck::new(
+                        &t,
+                        key_s("nobody"),
+                        &attr("id").exists()
+                    )),
+                ],
+                ..TransactWrite::default()
+            })
+            .await,
+        Error::TransactionCanceled { .. }
+    );
+    assert_eq!(ctx.get(&t, key_s("a")).await, None);
+    assert_eq!(ctx.get(&t, key_s("x")).await.unwrap()["v"], n("1"));
+    // A runtime error in one action is a validation error, and nothing is written.
+    let e = expect_err!(
+        ctx.backend()
+            .transact_write_items(TransactWrite {
+                items: vec![
+                    put(&t, key_s("a")),
+                    TransactWriteItem::Update(
+                        UpdateItem::new(&t, key_s("x"))
+                            .update(&Update::new().set(attr("v"), attr("missing").plus(1)))
+                    ),
+                ],
+                ..TransactWrite::default()
+            })
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(message(&e).contains("does not exist in the item"), "{e}");
+    assert_eq!(ctx.get(&t, key_s("a")).await, None);
+});
+
+case!(write_limits, |ctx| {
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    let puts = |n: usize| TransactWrite {
+        items: (0..n).map(|i| put(&t, key_s(&format!("k{i}")))).collect(),
+        ..TransactWrite::default()
+    };
+    expect_err!(
+        b.transact_write_items(puts(101)).await,
+        Error::LimitExceeded { .. }
+    );
+    expect_err!(
+        b.transact_write_items(puts(0)).await,
+        Error::InvalidRequest { .. }
+    );
+    let e = expect_err!(
+        b.transact_write_items(TransactWrite {
+            items: vec![
+                put(&t, key_s("same")),
+                TransactWriteItem::Update(
+                    UpdateItem::new(&t, key_s("same")).update(&Update::new().set(attr("v"), 1))
+                ),
+            ],
+            ..TransactWrite::default()
+        })
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Transaction request cannot include multiple operations on one item"
+    );
+    expect_err!(
+        b.transact_write_items(TransactWrite {
+            items: vec![
+                put(&t, key_s("ok")),
+                put(
+                    &t,
+                    key_s("bad").with("s", crate::AttributeValue::Ss(vec![]))
+                )
+            ],
+            ..TransactWrite::default()
+        })
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    expect_err!(
+        b.transact_write_items(TransactWrite {
+            items: vec![put(&t, key_s("ok")), put(&ctx.table("nope"), key_s("x"))],
+            ..TransactWrite::default()
+        })
+        .await,
+        Error::TableNotFound { .. }
+    );
+    assert_eq!(ctx.get(&t, key_s("ok")).await, None);
+    assert_eq!(ctx.get(&t, key_s("k0")).await, None);
+    b.transact_write_items(puts(100)).await.unwrap();
+    assert!(ctx.get(&t, key_s("k99")).await.is_some());
+});
+
+case!(idempotent_tokens, |ctx| {
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    let token = format!("tok-{}", &ctx.table("x")[..8]);
+    let tx = |v: i64| TransactWrite {
+        items: vec![TransactWriteItem::Update(
+            UpdateItem::new(&t, key_s("c")).update(&Update::new().add(attr("n"), v)),
+        )],
+        client_request_token: Some(token.clone()),
+        ..TransactWrite::default()
+    };
+    b.transact_write_items(tx(1)).await.unwrap();
+    b.transact_write_items(tx(1)).await.unwrap();
+    assert_eq!(
+        ctx.get(&t, key_s("c")).await.unwrap()["n"],
+        n("1"),
+        "the same request again is not applied again"
+    );
+    expect_err!(
+        b.transact_write_items(tx(2)).await,
+        Error::IdempotencyMismatch { .. }
+    );
+    assert_eq!(ctx.get(&t, key_s("c")).await.unwrap()["n"], n("1"));
+    // A token longer than 36 characters is refused.
+    let mut long = tx(1);
+    long.client_request_token = Some("a".repeat(37));
+    expect_err!(
+        b.transact_write_items(long).await,
+        Error::InvalidRequest { .. }
+    );
+});
+
+case!(key_update_cancels, |ctx| {
+    let t = ctx.simple_table("t").await;
+    ctx.put(&t, key_s("a")).await;
+    let e = expect_err!(
+        ctx.backend()
+            .transact_write_items(TransactWrite {
+                items: vec![TransactWriteItem::Update(
+                    UpdateItem::new(&t, key_s("a")).update(&Update::new().set(attr("id"), "b"))
+                )],
+                ..TransactWrite::default()
+            })
+            .await,
+        Error::TransactionCanceled { .. }
+    );
+    let Error::TransactionCanceled { reasons } = e else {
+        unreachable!()
+    };
+    assert_eq!(reasons[0].code, CancellationCode::ValidationError);
+    assert!(
+        reasons[0]
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("part of the key")
+    );
+});
+
+case!(get_from_one_snapshot, |ctx| {
+    let a = ctx.simple_table("a").await;
+    let b_table = ctx.simple_table("b").await;
+    ctx.put(&a, key_s("x").with("v", 1).with("w", 2)).await;
+    ctx.put(&b_table, key_s("y").with("v", 3)).await;
+    let out = ctx
+        .backend()
+        .transact_get_items(TransactGet {
+            items: vec![
+                GetItem::new(&a, key_s("x")).projection(&Projection::attributes(["w"])),
+                GetItem::new(&a, key_s("missing")),
+                GetItem::new(&b_table, key_s("y")),
+            ],
+            ..TransactGet::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        out.items,
+        vec![
+            Some(Item::new().with("w", 2)),
+            None,
+            Some(key_s("y").with("v", 3))
+        ]
+    );
+    let e = expect_err!(
+        ctx.backend()
+            .transact_get_items(TransactGet {
+                items: vec![GetItem::new(&a, key_s("x")), GetItem::new(&a, key_s("x"))],
+                ..TransactGet::default()
+            })
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Transaction request cannot include multiple operations on one item"
+    );
+    let many = TransactGet {
+        items: (0..101)
+            .map(|i| GetItem::new(&a, key_s(&format!("k{i}"))))
+            .collect(),
+        ..TransactGet::default()
+    };
+    expect_err!(
+        ctx.backend().transact_get_items(many).await,
+        Error::LimitExceeded { .. }
+    );
+});

@@ -1,0 +1,480 @@
+//! Byte encodings of the emulator: items (compact, versioned binary) and
+//! keys (order preserving, self-delimiting), and the partition digest.
+
+use crate::error::Error;
+use crate::number::Number;
+use crate::value::{AttributeValue, Item};
+
+/// The item encoding's version, the first byte of every encoded item.
+pub const ITEM_FORMAT: u8 = 1;
+
+const T_S: u8 = 0;
+const T_N: u8 = 1;
+const T_B: u8 = 2;
+const T_SS: u8 = 3;
+const T_NS: u8 = 4;
+const T_BS: u8 = 5;
+const T_M: u8 = 6;
+const T_L: u8 = 7;
+const T_FALSE: u8 = 8;
+const T_TRUE: u8 = 9;
+const T_NULL: u8 = 10;
+
+fn put_varint(out: &mut Vec<u8>, mut v: usize) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_varint(out, b.len());
+    out.extend_from_slice(b);
+}
+
+fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
+    match v {
+        AttributeValue::S(s) => {
+            out.push(T_S);
+            put_bytes(out, s.as_bytes());
+        }
+        AttributeValue::N(n) => {
+            out.push(T_N);
+            put_bytes(out, n.as_str().as_bytes());
+        }
+        AttributeValue::B(b) => {
+            out.push(T_B);
+            put_bytes(out, b);
+        }
+        AttributeValue::Ss(s) => {
+            out.push(T_SS);
+            put_varint(out, s.len());
+            for m in s {
+                put_bytes(out, m.as_bytes());
+            }
+        }
+        AttributeValue::Ns(s) => {
+            out.push(T_NS);
+            put_varint(out, s.len());
+            for m in s {
+                put_bytes(out, m.as_str().as_bytes());
+            }
+        }
+        AttributeValue::Bs(s) => {
+            out.push(T_BS);
+            put_varint(out, s.len());
+            for m in s {
+                put_bytes(out, m);
+            }
+        }
+        AttributeValue::M(m) => {
+            out.push(T_M);
+            put_varint(out, m.len());
+            for (k, v) in m {
+                put_bytes(out, k.as_bytes());
+                put_value(out, v);
+            }
+        }
+        AttributeValue::L(l) => {
+            out.push(T_L);
+            put_varint(out, l.len());
+            for v in l {
+                put_value(out, v);
+            }
+        }
+        AttributeValue::Bool(false) => out.push(T_FALSE),
+        AttributeValue::Bool(true) => out.push(T_TRUE),
+        AttributeValue::Null => out.push(T_NULL),
+    }
+}
+
+/// Encodes an item.
+pub fn encode_item(item: &Item) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + item.len() * 16);
+    out.push(ITEM_FORMAT);
+    put_varint(&mut out, item.len());
+    for (k, v) in item.iter() {
+        put_bytes(&mut out, k.as_bytes());
+        put_value(&mut out, v);
+    }
+    out
+}
+
+fn corrupt() -> Error {
+    Error::Backend {
+        message: "stored item is corrupt or of an unknown format".to_owned(),
+        source: None,
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Result<u8, Error> {
+        let v = *self.b.get(self.i).ok_or_else(corrupt)?;
+        self.i += 1;
+        Ok(v)
+    }
+
+    fn varint(&mut self) -> Result<usize, Error> {
+        let mut v: usize = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= usize::from(b & 0x7f)
+                .checked_shl(shift)
+                .ok_or_else(corrupt)?;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt())
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], Error> {
+        let n = self.varint()?;
+        let end = self.i.checked_add(n).ok_or_else(corrupt)?;
+        let s = self.b.get(self.i..end).ok_or_else(corrupt)?;
+        self.i = end;
+        Ok(s)
+    }
+
+    fn string(&mut self) -> Result<String, Error> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt())
+    }
+
+    fn number(&mut self) -> Result<Number, Error> {
+        let text = std::str::from_utf8(self.bytes()?).map_err(|_| corrupt())?;
+        Number::parse(text).map_err(|_| corrupt())
+    }
+
+    /// A count of elements, bounded by the bytes left (each takes at least one).
+    fn count(&mut self) -> Result<usize, Error> {
+        let n = self.varint()?;
+        if n > self.b.len() - self.i {
+            return Err(corrupt());
+        }
+        Ok(n)
+    }
+
+    fn value(&mut self, depth: usize) -> Result<AttributeValue, Error> {
+        if depth > 64 {
+            return Err(corrupt());
+        }
+        Ok(match self.byte()? {
+            T_S => AttributeValue::S(self.string()?),
+            T_N => AttributeValue::N(self.number()?),
+            T_B => AttributeValue::B(self.bytes()?.to_vec()),
+            T_SS => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    v.push(self.string()?);
+                }
+                AttributeValue::Ss(v)
+            }
+            T_NS => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    v.push(self.number()?);
+                }
+                AttributeValue::Ns(v)
+            }
+            T_BS => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    v.push(self.bytes()?.to_vec());
+                }
+                AttributeValue::Bs(v)
+            }
+            T_M => {
+                let n = self.count()?;
+                let mut m = std::collections::BTreeMap::new();
+                for _ in 0..n {
+                    let k = self.string()?;
+                    let v = self.value(depth + 1)?;
+                    m.insert(k, v);
+                }
+                AttributeValue::M(m)
+            }
+            T_L => {
+                let n = self.count()?;
+                let mut l = Vec::with_capacity(n);
+                for _ in 0..n {
+                    l.push(self.value(depth + 1)?);
+                }
+                AttributeValue::L(l)
+            }
+            T_FALSE => AttributeValue::Bool(false),
+            T_TRUE => AttributeValue::Bool(true),
+            T_NULL => AttributeValue::Null,
+            _ => return Err(corrupt()),
+        })
+    }
+}
+
+/// Decodes an item; corrupt bytes give an error, never a panic.
+pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
+    let mut r = Reader { b: bytes, i: 0 };
+    if r.byte()? != ITEM_FORMAT {
+        return Err(corrupt());
+    }
+    let n = r.count()?;
+    let mut m = std::collections::BTreeMap::new();
+    for _ in 0..n {
+        let k = r.string()?;
+        let v = r.value(0)?;
+        m.insert(k, v);
+    }
+    if r.i != bytes.len() {
+        return Err(corrupt());
+    }
+    Ok(Item::from(m))
+}
+
+// ---------------------------------------------------------------------------
+// Keys
+
+/// Appends a string or binary key part: `0x00` escaped as `00 FF`, then the
+/// terminator `00 01`. Byte order of the result is byte order of the input,
+/// and no encoding is a prefix of another.
+fn put_escaped(out: &mut Vec<u8>, b: &[u8], terminate: bool) {
+    for &c in b {
+        if c == 0 {
+            out.extend_from_slice(&[0, 0xff]);
+        } else {
+            out.push(c);
+        }
+    }
+    if terminate {
+        out.extend_from_slice(&[0, 1]);
+    }
+}
+
+/// Appends a number key part whose byte order is numeric order: a class
+/// byte (negative, zero, positive), the exponent biased into one byte, the
+/// significant digits as bytes 1 to 10, and a terminator; negative numbers
+/// have exponent and digits complemented so that larger magnitudes sort first.
+fn put_number(out: &mut Vec<u8>, n: &Number) {
+    let d = n.decomposed();
+    if d.is_zero() {
+        out.push(0x80);
+        return;
+    }
+    // Exponents run from -130 to 125: 256 values, one byte.
+    let exp = (d.exponent() + 130).clamp(0, 255) as u8;
+    if d.is_negative() {
+        out.push(0x40);
+        out.push(255 - exp);
+        for c in d.digits() {
+            out.push(10 - (c - b'0'));
+        }
+        out.push(11);
+    } else {
+        out.push(0xc0);
+        out.push(exp);
+        for c in d.digits() {
+            out.push(c - b'0' + 1);
+        }
+        out.push(0);
+    }
+}
+
+/// Appends the order-preserving encoding of a key value of the given type.
+/// The value must be of that type (validated before).
+pub fn put_key_part(out: &mut Vec<u8>, v: &AttributeValue) {
+    match v {
+        AttributeValue::S(s) => put_escaped(out, s.as_bytes(), true),
+        AttributeValue::B(b) => put_escaped(out, b, true),
+        AttributeValue::N(n) => put_number(out, n),
+        // Keys are only S, N or B; anything else sorts last, unterminated.
+        _ => out.push(0xff),
+    }
+}
+
+/// Appends the encoding of a string or binary *prefix* (for `begins_with`):
+/// the escaped bytes without the terminator.
+pub fn put_key_prefix(out: &mut Vec<u8>, v: &AttributeValue) {
+    match v {
+        AttributeValue::S(s) => put_escaped(out, s.as_bytes(), false),
+        AttributeValue::B(b) => put_escaped(out, b, false),
+        other => put_key_part(out, other),
+    }
+}
+
+/// The bytes a key value hashes as.
+fn hash_bytes(v: &AttributeValue) -> Vec<u8> {
+    match v {
+        AttributeValue::S(s) => s.as_bytes().to_vec(),
+        AttributeValue::B(b) => b.clone(),
+        AttributeValue::N(n) => n.canonical().as_str().as_bytes().to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// The partition digest of a hash key value: `SHA1("LocalDdb" || bytes)`,
+/// the hash DynamoDB Local orders scans and splits segments by (strings by
+/// their UTF-8 bytes, binaries by their bytes; numbers here by their
+/// canonical text).
+pub fn partition_digest(hash: &AttributeValue) -> [u8; 20] {
+    let mut h = sha1_smol::Sha1::new();
+    h.update(b"LocalDdb");
+    h.update(&hash_bytes(hash));
+    h.digest().bytes()
+}
+
+/// The smallest byte string greater than every string starting with `prefix`.
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    // All 0xFF: no upper bound within the keyspace; use a longer maximal key.
+    vec![0xff; prefix.len() + 1]
+}
+
+/// The smallest byte string greater than `key`.
+pub fn successor(key: &[u8]) -> Vec<u8> {
+    let mut s = key.to_vec();
+    s.push(0);
+    s
+}
+
+/// Segment bounds of a parallel scan in digest space: segment `i` of `t`
+/// covers `[(MAX/t)*i, (MAX/t)*(i+1))`, the last one up to `MAX`, where MAX
+/// is 2^160 - 1 (as DynamoDB Local splits).
+pub fn segment_bounds(segment: u32, total: u32) -> ([u8; 20], Option<[u8; 20]>) {
+    let step = div_160(&[0xff; 20], total);
+    let start = mul_160(&step, segment);
+    let end = if segment + 1 == total {
+        None
+    } else {
+        Some(mul_160(&step, segment + 1))
+    };
+    (start, end)
+}
+
+fn div_160(n: &[u8; 20], d: u32) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    let mut rem: u64 = 0;
+    for i in 0..20 {
+        let cur = (rem << 8) | u64::from(n[i]);
+        out[i] = (cur / u64::from(d)) as u8;
+        rem = cur % u64::from(d);
+    }
+    out
+}
+
+fn mul_160(n: &[u8; 20], m: u32) -> [u8; 20] {
+    let mut out = [0u8; 20];
+    let mut carry: u64 = 0;
+    for i in (0..20).rev() {
+        let cur = u64::from(n[i]) * u64::from(m) + carry;
+        out[i] = cur as u8;
+        carry = cur >> 8;
+    }
+    out
+}
+
+/// Rebuilds a number in canonical text if it is not already.
+pub(crate) fn canonical_number(n: &Number) -> Option<Number> {
+    let t = n.as_str();
+    let simple = !t.is_empty()
+        && t.bytes()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == b'-'))
+        && !t.starts_with('0')
+        && !t.starts_with("-0");
+    if simple || t == "0" {
+        return None;
+    }
+    let c = n.canonical();
+    (c.as_str() != t).then_some(c)
+}
+
+/// Rewrites every number of a value in canonical text, as DynamoDB stores them.
+pub(crate) fn canonicalize(v: &mut AttributeValue) {
+    match v {
+        AttributeValue::N(n) => {
+            if let Some(c) = canonical_number(n) {
+                *n = c;
+            }
+        }
+        AttributeValue::Ns(s) => {
+            for n in s.iter_mut() {
+                if let Some(c) = canonical_number(n) {
+                    *n = c;
+                }
+            }
+        }
+        AttributeValue::M(m) => m.values_mut().for_each(canonicalize),
+        AttributeValue::L(l) => l.iter_mut().for_each(canonicalize),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_round_trip() {
+        let item = Item::new()
+            .with("s", "héllo")
+            .with("n", AttributeValue::N("-12.5".parse().unwrap()))
+            .with("b", AttributeValue::B(vec![0, 1, 255]))
+            .with("ss", AttributeValue::Ss(vec!["a".into(), "".into()]))
+            .with("ns", AttributeValue::Ns(vec!["1".parse().unwrap()]))
+            .with("bs", AttributeValue::Bs(vec![vec![], vec![9]]))
+            .with(
+                "m",
+                AttributeValue::M([("k".to_string(), AttributeValue::Null)].into()),
+            )
+            .with(
+                "l",
+                AttributeValue::L(vec![
+                    AttributeValue::Bool(true),
+                    AttributeValue::Bool(false),
+                ]),
+            );
+        assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);
+    }
+
+    #[test]
+    fn corrupt_items_are_errors() {
+        let bytes = encode_item(&Item::new().with("a", "b"));
+        for cut in 0..bytes.len() {
+            assert!(decode_item(&bytes[..cut]).is_err());
+        }
+        assert!(decode_item(&[2, 0]).is_err());
+        assert!(
+            decode_item(&[
+                1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn segments_tile_the_digest_space() {
+        for total in [1, 2, 3, 7, 1000] {
+            let mut prev_end = [0u8; 20];
+            for s in 0..total {
+                let (start, end) = segment_bounds(s, total);
+                assert_eq!(start, prev_end);
+                match end {
+                    Some(e) => prev_end = e,
+                    None => assert_eq!(s, total - 1),
+                }
+            }
+        }
+    }
+}

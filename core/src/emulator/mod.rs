@@ -1,0 +1,345 @@
+//! The emulation engine shared by the memory and sled backends: DynamoDB's
+//! semantics over any ordered byte store ([`Storage`]).
+//!
+//! Everything DynamoDB decides lives here once: key and item validation
+//! with DynamoDB's messages, condition evaluation and update application,
+//! key ordering, query and scan paging with the 1 MB page rule, sparse
+//! secondary indexes kept in step with every write, batch limits, atomic
+//! and isolated transactions with per-action cancellation reasons,
+//! idempotent client request tokens, and consumed capacity. The backends
+//! differ only in how bytes are kept.
+//!
+//! Writers are serialized by one lock and every check happens before
+//! anything is written, so a refused request changes nothing; readers share
+//! the lock, so a transaction is seen whole or not at all.
+
+pub mod codec;
+mod ops;
+mod read;
+mod storage;
+mod table;
+mod write;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+pub use storage::{Entries, Storage, Writes};
+
+use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};
+use crate::error::Error;
+use crate::time::Timestamp;
+use crate::value::Item;
+use table::{META_PREFIX, TABLE_PREFIX, TableMeta};
+
+/// The version of the emulator's storage layout, recorded in every store.
+pub const STORE_FORMAT: u32 = 1;
+
+const FORMAT_KEY: &[u8] = b"\x00format";
+const NEXT_ID_KEY: &[u8] = b"\x00next_table_id";
+
+/// How long a client request token makes a transaction idempotent.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+
+/// A table's counters, kept up to date by every write.
+#[derive(Clone, Debug)]
+struct TableState {
+    meta: Arc<TableMeta>,
+    item_count: u64,
+    size_bytes: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    tables: BTreeMap<String, TableState>,
+    next_id: u32,
+}
+
+/// A transaction's client request token, remembered for ten minutes.
+struct TokenRecord {
+    fingerprint: [u8; 20],
+    at: Instant,
+}
+
+/// DynamoDB's semantics over a [`Storage`].
+pub struct Emulator<S: Storage> {
+    storage: S,
+    state: RwLock<State>,
+    tokens: Mutex<HashMap<String, TokenRecord>>,
+}
+
+impl<S: Storage> std::fmt::Debug for Emulator<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tables: Vec<String> = self.read_state().tables.keys().cloned().collect();
+        f.debug_struct("Emulator").field("tables", &tables).finish()
+    }
+}
+
+impl<S: Storage> Emulator<S> {
+    /// Opens the emulator over a storage: an empty storage is initialised,
+    /// an existing one is loaded (tables, their counters); a storage of
+    /// another layout version is refused.
+    pub fn open(storage: S) -> Result<Self, Error> {
+        let mut state = State {
+            tables: BTreeMap::new(),
+            next_id: 1,
+        };
+        match storage.get(FORMAT_KEY)? {
+            Some(v) => {
+                let v = v.as_ref();
+                let version = <[u8; 4]>::try_from(v)
+                    .map(u32::from_be_bytes)
+                    .unwrap_or(u32::MAX);
+                if version != STORE_FORMAT {
+                    return Err(Error::Backend {
+                        message: format!(
+                            "the store has format version {version}, but this version of dynamodb-mapper reads version {STORE_FORMAT}"
+                        ),
+                        source: None,
+                    });
+                }
+            }
+            None => {
+                let anything = storage.range(&[], &[0xff; 8], false, 1)?;
+                if !anything.is_empty() {
+                    return Err(Error::Backend {
+                        message: "the store holds data but no format version: it was not written by dynamodb-mapper".to_owned(),
+                        source: None,
+                    });
+                }
+                storage.apply(vec![(
+                    FORMAT_KEY.to_vec(),
+                    Some(STORE_FORMAT.to_be_bytes().to_vec()),
+                )])?;
+                storage.sync()?;
+            }
+        }
+        if let Some(v) = storage.get(NEXT_ID_KEY)? {
+            state.next_id = <[u8; 4]>::try_from(v.as_ref())
+                .map(u32::from_be_bytes)
+                .unwrap_or(1);
+        }
+        // Load table records and count their items.
+        let records = scan_all(&storage, &[TABLE_PREFIX], &[TABLE_PREFIX + 1])?;
+        for (_, v) in records {
+            let meta = TableMeta::from_record(&codec::decode_item(v.as_ref())?)?;
+            let mut ts = TableState {
+                meta: Arc::new(meta),
+                item_count: 0,
+                size_bytes: 0,
+            };
+            let prefix = ts.meta.items_prefix();
+            for (_, v) in scan_all(&storage, &prefix, &codec::prefix_end(&prefix))? {
+                let item = codec::decode_item(v.as_ref())?;
+                ts.item_count += 1;
+                ts.size_bytes += item.size() as u64;
+            }
+            state.next_id = state.next_id.max(ts.meta.id + 1);
+            state.tables.insert(ts.meta.def.name.clone(), ts);
+        }
+        let _ = META_PREFIX;
+        Ok(Emulator {
+            storage,
+            state: RwLock::new(state),
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The storage underneath.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    fn read_state(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write_state(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A table's metadata, or DynamoDB's error for a missing table.
+    fn meta(&self, state: &State, name: &str) -> Result<Arc<TableMeta>, Error> {
+        state
+            .tables
+            .get(name)
+            .map(|t| t.meta.clone())
+            .ok_or_else(|| Error::TableNotFound {
+                table: name.to_owned(),
+            })
+    }
+
+    fn load(&self, key: &[u8]) -> Result<Option<Item>, Error> {
+        match self.storage.get(key)? {
+            Some(v) => Ok(Some(codec::decode_item(v.as_ref())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes the items whose time to live has passed, as DynamoDB's
+    /// background process does: the TTL attribute must be a number of
+    /// epoch seconds before `now` and not more than five years before it.
+    /// Returns how many items were deleted.
+    pub fn purge_expired(&self, now: Timestamp) -> Result<usize, Error> {
+        let tables: Vec<Arc<TableMeta>> = {
+            let state = self.read_state();
+            state.tables.values().map(|t| t.meta.clone()).collect()
+        };
+        let now_s = now.unix_seconds();
+        let oldest = now_s - 5 * 365 * 86_400 - 86_400;
+        let mut deleted = 0;
+        for meta in tables {
+            let Some(attr) = &meta.def.ttl_attribute else {
+                continue;
+            };
+            let prefix = meta.items_prefix();
+            let mut expired = Vec::new();
+            for (_, v) in scan_all(&self.storage, &prefix, &codec::prefix_end(&prefix))? {
+                let item = codec::decode_item(v.as_ref())?;
+                if let Some(crate::AttributeValue::N(n)) = item.get(attr) {
+                    if let Ok(t) = n.to_i64() {
+                        if t < now_s && t >= oldest {
+                            expired.push(meta.key().key_of(&item));
+                        }
+                    }
+                }
+            }
+            for key in expired {
+                let mut req = crate::backend::DeleteItem::new(meta.name(), key.clone());
+                // Only if still expired: a newer write may have changed it.
+                let mut attrs = crate::expr::ExpressionAttributes::default();
+                let cond = crate::expr::attr(attr.clone()).lt(now_s);
+                req.condition_expression = Some(cond.render(&mut attrs));
+                req.expression_attributes = attrs;
+                match self.delete_item(req) {
+                    Ok(_) => deleted += 1,
+                    Err(Error::Conflict { .. }) | Err(Error::TableNotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
+    fn check_token(&self, token: &str, fingerprint: [u8; 20]) -> Result<bool, Error> {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.retain(|_, r| r.at.elapsed() < TOKEN_LIFETIME);
+        match tokens.get(token) {
+            Some(r) if r.fingerprint == fingerprint => Ok(true),
+            Some(_) => Err(Error::IdempotencyMismatch {
+                message: format!(
+                    "client request token {token} was used with other parameters within 10 minutes"
+                ),
+            }),
+            None => Ok(false),
+        }
+    }
+
+    fn remember_token(&self, token: &str, fingerprint: [u8; 20]) {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.insert(
+            token.to_owned(),
+            TokenRecord {
+                fingerprint,
+                at: Instant::now(),
+            },
+        );
+    }
+}
+
+/// Every entry in `[start, end)`, fetched in batches.
+fn scan_all<S: Storage>(storage: &S, start: &[u8], end: &[u8]) -> Result<Entries<S::Value>, Error> {
+    let mut out = Vec::new();
+    let mut from = start.to_vec();
+    loop {
+        let batch = storage.range(&from, end, false, 1024)?;
+        let done = batch.len() < 1024;
+        if let Some((k, _)) = batch.last() {
+            from = codec::successor(k);
+        }
+        out.extend(batch);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Consumed capacity, as DynamoDB computes it.
+
+fn read_units(size: usize, consistent: bool) -> f64 {
+    let units = size.div_ceil(4096).max(1) as f64;
+    if consistent { units } else { units / 2.0 }
+}
+
+fn write_units(size: usize) -> f64 {
+    size.div_ceil(1024).max(1) as f64
+}
+
+/// Capacity on one table, split between the table and its indexes.
+#[derive(Clone, Debug, Default)]
+struct Usage {
+    table: f64,
+    global: BTreeMap<String, f64>,
+    local: BTreeMap<String, f64>,
+}
+
+impl Usage {
+    fn index(&mut self, meta: &TableMeta, n: usize, units: f64) {
+        let index = &meta.def.indexes[n];
+        let map = if index.kind == crate::IndexKind::Global {
+            &mut self.global
+        } else {
+            &mut self.local
+        };
+        *map.entry(index.name.clone()).or_default() += units;
+    }
+
+    fn scaled(mut self, factor: f64) -> Self {
+        self.table *= factor;
+        self.global.values_mut().for_each(|v| *v *= factor);
+        self.local.values_mut().for_each(|v| *v *= factor);
+        self
+    }
+
+    fn add(&mut self, other: Usage) {
+        self.table += other.table;
+        for (k, v) in other.global {
+            *self.global.entry(k).or_default() += v;
+        }
+        for (k, v) in other.local {
+            *self.local.entry(k).or_default() += v;
+        }
+    }
+
+    fn report(self, table: &str, rcc: ReturnConsumedCapacity) -> Option<ConsumedCapacity> {
+        let total =
+            self.table + self.global.values().sum::<f64>() + self.local.values().sum::<f64>();
+        match rcc {
+            ReturnConsumedCapacity::None => None,
+            ReturnConsumedCapacity::Total => Some(ConsumedCapacity {
+                table: table.to_owned(),
+                capacity_units: total,
+                ..ConsumedCapacity::default()
+            }),
+            ReturnConsumedCapacity::Indexes => Some(ConsumedCapacity {
+                table: table.to_owned(),
+                capacity_units: total,
+                table_units: Some(self.table),
+                global_indexes: self.global,
+                local_indexes: self.local,
+            }),
+        }
+    }
+}
+
+/// Capacity of a multi-table request, per table, in table order.
+fn report_all(
+    usage: BTreeMap<String, Usage>,
+    rcc: ReturnConsumedCapacity,
+) -> Vec<ConsumedCapacity> {
+    usage
+        .into_iter()
+        .filter_map(|(t, u)| u.report(&t, rcc))
+        .collect()
+}

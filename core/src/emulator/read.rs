@@ -1,0 +1,482 @@
+//! Reads: `GetItem`, `Query` and `Scan`.
+
+use std::cmp::Ordering;
+
+use super::codec::{prefix_end, put_key_part, put_key_prefix, segment_bounds, successor};
+use super::table::{Source, TableMeta};
+use super::{Emulator, Storage, Usage, read_units};
+use crate::backend::{GetItem, GetItemOutput, Page, Query, Scan, Select};
+use crate::error::Error;
+use crate::expr::{
+    Condition, ExpressionAttributes, ExpressionKind, Parser, Path, RangeCondition,
+    check_attribute_maps, project,
+};
+use crate::model::{IndexKind, KeyAttribute, Projection as IndexProjection};
+use crate::value::{AttributeValue, Item};
+
+/// DynamoDB stops a page once it has read this much.
+const PAGE_BYTES: usize = 1024 * 1024;
+/// Entries fetched from storage at a time.
+const BATCH: usize = 128;
+
+/// How a page is read.
+struct Plan<'a> {
+    meta: &'a TableMeta,
+    source: Source<'a>,
+    start: Vec<u8>,
+    end: Vec<u8>,
+    reverse: bool,
+    limit: Option<u32>,
+    filter: Option<Condition>,
+    projection: Option<Vec<Path>>,
+    select: Select,
+    consistent: bool,
+}
+
+fn range_matches(cond: &RangeCondition, v: &AttributeValue) -> bool {
+    let cmp = |x: &AttributeValue| crate::expr::compare_scalars(v, x);
+    match cond {
+        RangeCondition::Eq(x) => cmp(x) == Some(Ordering::Equal),
+        RangeCondition::Lt(x) => cmp(x) == Some(Ordering::Less),
+        RangeCondition::Le(x) => matches!(cmp(x), Some(Ordering::Less | Ordering::Equal)),
+        RangeCondition::Gt(x) => cmp(x) == Some(Ordering::Greater),
+        RangeCondition::Ge(x) => matches!(cmp(x), Some(Ordering::Greater | Ordering::Equal)),
+        RangeCondition::Between(a, b) => {
+            matches!(cmp(a), Some(Ordering::Greater | Ordering::Equal))
+                && matches!(cmp(b), Some(Ordering::Less | Ordering::Equal))
+        }
+        RangeCondition::BeginsWith(p) => match (v, p) {
+            (AttributeValue::S(s), AttributeValue::S(p)) => s.starts_with(p.as_str()),
+            (AttributeValue::B(s), AttributeValue::B(p)) => s.starts_with(p),
+            _ => false,
+        },
+    }
+}
+
+/// Storage bounds of a range condition within a partition.
+fn range_bounds(partition: &[u8], cond: Option<&RangeCondition>) -> (Vec<u8>, Vec<u8>) {
+    let with = |v: &AttributeValue| {
+        let mut k = partition.to_vec();
+        put_key_part(&mut k, v);
+        k
+    };
+    let all_end = prefix_end(partition);
+    match cond {
+        None => (partition.to_vec(), all_end),
+        Some(RangeCondition::Eq(v)) => {
+            let k = with(v);
+            let end = prefix_end(&k);
+            (k, end)
+        }
+        Some(RangeCondition::Lt(v)) => (partition.to_vec(), with(v)),
+        Some(RangeCondition::Le(v)) => (partition.to_vec(), prefix_end(&with(v))),
+        Some(RangeCondition::Gt(v)) => (prefix_end(&with(v)), all_end),
+        Some(RangeCondition::Ge(v)) => (with(v), all_end),
+        Some(RangeCondition::Between(a, b)) => (with(a), prefix_end(&with(b))),
+        Some(RangeCondition::BeginsWith(v)) => {
+            let mut k = partition.to_vec();
+            put_key_prefix(&mut k, v);
+            let end = prefix_end(&k);
+            (k, end)
+        }
+    }
+}
+
+/// Checks an exclusive start key: exactly the key attributes of the source
+/// (and of the table, for an index), with the right types.
+fn check_start_key(meta: &TableMeta, source: Source<'_>, key: &Item) -> Result<(), Error> {
+    let mut expected: Vec<&KeyAttribute> = meta.schema(source).attributes().collect();
+    if let Source::Index(..) = source {
+        for a in meta.key().attributes() {
+            if !expected.iter().any(|e| e.name == a.name) {
+                expected.push(a);
+            }
+        }
+    }
+    if let Source::Table = source {
+        if key.len() != expected.len() {
+            return Err(Error::invalid(
+                "Exclusive Start Key must have same size as table's key schema",
+            ));
+        }
+    }
+    if key.len() != expected.len() || !expected.iter().all(|a| key.contains_key(&a.name)) {
+        return Err(Error::invalid("The provided starting key is invalid"));
+    }
+    for a in expected {
+        if key[&a.name].value_type() != a.scalar_type.value_type() {
+            return Err(Error::invalid("Type mismatch for attribute to update"));
+        }
+    }
+    Ok(())
+}
+
+/// The select of a read, from the request and the source.
+fn resolve_select(
+    source: Source<'_>,
+    select: Option<Select>,
+    has_projection: bool,
+) -> Result<Select, Error> {
+    let select = match select {
+        Some(s) => s,
+        None if has_projection => Select::SpecificAttributes,
+        None => match source {
+            Source::Table => Select::AllAttributes,
+            Source::Index(..) => Select::AllProjectedAttributes,
+        },
+    };
+    match select {
+        Select::Count if has_projection => Err(Error::invalid(
+            "Cannot specify the ProjectionExpression when choosing to get only the Count",
+        )),
+        Select::SpecificAttributes if !has_projection => Err(Error::invalid(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+        )),
+        Select::AllAttributes if has_projection => Err(Error::invalid(
+            "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
+        )),
+        Select::AllProjectedAttributes if matches!(source, Source::Table) => Err(Error::invalid(
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        )),
+        Select::AllAttributes => match source {
+            Source::Index(_, i)
+                if i.kind == IndexKind::Global && i.projection != IndexProjection::All =>
+            {
+                Err(Error::invalid(format!(
+                    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                    i.name
+                )))
+            }
+            _ => Ok(select),
+        },
+        _ => Ok(select),
+    }
+}
+
+fn check_read_options(
+    source: Source<'_>,
+    consistent: bool,
+    limit: Option<u32>,
+) -> Result<(), Error> {
+    if let (Source::Index(_, i), true) = (source, consistent) {
+        if i.kind == IndexKind::Global {
+            return Err(Error::invalid(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
+        }
+    }
+    if limit == Some(0) {
+        return Err(Error::invalid("Limit must be greater than or equal to 1"));
+    }
+    Ok(())
+}
+
+fn names_only(attrs: &ExpressionAttributes, has_expression: bool) -> Result<(), Error> {
+    check_attribute_maps(&attrs.names, &attrs.values)?;
+    if !has_expression && !attrs.names.is_empty() {
+        return Err(Error::invalid(
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ));
+    }
+    if !has_expression && !attrs.values.is_empty() {
+        return Err(Error::invalid(
+            "ExpressionAttributeValues can only be specified when using expressions",
+        ));
+    }
+    Ok(())
+}
+
+impl<S: Storage> Emulator<S> {
+    /// `GetItem`.
+    pub fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
+        let meta = self.meta(&self.read_state(), &input.table)?;
+        meta.check_key(&input.key)?;
+        names_only(
+            &input.expression_attributes,
+            input.projection_expression.is_some(),
+        )?;
+        let projection = match &input.projection_expression {
+            Some(p) => {
+                let attrs = &input.expression_attributes;
+                let mut parser = Parser::new(&attrs.names, &attrs.values);
+                let proj = parser.projection(p)?;
+                parser.finish()?;
+                Some(proj.0)
+            }
+            None => None,
+        };
+        let key = meta.item_key(&input.key);
+        let item = {
+            let _snapshot = self.read_state();
+            self.load(&key)?
+        };
+        let usage = Usage {
+            table: read_units(item.as_ref().map_or(0, Item::size), input.consistent_read),
+            ..Usage::default()
+        };
+        Ok(GetItemOutput {
+            item: match (item, projection) {
+                (Some(i), Some(p)) => Some(project(&i, &p)),
+                (i, None) => i,
+                (None, _) => None,
+            },
+            consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
+        })
+    }
+
+    /// `Query`.
+    pub fn query(&self, input: Query) -> Result<Page, Error> {
+        let meta = self.meta(&self.read_state(), &input.table)?;
+        let source = meta.source(input.index.as_deref())?;
+        check_read_options(source, input.consistent_read, input.limit)?;
+        let attrs = &input.expression_attributes;
+        check_attribute_maps(&attrs.names, &attrs.values)?;
+        if input.key_condition_expression.trim().is_empty() {
+            return Err(Error::invalid(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+            ));
+        }
+        let schema = meta.schema(source);
+        let mut parser = Parser::new(&attrs.names, &attrs.values);
+        let key_condition = parser.key_condition(&input.key_condition_expression, schema)?;
+        let filter = input
+            .filter_expression
+            .as_deref()
+            .map(|f| parser.condition(f, ExpressionKind::Filter))
+            .transpose()?;
+        let projection = input
+            .projection_expression
+            .as_deref()
+            .map(|p| parser.projection(p))
+            .transpose()?;
+        parser.finish()?;
+        if let Some(f) = &filter {
+            for path in f.paths() {
+                if schema.contains(path.head()) {
+                    return Err(Error::invalid(format!(
+                        "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
+                        path.head()
+                    )));
+                }
+            }
+        }
+        let select = resolve_select(source, input.select, projection.is_some())?;
+
+        let partition = meta.partition_prefix(source, &key_condition.hash.1);
+        let range = key_condition.range.as_ref().map(|(_, c)| c);
+        let (mut start, mut end) = range_bounds(&partition, range);
+        if let Some(esk) = &input.exclusive_start_key {
+            check_start_key(&meta, source, esk)?;
+            let matches = esk.get(&key_condition.hash.0) == Some(&key_condition.hash.1)
+                && match (&key_condition.range, &schema.range) {
+                    (Some((_, cond)), Some(r)) => range_matches(cond, &esk[&r.name]),
+                    _ => true,
+                };
+            if !matches {
+                return Err(Error::invalid(
+                    "The provided starting key does not match the range key predicate",
+                ));
+            }
+            let position = meta.position_key(source, esk);
+            if input.scan_index_forward {
+                start = start.max(successor(&position));
+            } else {
+                end = end.min(position);
+            }
+        }
+        self.read_page(
+            Plan {
+                meta: &meta,
+                source,
+                start,
+                end,
+                reverse: !input.scan_index_forward,
+                limit: input.limit,
+                filter,
+                projection: projection.map(|p| p.0),
+                select,
+                consistent: input.consistent_read,
+            },
+            input.return_consumed_capacity,
+        )
+    }
+
+    /// `Scan`.
+    pub fn scan(&self, input: Scan) -> Result<Page, Error> {
+        let meta = self.meta(&self.read_state(), &input.table)?;
+        let source = meta.source(input.index.as_deref())?;
+        check_read_options(source, input.consistent_read, input.limit)?;
+        if let Some(seg) = input.segment {
+            if seg.total == 0 || seg.total > 1_000_000 {
+                return Err(Error::invalid(format!(
+                    "1 validation error detected: Value '{}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000",
+                    seg.total
+                )));
+            }
+            if seg.segment >= seg.total {
+                return Err(Error::invalid(format!(
+                    "1 validation error detected: Value '{}' at 'segment' failed to satisfy constraint: Member must have value less than or equal to {}",
+                    seg.segment,
+                    seg.total - 1
+                )));
+            }
+        }
+        let attrs = &input.expression_attributes;
+        names_only(
+            attrs,
+            input.filter_expression.is_some() || input.projection_expression.is_some(),
+        )?;
+        let mut parser = Parser::new(&attrs.names, &attrs.values);
+        let filter = input
+            .filter_expression
+            .as_deref()
+            .map(|f| parser.condition(f, ExpressionKind::Filter))
+            .transpose()?;
+        let projection = input
+            .projection_expression
+            .as_deref()
+            .map(|p| parser.projection(p))
+            .transpose()?;
+        parser.finish()?;
+        let select = resolve_select(source, input.select, projection.is_some())?;
+
+        let prefix = meta.source_prefix(source);
+        let (mut start, end) = match input.segment {
+            None => (prefix.clone(), prefix_end(&prefix)),
+            Some(seg) => {
+                let (lo, hi) = segment_bounds(seg.segment, seg.total);
+                let mut start = prefix.clone();
+                start.extend_from_slice(&lo);
+                let end = match hi {
+                    Some(hi) => {
+                        let mut e = prefix.clone();
+                        e.extend_from_slice(&hi);
+                        e
+                    }
+                    None => prefix_end(&prefix),
+                };
+                (start, end)
+            }
+        };
+        if let Some(esk) = &input.exclusive_start_key {
+            check_start_key(&meta, source, esk)?;
+            start = start.max(successor(&meta.position_key(source, esk)));
+        }
+        self.read_page(
+            Plan {
+                meta: &meta,
+                source,
+                start,
+                end,
+                reverse: false,
+                limit: input.limit,
+                filter,
+                projection: projection.map(|p| p.0),
+                select,
+                consistent: input.consistent_read,
+            },
+            input.return_consumed_capacity,
+        )
+    }
+
+    /// Reads one page: `Limit` counts items read before the filter; the
+    /// page ends once 1 MB has been read (the item that crosses it
+    /// included), with a last-evaluated key when the limit stopped it or
+    /// when more items remain.
+    fn read_page(
+        &self,
+        plan: Plan<'_>,
+        rcc: crate::backend::ReturnConsumedCapacity,
+    ) -> Result<Page, Error> {
+        let _snapshot = self.read_state();
+        let (mut start, mut end) = (plan.start.clone(), plan.end.clone());
+        let mut page = Page::default();
+        let mut bytes = 0usize;
+        let mut last: Option<Item> = None;
+        let mut stopped_by_limit = false;
+        let mut stopped_by_size = false;
+        'outer: while start < end {
+            let batch = self.storage.range(&start, &end, plan.reverse, BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            let full = batch.len() == BATCH;
+            for (k, v) in batch {
+                if plan.reverse {
+                    end = k.clone();
+                } else {
+                    start = successor(&k);
+                }
+                let (item, read_item) = match plan.source {
+                    Source::Table => {
+                        let item = super::codec::decode_item(v.as_ref())?;
+                        (item.clone(), item)
+                    }
+                    Source::Index(_, index) => {
+                        // The entry holds the table key of its item.
+                        let Some(item) = self.load(v.as_ref())? else {
+                            continue;
+                        };
+                        let in_index = plan.meta.project_into_index(index, &item);
+                        (item, in_index)
+                    }
+                };
+                page.scanned_count += 1;
+                bytes += read_item.size();
+                last = Some(plan.meta.last_key(plan.source, &item));
+                let passes = plan.filter.as_ref().is_none_or(|f| f.evaluate(&item));
+                if passes {
+                    page.count += 1;
+                    if plan.select != Select::Count {
+                        let base = match (plan.select, plan.source) {
+                            (Select::AllAttributes, _) => &item,
+                            (_, Source::Index(_, i)) if i.kind == IndexKind::Global => &read_item,
+                            (Select::AllProjectedAttributes, _) => &read_item,
+                            _ => &item,
+                        };
+                        page.items.push(match &plan.projection {
+                            Some(p) => project(base, p),
+                            None => base.clone(),
+                        });
+                    }
+                }
+                if plan
+                    .limit
+                    .is_some_and(|l| page.scanned_count >= u64::from(l))
+                {
+                    stopped_by_limit = true;
+                    break 'outer;
+                }
+                if bytes >= PAGE_BYTES {
+                    stopped_by_size = true;
+                    break 'outer;
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        let more = stopped_by_size
+            && start < end
+            && !self
+                .storage
+                .range(&start, &end, plan.reverse, 1)?
+                .is_empty();
+        if stopped_by_limit || more {
+            page.last_evaluated_key = last;
+        }
+        let units = if bytes == 0 {
+            0.0
+        } else {
+            let u = bytes.div_ceil(4096) as f64;
+            if plan.consistent { u } else { u / 2.0 }
+        };
+        let mut usage = Usage::default();
+        match plan.source {
+            Source::Table => usage.table = units,
+            Source::Index(n, _) => usage.index(plan.meta, n, units),
+        }
+        page.consumed_capacity = usage.report(plan.meta.name(), rcc);
+        Ok(page)
+    }
+}

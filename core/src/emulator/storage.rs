@@ -1,0 +1,44 @@
+//! What the emulator needs from a store of bytes.
+
+use crate::error::Error;
+
+/// Entries read from a storage: keys and values, in key order.
+pub type Entries<V> = Vec<(Vec<u8>, V)>;
+
+/// Writes to apply: `Some(value)` to write a key, `None` to remove it.
+pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// An ordered map of byte keys to byte values with atomic batches: all the
+/// emulator needs from a store. The memory backend keeps a `BTreeMap`, the
+/// sled backend a sled tree; everything else (DynamoDB's semantics) is the
+/// emulator's.
+///
+/// The emulator serializes writers and takes care of isolation; a storage
+/// must only make each [`apply`](Storage::apply) atomic (all or nothing,
+/// also across a crash for a persistent store).
+pub trait Storage: Send + Sync + 'static {
+    /// A stored value (cheap to clone or to hand out).
+    type Value: AsRef<[u8]> + Send;
+
+    /// The value at `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Self::Value>, Error>;
+
+    /// Up to `max` entries with keys in `[start, end)`, in ascending key
+    /// order, or descending from `end` when `reverse`.
+    fn range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        max: usize,
+    ) -> Result<Entries<Self::Value>, Error>;
+
+    /// Writes (`Some`) and removes (`None`) atomically.
+    fn apply(&self, writes: Writes) -> Result<(), Error>;
+
+    /// Makes every applied write durable, if the storage's policy is to
+    /// do so on each write. Called after the emulator released its lock.
+    fn sync(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}

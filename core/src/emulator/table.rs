@@ -1,0 +1,623 @@
+//! Tables of the emulator: their metadata, storage keys, and DynamoDB's
+//! checks of keys and items against a table's schema.
+
+use std::collections::BTreeMap;
+
+use super::codec::{partition_digest, put_key_part};
+use crate::backend::TableStatus;
+use crate::error::Error;
+use crate::model::{
+    BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
+    TableDefinition, Throughput,
+};
+use crate::rules::MAX_ITEM_SIZE;
+use crate::time::Timestamp;
+use crate::value::{AttributeValue, Item};
+
+/// Storage key prefixes.
+pub(crate) const META_PREFIX: u8 = 0x00;
+pub(crate) const TABLE_PREFIX: u8 = 0x01;
+pub(crate) const ITEM_PREFIX: u8 = 0x02;
+pub(crate) const INDEX_PREFIX: u8 = 0x03;
+
+/// DynamoDB's limits on key values.
+const MAX_HASH_KEY_BYTES: usize = 2048;
+const MAX_RANGE_KEY_BYTES: usize = 1024;
+
+/// An emulated table.
+#[derive(Clone, Debug)]
+pub(crate) struct TableMeta {
+    /// Internal id, part of every storage key of the table.
+    pub id: u32,
+    /// The definition (the TTL attribute is the enabled one).
+    pub def: TableDefinition,
+    /// Creation time.
+    pub created: Timestamp,
+}
+
+/// Which key schema a read goes through.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Source<'a> {
+    Table,
+    Index(usize, &'a IndexDefinition),
+}
+
+fn key_error() -> Error {
+    Error::invalid("One or more parameter values were invalid: Type mismatch for key")
+}
+
+fn key_len(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.len(),
+        _ => 0,
+    }
+}
+
+impl TableMeta {
+    pub(crate) fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    pub(crate) fn key(&self) -> &KeySchema {
+        &self.def.key
+    }
+
+    /// The key schema of a source.
+    pub(crate) fn schema<'a>(&'a self, source: Source<'a>) -> &'a KeySchema {
+        match source {
+            Source::Table => &self.def.key,
+            Source::Index(_, i) => &i.key,
+        }
+    }
+
+    /// Resolves an index name.
+    pub(crate) fn source(&self, index: Option<&str>) -> Result<Source<'_>, Error> {
+        match index {
+            None => Ok(Source::Table),
+            Some(name) => self
+                .def
+                .indexes
+                .iter()
+                .enumerate()
+                .find(|(_, i)| i.name == name)
+                .map(|(n, i)| Source::Index(n, i))
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "The table does not have the specified index: {name}"
+                    ))
+                }),
+        }
+    }
+
+    fn check_key_value(
+        &self,
+        attr: &KeyAttribute,
+        v: &AttributeValue,
+        is_hash: bool,
+    ) -> Result<(), Error> {
+        if v.value_type() != attr.scalar_type.value_type() {
+            return Err(key_error());
+        }
+        match v {
+            AttributeValue::S(s) if s.is_empty() => {
+                return Err(Error::invalid(format!(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+                    attr.name
+                )));
+            }
+            AttributeValue::B(b) if b.is_empty() => {
+                return Err(Error::invalid(format!(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
+                    attr.name
+                )));
+            }
+            _ => {}
+        }
+        let limit = if is_hash {
+            MAX_HASH_KEY_BYTES
+        } else {
+            MAX_RANGE_KEY_BYTES
+        };
+        if key_len(v) > limit {
+            return Err(Error::invalid(
+                "Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a key given to get, update, delete, batch get: exactly the
+    /// table's key attributes, of the right types.
+    pub(crate) fn check_key(&self, key: &Item) -> Result<(), Error> {
+        let schema = self.key();
+        let expected = 1 + usize::from(schema.range.is_some());
+        if key.len() != expected || !schema.names().all(|n| key.contains_key(n)) {
+            return Err(Error::invalid(
+                "The number of conditions on the keys is invalid",
+            ));
+        }
+        self.check_key_value(&schema.hash, &key[&schema.hash.name], true)?;
+        if let Some(r) = &schema.range {
+            self.check_key_value(r, &key[&r.name], false)?;
+        }
+        Ok(())
+    }
+
+    /// Checks an item to write: DynamoDB's value rules, the key attributes,
+    /// the index key attributes, and the size. `from_update` selects
+    /// DynamoDB's messages for an item made by an update expression.
+    pub(crate) fn check_item(&self, item: &Item, from_update: bool) -> Result<(), Error> {
+        if let Err(message) = crate::rules::check_item(item) {
+            if from_update && message.starts_with("Nesting Levels") {
+                return Err(Error::invalid(
+                    "Nesting Levels have exceeded supported limits",
+                ));
+            }
+            return Err(Error::invalid(message));
+        }
+        let schema = self.key();
+        for (attr, is_hash) in
+            std::iter::once((&schema.hash, true)).chain(schema.range.iter().map(|r| (r, false)))
+        {
+            let v = item
+                .get(&attr.name)
+                .ok_or_else(|| Error::invalid("One of the required keys was not given a value"))?;
+            self.check_key_value(attr, v, is_hash)?;
+        }
+        for index in &self.def.indexes {
+            for (attr, is_hash) in std::iter::once((&index.key.hash, true))
+                .chain(index.key.range.iter().map(|r| (r, false)))
+            {
+                if schema.contains(&attr.name) {
+                    continue;
+                }
+                let Some(v) = item.get(&attr.name) else {
+                    continue;
+                };
+                if v.value_type() != attr.scalar_type.value_type() {
+                    return Err(Error::invalid(
+                        "One or more parameter values were invalid: Type mismatch for Index Key",
+                    ));
+                }
+                if key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
+                    return Err(Error::invalid(if from_update {
+                        "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value.".to_owned()
+                    } else {
+                        format!(
+                            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {}",
+                            index.name, attr.name
+                        )
+                    }));
+                }
+                let limit = if is_hash {
+                    MAX_HASH_KEY_BYTES
+                } else {
+                    MAX_RANGE_KEY_BYTES
+                };
+                if key_len(v) > limit {
+                    return Err(Error::invalid(
+                        "One or more parameter values were invalid: Size limit exceeded",
+                    ));
+                }
+            }
+        }
+        if item.size() > MAX_ITEM_SIZE {
+            return Err(Error::invalid(if from_update {
+                "Item size to update has exceeded the maximum allowed size"
+            } else {
+                "Item size has exceeded the maximum allowed size"
+            }));
+        }
+        Ok(())
+    }
+
+    // --- storage keys -------------------------------------------------------
+
+    fn put_id(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.id.to_be_bytes());
+    }
+
+    /// Prefix of every item of the table.
+    pub(crate) fn items_prefix(&self) -> Vec<u8> {
+        let mut k = vec![ITEM_PREFIX];
+        self.put_id(&mut k);
+        k
+    }
+
+    /// Prefix of every entry of an index.
+    pub(crate) fn index_prefix(&self, index: usize) -> Vec<u8> {
+        let mut k = vec![INDEX_PREFIX];
+        self.put_id(&mut k);
+        k.push(index as u8);
+        k
+    }
+
+    /// Prefix of a source's entries.
+    pub(crate) fn source_prefix(&self, source: Source<'_>) -> Vec<u8> {
+        match source {
+            Source::Table => self.items_prefix(),
+            Source::Index(n, _) => self.index_prefix(n),
+        }
+    }
+
+    /// Prefix of one partition (hash key value) of a source.
+    pub(crate) fn partition_prefix(&self, source: Source<'_>, hash: &AttributeValue) -> Vec<u8> {
+        let mut k = self.source_prefix(source);
+        k.extend_from_slice(&partition_digest(hash));
+        put_key_part(&mut k, hash);
+        k
+    }
+
+    /// The storage key of an item (given its key attributes, validated).
+    pub(crate) fn item_key(&self, item: &Item) -> Vec<u8> {
+        let schema = self.key();
+        let mut k = self.partition_prefix(Source::Table, &item[&schema.hash.name]);
+        if let Some(r) = &schema.range {
+            put_key_part(&mut k, &item[&r.name]);
+        }
+        k
+    }
+
+    /// The storage key of an item's entry in an index, if the item has the
+    /// index's key attributes with the right types (indexes are sparse).
+    pub(crate) fn index_key(&self, n: usize, item: &Item) -> Option<Vec<u8>> {
+        let index = &self.def.indexes[n];
+        let hash = item.get(&index.key.hash.name)?;
+        if hash.value_type() != index.key.hash.scalar_type.value_type() {
+            return None;
+        }
+        let mut k = self.partition_prefix(Source::Index(n, index), hash);
+        if let Some(r) = &index.key.range {
+            let v = item.get(&r.name)?;
+            if v.value_type() != r.scalar_type.value_type() {
+                return None;
+            }
+            put_key_part(&mut k, v);
+        }
+        let schema = self.key();
+        put_key_part(&mut k, &item[&schema.hash.name]);
+        if let Some(r) = &schema.range {
+            put_key_part(&mut k, &item[&r.name]);
+        }
+        Some(k)
+    }
+
+    /// The storage key of a position in a source, from a start key that has
+    /// the source's key attributes (and the table's, for an index).
+    pub(crate) fn position_key(&self, source: Source<'_>, key: &Item) -> Vec<u8> {
+        match source {
+            Source::Table => self.item_key(key),
+            Source::Index(n, _) => self
+                .index_key(n, key)
+                .unwrap_or_else(|| self.index_prefix(n)),
+        }
+    }
+
+    /// The last-evaluated key of an item read through a source: the
+    /// source's key attributes and, for an index, the table's.
+    pub(crate) fn last_key(&self, source: Source<'_>, item: &Item) -> Item {
+        let mut key = self.key().key_of(item);
+        if let Source::Index(_, index) = source {
+            for (k, v) in index.key.key_of(item).into_map() {
+                key.insert(k, v);
+            }
+        }
+        key
+    }
+
+    /// What an index holds of an item: everything, or the table's and the
+    /// index's keys plus the included attributes.
+    pub(crate) fn project_into_index(&self, index: &IndexDefinition, item: &Item) -> Item {
+        match &index.projection {
+            Projection::All => item.clone(),
+            Projection::KeysOnly | Projection::Include(_) => {
+                let mut out = Item::new();
+                let include: &[String] = match &index.projection {
+                    Projection::Include(names) => names,
+                    _ => &[],
+                };
+                for (k, v) in item.iter() {
+                    if self.key().contains(k) || index.key.contains(k) || include.contains(k) {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The storage key of the table's metadata record.
+    pub(crate) fn record_key(name: &str) -> Vec<u8> {
+        let mut k = vec![TABLE_PREFIX];
+        k.extend_from_slice(name.as_bytes());
+        k
+    }
+
+    /// The metadata record, as an item.
+    pub(crate) fn to_record(&self) -> Item {
+        fn key_schema(k: &KeySchema) -> AttributeValue {
+            let mut m = BTreeMap::new();
+            m.insert("hash".to_owned(), AttributeValue::S(k.hash.name.clone()));
+            m.insert(
+                "hash_type".to_owned(),
+                AttributeValue::S(k.hash.scalar_type.as_str().to_owned()),
+            );
+            if let Some(r) = &k.range {
+                m.insert("range".to_owned(), AttributeValue::S(r.name.clone()));
+                m.insert(
+                    "range_type".to_owned(),
+                    AttributeValue::S(r.scalar_type.as_str().to_owned()),
+                );
+            }
+            AttributeValue::M(m)
+        }
+        fn throughput(t: &Throughput) -> AttributeValue {
+            AttributeValue::L(vec![
+                t.read_capacity_units.into(),
+                t.write_capacity_units.into(),
+            ])
+        }
+        let indexes = self
+            .def
+            .indexes
+            .iter()
+            .map(|i| {
+                let mut m = BTreeMap::new();
+                m.insert("name".to_owned(), AttributeValue::S(i.name.clone()));
+                m.insert(
+                    "kind".to_owned(),
+                    AttributeValue::S(
+                        if i.kind == IndexKind::Global {
+                            "G"
+                        } else {
+                            "L"
+                        }
+                        .to_owned(),
+                    ),
+                );
+                m.insert("key".to_owned(), key_schema(&i.key));
+                let projection = match &i.projection {
+                    Projection::All => AttributeValue::S("ALL".to_owned()),
+                    Projection::KeysOnly => AttributeValue::S("KEYS_ONLY".to_owned()),
+                    Projection::Include(names) => {
+                        AttributeValue::L(names.iter().map(|n| n.as_str().into()).collect())
+                    }
+                };
+                m.insert("projection".to_owned(), projection);
+                if let Some(t) = &i.throughput {
+                    m.insert("throughput".to_owned(), throughput(t));
+                }
+                AttributeValue::M(m)
+            })
+            .collect();
+        let mut item = Item::new()
+            .with("id", self.id)
+            .with("name", self.def.name.as_str())
+            .with("key", key_schema(&self.def.key))
+            .with("indexes", AttributeValue::L(indexes))
+            .with("created", self.created.to_string());
+        if let BillingMode::Provisioned(t) = &self.def.billing {
+            item.insert("throughput".to_owned(), throughput(t));
+        }
+        if let Some(ttl) = &self.def.ttl_attribute {
+            item.insert("ttl".to_owned(), AttributeValue::S(ttl.clone()));
+        }
+        item
+    }
+
+    /// Reads a metadata record back.
+    pub(crate) fn from_record(item: &Item) -> Result<TableMeta, Error> {
+        let bad = || Error::Backend {
+            message: "a table record of the store is corrupt".to_owned(),
+            source: None,
+        };
+        fn s(v: Option<&AttributeValue>) -> Option<String> {
+            v.and_then(AttributeValue::as_s).map(str::to_owned)
+        }
+        fn scalar(v: Option<&AttributeValue>) -> Option<ScalarType> {
+            match v.and_then(AttributeValue::as_s)? {
+                "S" => Some(ScalarType::S),
+                "N" => Some(ScalarType::N),
+                "B" => Some(ScalarType::B),
+                _ => None,
+            }
+        }
+        fn key_schema(v: Option<&AttributeValue>) -> Option<KeySchema> {
+            let m = v?.as_m()?;
+            let hash = KeyAttribute::new(s(m.get("hash"))?, scalar(m.get("hash_type"))?);
+            let range = match m.get("range") {
+                Some(r) => Some(KeyAttribute::new(r.as_s()?, scalar(m.get("range_type"))?)),
+                None => None,
+            };
+            Some(KeySchema { hash, range })
+        }
+        fn throughput(v: Option<&AttributeValue>) -> Option<Throughput> {
+            let l = v?.as_l()?;
+            Some(Throughput {
+                read_capacity_units: l.first()?.as_n()?.to_u64().ok()?,
+                write_capacity_units: l.get(1)?.as_n()?.to_u64().ok()?,
+            })
+        }
+        let id = item
+            .get("id")
+            .and_then(|v| v.as_n())
+            .and_then(|n| n.to_u64().ok())
+            .ok_or_else(bad)?;
+        let mut indexes = Vec::new();
+        for i in item.get("indexes").and_then(|v| v.as_l()).ok_or_else(bad)? {
+            let m = i.as_m().ok_or_else(bad)?;
+            let projection = match m.get("projection").ok_or_else(bad)? {
+                AttributeValue::S(p) if p == "ALL" => Projection::All,
+                AttributeValue::S(p) if p == "KEYS_ONLY" => Projection::KeysOnly,
+                AttributeValue::L(names) => Projection::Include(
+                    names
+                        .iter()
+                        .filter_map(|n| n.as_s().map(str::to_owned))
+                        .collect(),
+                ),
+                _ => return Err(bad()),
+            };
+            indexes.push(IndexDefinition {
+                name: s(m.get("name")).ok_or_else(bad)?,
+                kind: if s(m.get("kind")).as_deref() == Some("G") {
+                    IndexKind::Global
+                } else {
+                    IndexKind::Local
+                },
+                key: key_schema(m.get("key")).ok_or_else(bad)?,
+                projection,
+                throughput: throughput(m.get("throughput")),
+            });
+        }
+        Ok(TableMeta {
+            id: u32::try_from(id).map_err(|_| bad())?,
+            def: TableDefinition {
+                name: s(item.get("name")).ok_or_else(bad)?,
+                key: key_schema(item.get("key")).ok_or_else(bad)?,
+                indexes,
+                billing: match throughput(item.get("throughput")) {
+                    Some(t) => BillingMode::Provisioned(t),
+                    None => BillingMode::PayPerRequest,
+                },
+                ttl_attribute: s(item.get("ttl")),
+            },
+            created: s(item.get("created"))
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(bad)?,
+        })
+    }
+
+    /// The table's status (emulated tables are active at once).
+    pub(crate) fn status(&self) -> TableStatus {
+        TableStatus::Active
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
+}
+
+fn valid_attribute_name(name: &str) -> bool {
+    (1..=255).contains(&name.len())
+}
+
+/// Checks a table definition the way `CreateTable` does.
+pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
+    let bad_name = || {
+        Error::invalid(
+            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
+        )
+    };
+    if !valid_name(&def.name) {
+        return Err(bad_name());
+    }
+    let attr_name = || {
+        Error::invalid(
+            "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
+        )
+    };
+    for a in def.key.attributes() {
+        if !valid_attribute_name(&a.name) {
+            return Err(attr_name());
+        }
+    }
+    if let Some(r) = &def.key.range {
+        if r.name == def.key.hash.name {
+            return Err(Error::invalid(
+                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+            ));
+        }
+    }
+    // Every attribute is defined once, with one type.
+    let mut types: BTreeMap<&str, ScalarType> = BTreeMap::new();
+    for a in def
+        .key
+        .attributes()
+        .chain(def.indexes.iter().flat_map(|i| i.key.attributes()))
+    {
+        if let Some(t) = types.insert(&a.name, a.scalar_type) {
+            if t != a.scalar_type {
+                return Err(Error::invalid(format!(
+                    "Cannot have two attributes with the same name and different types: {}",
+                    a.name
+                )));
+            }
+        }
+    }
+    let check_throughput = |t: &Throughput| {
+        if t.read_capacity_units == 0 || t.write_capacity_units == 0 {
+            Err(Error::invalid(
+                "One or more parameter values were invalid: Provisioned throughput must be at least 1 read and 1 write capacity unit",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    if let BillingMode::Provisioned(t) = &def.billing {
+        check_throughput(t)?;
+    }
+    let mut seen = Vec::new();
+    let (mut globals, mut locals) = (0, 0);
+    for index in &def.indexes {
+        if !valid_name(&index.name) {
+            return Err(bad_name());
+        }
+        if seen.contains(&index.name.as_str()) {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Duplicate index name: {}",
+                index.name
+            )));
+        }
+        seen.push(&index.name);
+        for a in index.key.attributes() {
+            if !valid_attribute_name(&a.name) {
+                return Err(attr_name());
+            }
+        }
+        if let Projection::Include(names) = &index.projection {
+            if names.is_empty() {
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: NonKeyAttributes must not be empty",
+                ));
+            }
+            if names.iter().any(|n| !valid_attribute_name(n)) {
+                return Err(attr_name());
+            }
+        }
+        if let Some(t) = &index.throughput {
+            check_throughput(t)?;
+        }
+        match index.kind {
+            IndexKind::Global => globals += 1,
+            IndexKind::Local => {
+                locals += 1;
+                if def.key.range.is_none() {
+                    return Err(Error::invalid(
+                        "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+                    ));
+                }
+                if index.key.hash != def.key.hash || index.key.range.is_none() {
+                    return Err(Error::invalid(format!(
+                        "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
+                        index.name, index.key.hash.name, def.key.hash.name
+                    )));
+                }
+            }
+        }
+    }
+    if globals > 20 {
+        return Err(Error::limit(
+            "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20",
+        ));
+    }
+    if locals > 5 {
+        return Err(Error::limit(
+            "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+        ));
+    }
+    Ok(())
+}

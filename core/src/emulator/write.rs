@@ -1,0 +1,335 @@
+//! Single-item writes, and the commit of item changes shared by every write.
+
+use std::sync::Arc;
+
+use super::codec::{canonicalize, encode_item};
+use super::table::TableMeta;
+use super::{Emulator, State, Storage, Usage, write_units};
+use crate::backend::{DeleteItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
+use crate::error::Error;
+use crate::expr::{
+    Condition, ExpressionAttributes, ExpressionKind, Parser, Path, Update, apply_update,
+    check_attribute_maps, project,
+};
+use crate::value::Item;
+
+/// One item changing: from `old` to `new` (`None` for absent).
+pub(super) struct Change {
+    pub meta: Arc<TableMeta>,
+    pub key: Vec<u8>,
+    pub old: Option<Item>,
+    pub new: Option<Item>,
+}
+
+/// The parsed expressions of a write.
+pub(super) struct WriteExpressions {
+    pub condition: Option<Condition>,
+    pub update: Option<Update>,
+}
+
+/// Checks the placeholder maps and parses a write's expressions, failing on
+/// unused placeholders, as DynamoDB does.
+pub(super) fn parse_write(
+    condition: Option<&str>,
+    update: Option<&str>,
+    attrs: &ExpressionAttributes,
+) -> Result<WriteExpressions, Error> {
+    check_attribute_maps(&attrs.names, &attrs.values)?;
+    if condition.is_none() && update.is_none() {
+        if !attrs.values.is_empty() {
+            return Err(Error::invalid(
+                "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null",
+            ));
+        }
+        if !attrs.names.is_empty() {
+            return Err(Error::invalid(
+                "ExpressionAttributeNames can only be specified when using expressions",
+            ));
+        }
+    }
+    let mut parser = Parser::new(&attrs.names, &attrs.values);
+    let update = update.map(|u| parser.update(u)).transpose()?;
+    let condition = condition
+        .map(|c| parser.condition(c, ExpressionKind::Condition))
+        .transpose()?;
+    parser.finish()?;
+    Ok(WriteExpressions { condition, update })
+}
+
+/// Refuses an update that writes a key attribute.
+pub(super) fn check_update_keys(meta: &TableMeta, update: &Update) -> Result<(), Error> {
+    for path in update.target_paths() {
+        if meta.key().contains(path.head()) {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Cannot update attribute {}. This attribute is part of the key",
+                path.head()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The top-level attributes of `item` named by paths that exist in it:
+/// DynamoDB's `UPDATED_OLD` / `UPDATED_NEW`.
+pub(super) fn updated_attributes(item: &Item, paths: &[&Path]) -> Option<Item> {
+    let heads: Vec<Path> = paths
+        .iter()
+        .filter(|p| crate::expr::resolve(item, p).is_some())
+        .map(|p| crate::expr::attr(p.head()))
+        .collect();
+    let out = project(item, &heads);
+    (!out.is_empty()).then_some(out)
+}
+
+pub(super) fn conflict(table: &str, stored: Option<Item>) -> Error {
+    Error::Conflict {
+        table: table.to_owned(),
+        stored: stored.map(Box::new),
+    }
+}
+
+/// Stores an item with its numbers in DynamoDB's canonical text.
+pub(super) fn canonical_item(mut item: Item) -> Item {
+    for v in item.values_mut() {
+        canonicalize(v);
+    }
+    item
+}
+
+impl<S: Storage> Emulator<S> {
+    /// Fails if the table was deleted (or recreated) since `meta` was read.
+    pub(super) fn same_table(&self, state: &State, meta: &TableMeta) -> Result<(), Error> {
+        match state.tables.get(meta.name()) {
+            Some(t) if t.meta.id == meta.id => Ok(()),
+            _ => Err(Error::TableNotFound {
+                table: meta.name().to_owned(),
+            }),
+        }
+    }
+
+    /// Writes the changes atomically with their index entries, updates the
+    /// tables' counters, and adds the capacity they consume to `usage`.
+    pub(super) fn commit(
+        &self,
+        state: &mut State,
+        changes: Vec<Change>,
+        usage: &mut dyn FnMut(&str, Usage),
+    ) -> Result<(), Error> {
+        let mut writes = Vec::new();
+        let mut deltas: Vec<(String, i64, i64)> = Vec::new();
+        for c in &changes {
+            let old_size = c.old.as_ref().map_or(0, Item::size);
+            let new_size = c.new.as_ref().map_or(0, Item::size);
+            let mut u = Usage {
+                table: write_units(old_size.max(new_size)),
+                ..Usage::default()
+            };
+            match &c.new {
+                Some(item) => writes.push((c.key.clone(), Some(encode_item(item)))),
+                None if c.old.is_some() => writes.push((c.key.clone(), None)),
+                None => {}
+            }
+            for n in 0..c.meta.def.indexes.len() {
+                let old_key = c.old.as_ref().and_then(|o| c.meta.index_key(n, o));
+                let new_key = c.new.as_ref().and_then(|o| c.meta.index_key(n, o));
+                if old_key == new_key {
+                    continue;
+                }
+                if let Some(k) = old_key {
+                    writes.push((k, None));
+                    u.index(&c.meta, n, write_units(old_size));
+                }
+                if let Some(k) = new_key {
+                    writes.push((k, Some(c.key.clone())));
+                    u.index(&c.meta, n, write_units(new_size));
+                }
+            }
+            usage(c.meta.name(), u);
+            deltas.push((
+                c.meta.name().to_owned(),
+                i64::from(c.new.is_some()) - i64::from(c.old.is_some()),
+                new_size as i64 - old_size as i64,
+            ));
+        }
+        if !writes.is_empty() {
+            self.storage.apply(writes)?;
+        }
+        for (table, count, size) in deltas {
+            if let Some(t) = state.tables.get_mut(&table) {
+                t.item_count = t.item_count.saturating_add_signed(count);
+                t.size_bytes = t.size_bytes.saturating_add_signed(size);
+            }
+        }
+        Ok(())
+    }
+
+    /// `PutItem`.
+    pub fn put_item(&self, input: PutItem) -> Result<WriteOutput, Error> {
+        let meta = self.meta(&self.read_state(), &input.table)?;
+        if !matches!(
+            input.return_values,
+            ReturnValues::None | ReturnValues::AllOld
+        ) {
+            return Err(Error::invalid("Return values set to invalid value"));
+        }
+        meta.check_item(&input.item, false)?;
+        let exprs = parse_write(
+            input.condition_expression.as_deref(),
+            None,
+            &input.expression_attributes,
+        )?;
+        let item = canonical_item(input.item);
+        let key = meta.item_key(&item);
+
+        let mut state = self.write_state();
+        self.same_table(&state, &meta)?;
+        let old = self.load(&key)?;
+        if let Some(c) = &exprs.condition {
+            if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
+                return Err(conflict(
+                    meta.name(),
+                    if input.return_values_on_condition_check_failure {
+                        old
+                    } else {
+                        None
+                    },
+                ));
+            }
+        }
+        let mut usage = Usage::default();
+        let change = Change {
+            meta: meta.clone(),
+            key,
+            old: old.clone(),
+            new: Some(item),
+        };
+        self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
+        drop(state);
+        self.storage.sync()?;
+        Ok(WriteOutput {
+            attributes: if input.return_values == ReturnValues::AllOld {
+                old
+            } else {
+                None
+            },
+            consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
+        })
+    }
+
+    /// `UpdateItem`.
+    pub fn update_item(&self, input: UpdateItem) -> Result<WriteOutput, Error> {
+        let meta = self.meta(&self.read_state(), &input.table)?;
+        meta.check_key(&input.key)?;
+        let exprs = parse_write(
+            input.condition_expression.as_deref(),
+            input.update_expression.as_deref(),
+            &input.expression_attributes,
+        )?;
+        if let Some(u) = &exprs.update {
+            check_update_keys(&meta, u)?;
+        }
+        let key = meta.item_key(&input.key);
+
+        let mut state = self.write_state();
+        self.same_table(&state, &meta)?;
+        let old = self.load(&key)?;
+        if let Some(c) = &exprs.condition {
+            if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
+                return Err(conflict(
+                    meta.name(),
+                    if input.return_values_on_condition_check_failure {
+                        old
+                    } else {
+                        None
+                    },
+                ));
+            }
+        }
+        let mut new = old
+            .clone()
+            .unwrap_or_else(|| canonical_item(input.key.clone()));
+        if let Some(u) = &exprs.update {
+            apply_update(&mut new, u)?;
+            meta.check_item(&new, true)?;
+            new = canonical_item(new);
+        }
+        let paths: Vec<&Path> = exprs
+            .update
+            .as_ref()
+            .map(|u| u.target_paths().collect())
+            .unwrap_or_default();
+        let attributes = match input.return_values {
+            ReturnValues::None => None,
+            ReturnValues::AllOld => old.clone(),
+            ReturnValues::AllNew => Some(new.clone()),
+            ReturnValues::UpdatedOld => old.as_ref().and_then(|o| updated_attributes(o, &paths)),
+            ReturnValues::UpdatedNew => updated_attributes(&new, &paths),
+        };
+        let mut usage = Usage::default();
+        let change = Change {
+            meta: meta.clone(),
+            key,
+            old,
+            new: Some(new),
+        };
+        self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
+        drop(state);
+        self.storage.sync()?;
+        Ok(WriteOutput {
+            attributes,
+            consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
+        })
+    }
+
+    /// `DeleteItem`.
+    pub fn delete_item(&self, input: DeleteItem) -> Result<WriteOutput, Error> {
+        let meta = self.meta(&self.read_state(), &input.table)?;
+        if !matches!(
+            input.return_values,
+            ReturnValues::None | ReturnValues::AllOld
+        ) {
+            return Err(Error::invalid("Return values set to invalid value"));
+        }
+        meta.check_key(&input.key)?;
+        let exprs = parse_write(
+            input.condition_expression.as_deref(),
+            None,
+            &input.expression_attributes,
+        )?;
+        let key = meta.item_key(&input.key);
+
+        let mut state = self.write_state();
+        self.same_table(&state, &meta)?;
+        let old = self.load(&key)?;
+        if let Some(c) = &exprs.condition {
+            if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
+                return Err(conflict(
+                    meta.name(),
+                    if input.return_values_on_condition_check_failure {
+                        old
+                    } else {
+                        None
+                    },
+                ));
+            }
+        }
+        let mut usage = Usage::default();
+        let change = Change {
+            meta: meta.clone(),
+            key,
+            old: old.clone(),
+            new: None,
+        };
+        self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
+        drop(state);
+        self.storage.sync()?;
+        Ok(WriteOutput {
+            attributes: if input.return_values == ReturnValues::AllOld {
+                old
+            } else {
+                None
+            },
+            consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
+        })
+    }
+}
