@@ -898,8 +898,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// Creates a table (and its TTL setting) and waits until it is active.
     async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription, Error>;
-    /// Describes a table.
+    /// Describes a table (status and counts as the store reports them now).
     async fn describe_table(&self, table: &str) -> Result<TableDescription, Error>;
+    /// A table's definition: keys, indexes, billing, TTL attribute. A
+    /// backend may answer from a cache, since definitions rarely change
+    /// (the DynamoDB backend does, saving a round trip per call).
+    async fn table_definition(&self, table: &str) -> Result<TableDefinition, Error> {
+        Ok(self.describe_table(table).await?.definition)
+    }
     /// Deletes a table and its items.
     async fn delete_table(&self, table: &str) -> Result<TableDescription, Error>;
     /// Lists table names, a page at a time.
@@ -949,6 +955,9 @@ macro_rules! forward_backend {
             }
             async fn describe_table(&self, table: &str) -> Result<TableDescription, Error> {
                 (**self).describe_table(table).await
+            }
+            async fn table_definition(&self, table: &str) -> Result<TableDefinition, Error> {
+                (**self).table_definition(table).await
             }
             async fn delete_table(&self, table: &str) -> Result<TableDescription, Error> {
                 (**self).delete_table(table).await

@@ -347,7 +347,10 @@ fn overlapping_and_conflicting_paths() {
         "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, a]"
     );
     let deep = vec!["x"; 33].join(".");
-    assert!(matches!(p.projection(&deep), Err(Error::LimitExceeded { .. })));
+    assert!(matches!(
+        p.projection(&deep),
+        Err(Error::LimitExceeded { .. })
+    ));
     assert_eq!(
         message(p.projection(&deep)),
         "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33"

@@ -410,7 +410,7 @@ case!(query_errors, |ctx| {
         ),
         (
             Query::with_expression(&t, ""),
-            "KeyConditionExpression parameter must be specified",
+            "Invalid KeyConditionExpression: The expression can not be empty;",
         ),
         (
             Query::new(&t, &KeyCondition::hash("pk", "p")).limit(0),

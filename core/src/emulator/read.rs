@@ -231,11 +231,6 @@ impl<S: Storage> Emulator<S> {
         check_read_options(source, input.consistent_read, input.limit)?;
         let attrs = &input.expression_attributes;
         check_attribute_maps(&attrs.names, &attrs.values)?;
-        if input.key_condition_expression.trim().is_empty() {
-            return Err(Error::invalid(
-                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
-            ));
-        }
         let schema = meta.schema(source);
         let mut parser = Parser::new(&attrs.names, &attrs.values);
         let key_condition = parser.key_condition(&input.key_condition_expression, schema)?;

@@ -1,0 +1,377 @@
+//! Exact conversions between the neutral data model and the SDK's types.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types as sdk;
+use dynamodb_mapper::backend::{ConsumedCapacity, ReturnConsumedCapacity, ReturnValues, Select};
+use dynamodb_mapper::{
+    AttributeValue, BillingMode, Error, IndexDefinition, IndexKind, Item, KeyAttribute, KeySchema,
+    Number, Projection, ScalarType, TableDefinition, Throughput,
+};
+
+/// A neutral value as the SDK's: numbers go as their exact text.
+pub(crate) fn to_sdk(v: &AttributeValue) -> sdk::AttributeValue {
+    match v {
+        AttributeValue::S(s) => sdk::AttributeValue::S(s.clone()),
+        AttributeValue::N(n) => sdk::AttributeValue::N(n.as_str().to_owned()),
+        AttributeValue::B(b) => sdk::AttributeValue::B(Blob::new(b.clone())),
+        AttributeValue::Ss(v) => sdk::AttributeValue::Ss(v.clone()),
+        AttributeValue::Ns(v) => {
+            sdk::AttributeValue::Ns(v.iter().map(|n| n.as_str().to_owned()).collect())
+        }
+        AttributeValue::Bs(v) => {
+            sdk::AttributeValue::Bs(v.iter().map(|b| Blob::new(b.clone())).collect())
+        }
+        AttributeValue::M(m) => {
+            sdk::AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect())
+        }
+        AttributeValue::L(l) => sdk::AttributeValue::L(l.iter().map(to_sdk).collect()),
+        AttributeValue::Bool(b) => sdk::AttributeValue::Bool(*b),
+        AttributeValue::Null => sdk::AttributeValue::Null(true),
+    }
+}
+
+fn bad_number(text: &str, e: dynamodb_mapper::NumberError) -> Error {
+    Error::Backend {
+        message: format!("DynamoDB returned a number that is not one: {text}"),
+        source: Some(Box::new(e)),
+    }
+}
+
+/// The SDK's value as a neutral one; numbers are parsed exactly.
+pub(crate) fn from_sdk(v: sdk::AttributeValue) -> Result<AttributeValue, Error> {
+    Ok(match v {
+        sdk::AttributeValue::S(s) => AttributeValue::S(s),
+        sdk::AttributeValue::N(n) => {
+            AttributeValue::N(Number::parse(&n).map_err(|e| bad_number(&n, e))?)
+        }
+        sdk::AttributeValue::B(b) => AttributeValue::B(b.into_inner()),
+        sdk::AttributeValue::Ss(v) => AttributeValue::Ss(v),
+        sdk::AttributeValue::Ns(v) => AttributeValue::Ns(
+            v.into_iter()
+                .map(|n| Number::parse(&n).map_err(|e| bad_number(&n, e)))
+                .collect::<Result<_, _>>()?,
+        ),
+        sdk::AttributeValue::Bs(v) => {
+            AttributeValue::Bs(v.into_iter().map(Blob::into_inner).collect())
+        }
+        sdk::AttributeValue::M(m) => AttributeValue::M(
+            m.into_iter()
+                .map(|(k, v)| Ok((k, from_sdk(v)?)))
+                .collect::<Result<BTreeMap<_, _>, Error>>()?,
+        ),
+        sdk::AttributeValue::L(l) => {
+            AttributeValue::L(l.into_iter().map(from_sdk).collect::<Result<_, _>>()?)
+        }
+        sdk::AttributeValue::Bool(b) => AttributeValue::Bool(b),
+        sdk::AttributeValue::Null(_) => AttributeValue::Null,
+        other => {
+            return Err(Error::Backend {
+                message: format!(
+                    "DynamoDB returned a value type this library does not know: {other:?}"
+                ),
+                source: None,
+            });
+        }
+    })
+}
+
+pub(crate) fn item_to_sdk(item: &Item) -> HashMap<String, sdk::AttributeValue> {
+    item.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect()
+}
+
+pub(crate) fn item_from_sdk(item: HashMap<String, sdk::AttributeValue>) -> Result<Item, Error> {
+    item.into_iter()
+        .map(|(k, v)| Ok((k, from_sdk(v)?)))
+        .collect::<Result<BTreeMap<_, _>, Error>>()
+        .map(Item::from)
+}
+
+pub(crate) fn opt_item_from_sdk(
+    item: Option<HashMap<String, sdk::AttributeValue>>,
+) -> Result<Option<Item>, Error> {
+    item.map(item_from_sdk).transpose()
+}
+
+/// `None` for an empty map: DynamoDB refuses empty placeholder maps.
+pub(crate) fn names(names: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
+    (!names.is_empty()).then(|| names.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+pub(crate) fn values(
+    values: &BTreeMap<String, AttributeValue>,
+) -> Option<HashMap<String, sdk::AttributeValue>> {
+    (!values.is_empty()).then(|| values.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect())
+}
+
+pub(crate) fn return_values(rv: ReturnValues) -> sdk::ReturnValue {
+    match rv {
+        ReturnValues::None => sdk::ReturnValue::None,
+        ReturnValues::AllOld => sdk::ReturnValue::AllOld,
+        ReturnValues::UpdatedOld => sdk::ReturnValue::UpdatedOld,
+        ReturnValues::AllNew => sdk::ReturnValue::AllNew,
+        ReturnValues::UpdatedNew => sdk::ReturnValue::UpdatedNew,
+    }
+}
+
+pub(crate) fn on_condition_failure(yes: bool) -> Option<sdk::ReturnValuesOnConditionCheckFailure> {
+    yes.then_some(sdk::ReturnValuesOnConditionCheckFailure::AllOld)
+}
+
+/// Consumed capacity is always asked for (it is recorded in tracing);
+/// `INDEXES` when the caller wants the detail.
+pub(crate) fn rcc(asked: ReturnConsumedCapacity) -> sdk::ReturnConsumedCapacity {
+    match asked {
+        ReturnConsumedCapacity::Indexes => sdk::ReturnConsumedCapacity::Indexes,
+        _ => sdk::ReturnConsumedCapacity::Total,
+    }
+}
+
+pub(crate) fn select(s: Select) -> sdk::Select {
+    match s {
+        Select::AllAttributes => sdk::Select::AllAttributes,
+        Select::AllProjectedAttributes => sdk::Select::AllProjectedAttributes,
+        Select::SpecificAttributes => sdk::Select::SpecificAttributes,
+        Select::Count => sdk::Select::Count,
+    }
+}
+
+pub(crate) fn capacity(
+    c: &sdk::ConsumedCapacity,
+    asked: ReturnConsumedCapacity,
+) -> Option<ConsumedCapacity> {
+    if asked == ReturnConsumedCapacity::None {
+        return None;
+    }
+    let units = |m: Option<&HashMap<String, sdk::Capacity>>| -> BTreeMap<String, f64> {
+        m.map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.capacity_units().unwrap_or(0.0)))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    Some(ConsumedCapacity {
+        table: c.table_name().unwrap_or_default().to_owned(),
+        capacity_units: c.capacity_units().unwrap_or(0.0),
+        table_units: c.table().and_then(|t| t.capacity_units()),
+        global_indexes: units(c.global_secondary_indexes()),
+        local_indexes: units(c.local_secondary_indexes()),
+    })
+}
+
+fn scalar(t: ScalarType) -> sdk::ScalarAttributeType {
+    match t {
+        ScalarType::S => sdk::ScalarAttributeType::S,
+        ScalarType::N => sdk::ScalarAttributeType::N,
+        ScalarType::B => sdk::ScalarAttributeType::B,
+    }
+}
+
+fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> Error {
+    Error::invalid(format!("could not build the request: {e}"))
+}
+
+fn key_schema(k: &KeySchema) -> Result<Vec<sdk::KeySchemaElement>, Error> {
+    let mut out = vec![
+        sdk::KeySchemaElement::builder()
+            .attribute_name(&k.hash.name)
+            .key_type(sdk::KeyType::Hash)
+            .build()
+            .map_err(build_err)?,
+    ];
+    if let Some(r) = &k.range {
+        out.push(
+            sdk::KeySchemaElement::builder()
+                .attribute_name(&r.name)
+                .key_type(sdk::KeyType::Range)
+                .build()
+                .map_err(build_err)?,
+        );
+    }
+    Ok(out)
+}
+
+fn projection(p: &Projection) -> sdk::Projection {
+    match p {
+        Projection::All => sdk::Projection::builder()
+            .projection_type(sdk::ProjectionType::All)
+            .build(),
+        Projection::KeysOnly => sdk::Projection::builder()
+            .projection_type(sdk::ProjectionType::KeysOnly)
+            .build(),
+        Projection::Include(names) => sdk::Projection::builder()
+            .projection_type(sdk::ProjectionType::Include)
+            .set_non_key_attributes(Some(names.clone()))
+            .build(),
+    }
+}
+
+fn throughput(t: &Throughput) -> Result<sdk::ProvisionedThroughput, Error> {
+    sdk::ProvisionedThroughput::builder()
+        .read_capacity_units(i64::try_from(t.read_capacity_units).unwrap_or(i64::MAX))
+        .write_capacity_units(i64::try_from(t.write_capacity_units).unwrap_or(i64::MAX))
+        .build()
+        .map_err(build_err)
+}
+
+/// The parts of a `CreateTable` request.
+pub(crate) struct CreateParts {
+    pub key_schema: Vec<sdk::KeySchemaElement>,
+    pub attributes: Vec<sdk::AttributeDefinition>,
+    pub globals: Vec<sdk::GlobalSecondaryIndex>,
+    pub locals: Vec<sdk::LocalSecondaryIndex>,
+    pub billing: sdk::BillingMode,
+    pub throughput: Option<sdk::ProvisionedThroughput>,
+}
+
+pub(crate) fn create_parts(def: &TableDefinition) -> Result<CreateParts, Error> {
+    let table_throughput = match &def.billing {
+        BillingMode::Provisioned(t) => Some(*t),
+        BillingMode::PayPerRequest => None,
+    };
+    let attributes = def
+        .attribute_definitions()
+        .into_iter()
+        .map(|a| {
+            sdk::AttributeDefinition::builder()
+                .attribute_name(a.name)
+                .attribute_type(scalar(a.scalar_type))
+                .build()
+                .map_err(build_err)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut globals = Vec::new();
+    let mut locals = Vec::new();
+    for i in &def.indexes {
+        match i.kind {
+            IndexKind::Global => {
+                let tp = i
+                    .throughput
+                    .or(table_throughput)
+                    .map(|t| throughput(&t))
+                    .transpose()?;
+                globals.push(
+                    sdk::GlobalSecondaryIndex::builder()
+                        .index_name(&i.name)
+                        .set_key_schema(Some(key_schema(&i.key)?))
+                        .projection(projection(&i.projection))
+                        .set_provisioned_throughput(tp)
+                        .build()
+                        .map_err(build_err)?,
+                );
+            }
+            IndexKind::Local => locals.push(
+                sdk::LocalSecondaryIndex::builder()
+                    .index_name(&i.name)
+                    .set_key_schema(Some(key_schema(&i.key)?))
+                    .projection(projection(&i.projection))
+                    .build()
+                    .map_err(build_err)?,
+            ),
+        }
+    }
+    Ok(CreateParts {
+        key_schema: key_schema(&def.key)?,
+        attributes,
+        globals,
+        locals,
+        billing: if table_throughput.is_some() {
+            sdk::BillingMode::Provisioned
+        } else {
+            sdk::BillingMode::PayPerRequest
+        },
+        throughput: table_throughput.map(|t| throughput(&t)).transpose()?,
+    })
+}
+
+fn from_key_schema(
+    elements: &[sdk::KeySchemaElement],
+    types: &HashMap<&str, ScalarType>,
+) -> Result<KeySchema, Error> {
+    let attr = |kt: sdk::KeyType| -> Option<KeyAttribute> {
+        elements.iter().find(|e| *e.key_type() == kt).map(|e| {
+            let name = e.attribute_name();
+            KeyAttribute::new(name, types.get(name).copied().unwrap_or(ScalarType::S))
+        })
+    };
+    let hash = attr(sdk::KeyType::Hash).ok_or_else(|| Error::Backend {
+        message: "DynamoDB described a table without a hash key".to_owned(),
+        source: None,
+    })?;
+    Ok(KeySchema {
+        hash,
+        range: attr(sdk::KeyType::Range),
+    })
+}
+
+fn from_projection(p: Option<&sdk::Projection>) -> Projection {
+    match p.and_then(|p| p.projection_type()) {
+        Some(sdk::ProjectionType::KeysOnly) => Projection::KeysOnly,
+        Some(sdk::ProjectionType::Include) => Projection::Include(
+            p.map(|p| p.non_key_attributes().to_vec())
+                .unwrap_or_default(),
+        ),
+        _ => Projection::All,
+    }
+}
+
+fn from_throughput(t: Option<&sdk::ProvisionedThroughputDescription>) -> Option<Throughput> {
+    let t = t?;
+    let (r, w) = (t.read_capacity_units()?, t.write_capacity_units()?);
+    (r > 0 || w > 0).then(|| Throughput {
+        read_capacity_units: u64::try_from(r).unwrap_or(0),
+        write_capacity_units: u64::try_from(w).unwrap_or(0),
+    })
+}
+
+/// A table definition from DynamoDB's description (without the TTL attribute).
+pub(crate) fn definition(t: &sdk::TableDescription) -> Result<TableDefinition, Error> {
+    let types: HashMap<&str, ScalarType> = t
+        .attribute_definitions()
+        .iter()
+        .map(|a| {
+            let st = match a.attribute_type() {
+                sdk::ScalarAttributeType::N => ScalarType::N,
+                sdk::ScalarAttributeType::B => ScalarType::B,
+                _ => ScalarType::S,
+            };
+            (a.attribute_name(), st)
+        })
+        .collect();
+    let mut indexes = Vec::new();
+    for g in t.global_secondary_indexes() {
+        indexes.push(IndexDefinition {
+            name: g.index_name().unwrap_or_default().to_owned(),
+            kind: IndexKind::Global,
+            key: from_key_schema(g.key_schema(), &types)?,
+            projection: from_projection(g.projection()),
+            throughput: from_throughput(g.provisioned_throughput()),
+        });
+    }
+    for l in t.local_secondary_indexes() {
+        indexes.push(IndexDefinition {
+            name: l.index_name().unwrap_or_default().to_owned(),
+            kind: IndexKind::Local,
+            key: from_key_schema(l.key_schema(), &types)?,
+            projection: from_projection(l.projection()),
+            throughput: None,
+        });
+    }
+    let pay_per_request = matches!(
+        t.billing_mode_summary().and_then(|b| b.billing_mode()),
+        Some(sdk::BillingMode::PayPerRequest)
+    );
+    let billing = match (pay_per_request, from_throughput(t.provisioned_throughput())) {
+        (false, Some(tp)) => BillingMode::Provisioned(tp),
+        _ => BillingMode::PayPerRequest,
+    };
+    Ok(TableDefinition {
+        name: t.table_name().unwrap_or_default().to_owned(),
+        key: from_key_schema(t.key_schema(), &types)?,
+        indexes,
+        billing,
+        ttl_attribute: None,
+    })
+}
