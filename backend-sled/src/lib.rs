@@ -1,3 +1,348 @@
 //! The sled backend of `dynamodb-mapper`: a DynamoDB emulator whose data is
 //! kept on disk with sled, surviving restarts. The default store of the
 //! examples: nothing to install.
+//!
+//! It is the same emulation engine as the in-memory backend
+//! ([`dynamodb_mapper::emulator`]), with the bytes kept in one sled tree:
+//! table records, items and index entries under order-preserving keys, so
+//! a query is a range scan of sled, never a full read and sort. Every write
+//! (a transaction with its index entries included) is one sled batch,
+//! applied atomically: after a crash each is wholly present or wholly
+//! absent, and no index entry exists without its item.
+//!
+//! # Durability
+//!
+//! [`Durability::EveryWrite`] (the default) flushes sled to disk before a
+//! write is acknowledged: an acknowledged write survives a crash.
+//! [`Durability::Interval`] flushes in the background at that interval:
+//! faster writes, and a crash loses at most the writes of the last interval
+//! (never part of one).
+//!
+//! ```
+//! use dynamodb_mapper::backend::{Backend, GetItem, PutItem};
+//! use dynamodb_mapper::{Item, KeySchema, ScalarType, TableDefinition};
+//! use dynamodb_mapper_sled::SledBackend;
+//!
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! let dir = tempfile::tempdir().unwrap();
+//! {
+//!     let store = SledBackend::open(dir.path())?;
+//!     store.create_table(TableDefinition::new("users", KeySchema::hash("id", ScalarType::S))).await?;
+//!     store.put_item(PutItem::new("users", Item::new().with("id", "alice"))).await?;
+//! }
+//! // Reopened: the table and the item are still there.
+//! let store = SledBackend::open(dir.path())?;
+//! let got = store.get_item(GetItem::new("users", Item::new().with("id", "alice"))).await?;
+//! assert!(got.item.is_some());
+//! # Ok::<(), dynamodb_mapper::Error>(())
+//! # }).unwrap();
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use dynamodb_mapper::backend::{
+    Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
+    GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query, Scan,
+    TableDescription, TimeToLive, TimeToLiveDescription, TransactGet, TransactGetOutput,
+    TransactWrite, TransactWriteOutput, UpdateItem, WriteOutput,
+};
+use dynamodb_mapper::emulator::{Emulator, Entries, Storage, Writes};
+use dynamodb_mapper::{Error, TableDefinition, Timestamp};
+
+/// When writes reach the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Flush before acknowledging each write (the default).
+    EveryWrite,
+    /// Flush in the background at this interval.
+    Interval(Duration),
+}
+
+/// Settings of a [`SledBackend`].
+#[derive(Clone, Debug)]
+pub struct SledOptions {
+    /// When writes reach the disk.
+    pub durability: Durability,
+    /// sled's page cache size in bytes (sled's default when `None`).
+    pub cache_capacity: Option<u64>,
+}
+
+impl Default for SledOptions {
+    fn default() -> Self {
+        SledOptions {
+            durability: Durability::EveryWrite,
+            cache_capacity: None,
+        }
+    }
+}
+
+fn sled_error(context: &str, e: sled::Error) -> Error {
+    Error::backend(format!("{context}: {e}"), e)
+}
+
+/// One sled tree: the storage of [`SledBackend`].
+#[derive(Debug)]
+pub struct SledStorage {
+    db: sled::Db,
+    flush_each_write: bool,
+}
+
+impl SledStorage {
+    /// The sled database underneath.
+    pub fn db(&self) -> &sled::Db {
+        &self.db
+    }
+}
+
+impl Storage for SledStorage {
+    type Value = sled::IVec;
+
+    fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>, Error> {
+        self.db
+            .get(key)
+            .map_err(|e| sled_error("reading from sled", e))
+    }
+
+    fn range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        max: usize,
+    ) -> Result<Entries<sled::IVec>, Error> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let range = self.db.range(start..end);
+        let entries: Result<Vec<(sled::IVec, sled::IVec)>, sled::Error> = if reverse {
+            range.rev().take(max).collect()
+        } else {
+            range.take(max).collect()
+        };
+        entries
+            .map(|e| e.into_iter().map(|(k, v)| (k.to_vec(), v)).collect())
+            .map_err(|e| sled_error("reading from sled", e))
+    }
+
+    fn apply(&self, writes: Writes) -> Result<(), Error> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in writes {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        self.db
+            .apply_batch(batch)
+            .map_err(|e| sled_error("writing to sled", e))
+    }
+
+    fn sync(&self) -> Result<(), Error> {
+        if self.flush_each_write {
+            self.db
+                .flush()
+                .map_err(|e| sled_error("flushing sled to disk", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// The persistent DynamoDB emulator. Cheap to clone: clones share the store.
+#[derive(Clone, Debug)]
+pub struct SledBackend {
+    engine: Arc<Emulator<SledStorage>>,
+    path: PathBuf,
+}
+
+impl SledBackend {
+    /// Opens (or creates) the store in a directory, flushing every write.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::open_with(path, SledOptions::default())
+    }
+
+    /// Opens (or creates) the store in a directory with these settings.
+    pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self, Error> {
+        let path = path.as_ref();
+        if path.exists() && !path.is_dir() {
+            return Err(Error::Backend {
+                message: format!(
+                    "cannot open the store at {}: it is a file, not a directory",
+                    path.display()
+                ),
+                source: None,
+            });
+        }
+        Self::open_config(sled::Config::new().path(path), path, &options)
+    }
+
+    /// A store in a new temporary directory, removed when the store is
+    /// dropped (for tests). Writes are flushed on an interval.
+    pub fn temporary() -> Result<Self, Error> {
+        let config = sled::Config::new().temporary(true);
+        let path = config.get_path();
+        let options = SledOptions {
+            durability: Durability::Interval(Duration::from_millis(500)),
+            cache_capacity: None,
+        };
+        Self::open_config(config, &path, &options)
+    }
+
+    fn open_config(
+        mut config: sled::Config,
+        path: &Path,
+        options: &SledOptions,
+    ) -> Result<Self, Error> {
+        let shown = path.display();
+        config = match options.durability {
+            Durability::EveryWrite => config.flush_every_ms(None),
+            Durability::Interval(d) => config.flush_every_ms(Some(
+                u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1),
+            )),
+        };
+        if let Some(c) = options.cache_capacity {
+            config = config.cache_capacity(c);
+        }
+        let db = config.open().map_err(|e| {
+            let text = e.to_string();
+            let message = if text.contains("lock")
+                || text.contains("WouldBlock")
+                || text.contains("temporarily unavailable")
+            {
+                format!("cannot open the store at {shown}: it is in use by another process")
+            } else {
+                format!("cannot open the store at {shown}: {text}")
+            };
+            Error::backend(message, e)
+        })?;
+        let storage = SledStorage {
+            db,
+            flush_each_write: options.durability == Durability::EveryWrite,
+        };
+        let engine = Emulator::open(storage).map_err(|e| match e {
+            Error::Backend { message, source } => Error::Backend {
+                message: format!("cannot open the store at {shown}: {message}"),
+                source,
+            },
+            other => other,
+        })?;
+        Ok(SledBackend {
+            engine: Arc::new(engine),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The store's directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn e(&self) -> &Emulator<SledStorage> {
+        &self.engine
+    }
+
+    /// The emulation engine (for [`Emulator::verify_indexes`] and other tools).
+    pub fn engine(&self) -> &Emulator<SledStorage> {
+        &self.engine
+    }
+
+    /// Flushes every write to disk now.
+    pub fn flush(&self) -> Result<(), Error> {
+        self.engine
+            .storage()
+            .db()
+            .flush()
+            .map(|_| ())
+            .map_err(|e| sled_error("flushing sled to disk", e))
+    }
+
+    /// Deletes the items whose time to live has passed.
+    pub fn purge_expired(&self) -> Result<usize, Error> {
+        self.e().purge_expired(Timestamp::now())
+    }
+
+    /// Runs a write; on a blocking thread when it waits for the disk
+    /// (flush on every write), so that the async runtime is not stalled.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Emulator<SledStorage>) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let engine = self.engine.clone();
+        if !engine.storage().flush_each_write {
+            return f(&engine);
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(move || f(&engine))
+                .await
+                .map_err(|e| Error::backend("a store operation panicked or was cancelled", e))?,
+            Err(_) => f(&engine),
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for SledBackend {
+    fn capabilities(&self) -> Capabilities {
+        let mut c = Backend::capabilities(&*self.engine);
+        c.name = "sled";
+        c.persistent = true;
+        c
+    }
+    async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription, Error> {
+        self.blocking(move |e| e.create_table(definition)).await
+    }
+    async fn describe_table(&self, table: &str) -> Result<TableDescription, Error> {
+        self.e().describe_table(table)
+    }
+    async fn delete_table(&self, table: &str) -> Result<TableDescription, Error> {
+        let table = table.to_owned();
+        self.blocking(move |e| e.delete_table(&table)).await
+    }
+    async fn list_tables(&self, input: ListTables) -> Result<ListTablesOutput, Error> {
+        self.e().list_tables(input)
+    }
+    async fn update_time_to_live(&self, table: &str, ttl: TimeToLive) -> Result<TimeToLive, Error> {
+        let table = table.to_owned();
+        self.blocking(move |e| e.update_time_to_live(&table, ttl))
+            .await
+    }
+    async fn describe_time_to_live(&self, table: &str) -> Result<TimeToLiveDescription, Error> {
+        self.e().describe_time_to_live(table)
+    }
+    async fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
+        self.e().get_item(input)
+    }
+    async fn put_item(&self, input: PutItem) -> Result<WriteOutput, Error> {
+        self.blocking(move |e| e.put_item(input)).await
+    }
+    async fn update_item(&self, input: UpdateItem) -> Result<WriteOutput, Error> {
+        self.blocking(move |e| e.update_item(input)).await
+    }
+    async fn delete_item(&self, input: DeleteItem) -> Result<WriteOutput, Error> {
+        self.blocking(move |e| e.delete_item(input)).await
+    }
+    async fn query(&self, input: Query) -> Result<Page, Error> {
+        self.e().query(input)
+    }
+    async fn scan(&self, input: Scan) -> Result<Page, Error> {
+        self.e().scan(input)
+    }
+    async fn batch_get_item(&self, input: BatchGet) -> Result<BatchGetOutput, Error> {
+        self.e().batch_get_item(input)
+    }
+    async fn batch_write_item(&self, input: BatchWrite) -> Result<BatchWriteOutput, Error> {
+        self.blocking(move |e| e.batch_write_item(input)).await
+    }
+    async fn transact_write_items(
+        &self,
+        input: TransactWrite,
+    ) -> Result<TransactWriteOutput, Error> {
+        self.blocking(move |e| e.transact_write_items(input)).await
+    }
+    async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput, Error> {
+        self.e().transact_get_items(input)
+    }
+}

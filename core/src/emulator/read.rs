@@ -16,8 +16,9 @@ use crate::value::{AttributeValue, Item};
 
 /// DynamoDB stops a page once it has read this much.
 const PAGE_BYTES: usize = 1024 * 1024;
-/// Entries fetched from storage at a time.
-const BATCH: usize = 128;
+/// Entries fetched from storage at a time, at most (batches start at the
+/// page's limit and double, so a small page reads no more than it needs).
+const MAX_BATCH: usize = 1024;
 
 /// How a page is read.
 struct Plan<'a> {
@@ -390,59 +391,70 @@ impl<S: Storage> Emulator<S> {
         let mut last: Option<Item> = None;
         let mut stopped_by_limit = false;
         let mut stopped_by_size = false;
+        let mut batch_size = plan
+            .limit
+            .map_or(32, |l| l as usize + 1)
+            .clamp(1, MAX_BATCH);
         'outer: while start < end {
-            let batch = self.storage.range(&start, &end, plan.reverse, BATCH)?;
+            let batch = self.storage.range(&start, &end, plan.reverse, batch_size)?;
             if batch.is_empty() {
                 break;
             }
-            let full = batch.len() == BATCH;
+            let full = batch.len() == batch_size;
+            batch_size = (batch_size * 2).min(MAX_BATCH);
             for (k, v) in batch {
                 if plan.reverse {
                     end = k.clone();
                 } else {
                     start = successor(&k);
                 }
-                let (item, read_item) = match plan.source {
-                    Source::Table => {
-                        let item = super::codec::decode_item(v.as_ref())?;
-                        (item.clone(), item)
-                    }
+                // The table item, and for an index the index's view of it.
+                let (item, in_index) = match plan.source {
+                    Source::Table => (super::codec::decode_item(v.as_ref())?, None),
                     Source::Index(_, index) => {
                         // The entry holds the table key of its item.
                         let Some(item) = self.load(v.as_ref())? else {
                             continue;
                         };
-                        let in_index = plan.meta.project_into_index(index, &item);
-                        (item, in_index)
+                        let view = plan.meta.project_into_index(index, &item);
+                        (item, Some(view))
                     }
                 };
                 page.scanned_count += 1;
-                bytes += read_item.size();
-                last = Some(plan.meta.last_key(plan.source, &item));
+                bytes += in_index.as_ref().unwrap_or(&item).size();
+                let stop_by_limit = plan
+                    .limit
+                    .is_some_and(|l| page.scanned_count >= u64::from(l));
+                let stop_by_size = bytes >= PAGE_BYTES;
+                if stop_by_limit || stop_by_size {
+                    last = Some(plan.meta.last_key(plan.source, &item));
+                }
                 let passes = plan.filter.as_ref().is_none_or(|f| f.evaluate(&item));
                 if passes {
                     page.count += 1;
                     if plan.select != Select::Count {
-                        let base = match (plan.select, plan.source) {
-                            (Select::AllAttributes, _) => &item,
-                            (_, Source::Index(_, i)) if i.kind == IndexKind::Global => &read_item,
-                            (Select::AllProjectedAttributes, _) => &read_item,
-                            _ => &item,
+                        // A global index cannot fetch from the table; a local one can.
+                        let use_view = match (plan.select, plan.source) {
+                            (Select::AllAttributes, _) => false,
+                            (_, Source::Index(_, i)) if i.kind == IndexKind::Global => true,
+                            (Select::AllProjectedAttributes, _) => true,
+                            _ => false,
+                        };
+                        let base = match (use_view, in_index) {
+                            (true, Some(view)) => view,
+                            _ => item,
                         };
                         page.items.push(match &plan.projection {
-                            Some(p) => project(base, p),
-                            None => base.clone(),
+                            Some(p) => project(&base, p),
+                            None => base,
                         });
                     }
                 }
-                if plan
-                    .limit
-                    .is_some_and(|l| page.scanned_count >= u64::from(l))
-                {
+                if stop_by_limit {
                     stopped_by_limit = true;
                     break 'outer;
                 }
-                if bytes >= PAGE_BYTES {
+                if stop_by_size {
                     stopped_by_size = true;
                     break 'outer;
                 }
