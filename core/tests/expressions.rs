@@ -150,7 +150,7 @@ fn placeholders_must_be_defined_and_used() {
             &Names::new(),
             &values(&[(":v", n("1")), (":u2", n("1")), (":unused", n("2"))])
         )),
-        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:u2, :unused}"
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused, :u2}"
     );
     assert_eq!(
         message(cond(

@@ -9,7 +9,8 @@ use crate::value::{AttributeValue, Item, ValueType};
 case_list!("expressions": create_only_if_absent, failed_condition_returns_stored_item,
     condition_functions, comparison_semantics, guarded_delete, expression_errors_change_nothing,
     update_actions, update_creates_missing_item, update_arithmetic, update_lists, update_return_values,
-    update_errors_change_nothing, update_key_attributes_refused, update_keeps_indexes_in_step);
+    update_errors_change_nothing, update_key_attributes_refused, update_keeps_indexes_in_step,
+    placeholder_messages, null_operands_refused);
 
 case!(create_only_if_absent, |ctx| {
     let t = ctx.simple_table("t").await;
@@ -627,4 +628,96 @@ case!(update_keeps_indexes_in_step, |ctx| {
         .await
         .unwrap();
     assert!(gsi_items("C").await.is_empty());
+});
+
+case!(placeholder_messages, |ctx| {
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    let e = expect_err!(
+        b.update_item(
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("SET v = :v")
+                .value(":v", 1)
+                .value(":unused", 1)
+                .value(":u2", 1)
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused, :u2}"
+    );
+    let e = expect_err!(
+        b.update_item(
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("SET v = :v")
+                .value(":v", 1)
+                .name("#unused", "x")
+                .name("#u2", "y")
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#u2, #unused}"
+    );
+    let e = expect_err!(
+        b.update_item(
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("SET v = :v")
+                .value(":v", 1)
+                .value(":zz", 1)
+                .name("#x", "x")
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(
+        message(&e).contains("ExpressionAttributeNames"),
+        "names are reported first: {e}"
+    );
+    let e = expect_err!(
+        b.update_item(UpdateItem::new(&t, key_s("a")).value(":v", 1))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"
+    );
+    assert_eq!(ctx.get(&t, key_s("a")).await, None);
+});
+
+case!(null_operands_refused, |ctx| {
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    let e = expect_err!(
+        b.update_item(
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("ADD x :v")
+                .value(":v", AttributeValue::Null)
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: NULL, typeSet: ALLOWED_FOR_ADD_OPERAND"
+    );
+    let e = expect_err!(
+        b.update_item(
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("DELETE x :v")
+                .value(":v", AttributeValue::Null)
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(
+        message(&e).contains("operator: DELETE, operand type: NULL"),
+        "{e}"
+    );
+    assert_eq!(ctx.get(&t, key_s("a")).await, None);
 });

@@ -14,7 +14,8 @@ use crate::value::{AttributeValue, Item};
 case_list!("items": every_type_round_trips, numbers_compare_by_value_and_are_one_key, missing_item_is_none,
     put_overwrites_and_returns_old, get_projection, delete_returns_old_and_ignores_missing,
     invalid_keys_are_refused, invalid_values_are_refused, item_size_limit, key_size_limits, number_limits,
-    index_key_values_are_checked, return_values_are_checked, consumed_capacity, binary_and_number_keys);
+    index_key_values_are_checked, return_values_are_checked, consumed_capacity, index_capacity,
+    binary_and_number_keys, set_members_come_back_sorted);
 
 fn everything() -> Item {
     Item::new()
@@ -543,4 +544,112 @@ case!(binary_and_number_keys, |ctx| {
         Error::InvalidRequest { .. }
     );
     assert!(message(&e).contains("empty binary value"), "{e}");
+    // An empty binary in a binary index key.
+    let gt = ctx
+        .create(
+            TableDefinition::new(ctx.table("gb"), KeySchema::hash("id", ScalarType::S))
+                .with_global_index(
+                    "gb1",
+                    KeySchema::hash("gb", ScalarType::B),
+                    crate::Projection::All,
+                ),
+        )
+        .await;
+    let e = expect_err!(
+        ctx.backend()
+            .put_item(PutItem::new(
+                &gt,
+                key_s("x").with("gb", AttributeValue::B(vec![]))
+            ))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty binary value. IndexName: gb1, IndexKey: gb"
+    );
+});
+
+case!(index_capacity, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    let b = ctx.backend();
+    let put = |item: Item| {
+        PutItem::new(&t, item).return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+    };
+    let c = b
+        .put_item(put(key_ps("k", 1).with("g", "G").with("l", "L")))
+        .await
+        .unwrap()
+        .consumed_capacity
+        .unwrap();
+    assert_eq!(
+        (c.capacity_units, c.table_units),
+        (3.0, Some(1.0)),
+        "a new item in both indexes"
+    );
+    assert_eq!(c.global_indexes.get("gsi1"), Some(&1.0));
+    assert_eq!(c.local_indexes.get("lsi1"), Some(&1.0));
+    // Same index keys, another attribute: the ALL index is written, the keys-only one is not.
+    let c = b
+        .put_item(put(key_ps("k", 1)
+            .with("g", "G")
+            .with("l", "L")
+            .with("x", 1)))
+        .await
+        .unwrap()
+        .consumed_capacity
+        .unwrap();
+    assert_eq!(c.capacity_units, 2.0);
+    assert_eq!(c.global_indexes.get("gsi1"), Some(&1.0));
+    assert_eq!(c.local_indexes.get("lsi1"), None);
+    // A changed index key: the old entry is deleted and a new one put.
+    let c = b
+        .put_item(put(key_ps("k", 1)
+            .with("g", "H")
+            .with("l", "L")
+            .with("x", 1)))
+        .await
+        .unwrap()
+        .consumed_capacity
+        .unwrap();
+    assert_eq!(c.global_indexes.get("gsi1"), Some(&2.0));
+});
+
+case!(set_members_come_back_sorted, |ctx| {
+    // DynamoDB promises no order; DynamoDB Local and the emulators sort.
+    let t = ctx.simple_table("t").await;
+    let num = |v: &str| v.parse::<crate::Number>().unwrap();
+    ctx.put(
+        &t,
+        key_s("a")
+            .with(
+                "ss",
+                AttributeValue::Ss(vec!["b".into(), "a".into(), "c".into()]),
+            )
+            .with(
+                "ns",
+                AttributeValue::Ns(vec![num("3"), num("10"), num("2"), num("-1")]),
+            )
+            .with(
+                "bs",
+                AttributeValue::Bs(vec![b"b".to_vec(), b"a".to_vec(), vec![0xff], vec![1]]),
+            ),
+    )
+    .await;
+    let got = ctx.get(&t, key_s("a")).await.unwrap();
+    match (&got["ss"], &got["ns"], &got["bs"]) {
+        (AttributeValue::Ss(ss), AttributeValue::Ns(ns), AttributeValue::Bs(bs)) => {
+            assert_eq!(ss, &["a", "b", "c"]);
+            assert_eq!(
+                ns.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+                ["-1", "2", "3", "10"]
+            );
+            assert_eq!(
+                bs,
+                &[vec![0xff], vec![1], b"a".to_vec(), b"b".to_vec()],
+                "signed byte order"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 });

@@ -420,6 +420,47 @@ case!(query_errors, |ctx| {
             Query::new(&t, &KeyCondition::hash("pk", "p")).index("nope"),
             "The table does not have the specified index: nope",
         ),
+        (
+            Query::with_expression(&t, "pk = :p AND begins_with(sk, :s)")
+                .value(":p", "p")
+                .value(":s", "1"),
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND begins_with(sk, :s)")
+                .value(":p", "p")
+                .value(":s", 1),
+            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+        ),
+        (
+            Query::with_expression(&t, "NOT pk = :p").value(":p", "p"),
+            "Invalid operator used in KeyConditionExpression: NOT",
+        ),
+        (
+            Query::with_expression(&t, "pk IN (:p)").value(":p", "p"),
+            "Invalid operator used in KeyConditionExpression: IN",
+        ),
+        (
+            Query::with_expression(&t, "pk <> :p").value(":p", "p"),
+            "Invalid operator used in KeyConditionExpression: <>",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p").value(":p", ""),
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk",
+        ),
+        (
+            Query::with_expression(&t, "g = :p")
+                .value(":p", "")
+                .index("gsi1"),
+            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: gsi1, IndexKey: g",
+        ),
+        (
+            Query::new(&t, &KeyCondition::hash("g", "G"))
+                .index("gsi1")
+                .select(Select::AllProjectedAttributes)
+                .projection(&Projection::attributes(["x"])),
+            "Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES",
+        ),
     ];
     for (q, expected) in bad {
         let e = expect_err!(b.query(q.clone()).await, Error::InvalidRequest { .. });
@@ -435,6 +476,14 @@ case!(query_start_key_errors, |ctx| {
         (
             Item::new().with("pk", "p"),
             "Exclusive Start Key must have same size as table's key schema",
+        ),
+        (
+            Item::new().with("pk", "p").with("sk", "1"),
+            "Type mismatch for attribute to update",
+        ),
+        (
+            Item::new().with("pk", "").with("sk", 1),
+            "The query can return at most one row and cannot be restarted. The provided starting key is invalid: One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk",
         ),
         (
             Item::new().with("pk", "p").with("zz", 1),
@@ -786,9 +835,26 @@ case!(scan_errors, |ctx| {
         b.scan(Scan::new(&t).segment(2, 2)).await,
         Error::InvalidRequest { .. }
     );
-    expect_err!(
+    let e = expect_err!(
         b.scan(Scan::new(&t).segment(0, 0)).await,
         Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "1 validation error detected: Value '0' at 'segment' failed to satisfy constraint: Member must have value less than or equal to -1"
+    );
+    let e = expect_err!(
+        b.scan(
+            Scan::new(&t)
+                .projection(&Projection::attributes(["id"]))
+                .value(":v", 1)
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"
     );
     expect_err!(
         b.scan(Scan::new(&t).segment(0, 1_000_001)).await,

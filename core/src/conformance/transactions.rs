@@ -10,7 +10,8 @@ use crate::expr::{Projection, Update, attr};
 use crate::value::Item;
 
 case_list!("transactions": write_across_tables, cancellation_reasons_in_order, cancelled_writes_nothing,
-    write_limits, idempotent_tokens, key_update_cancels, get_from_one_snapshot);
+    failed_condition_skips_the_action, write_limits, idempotent_tokens, key_update_cancels, get_from_one_snapshot,
+    transaction_capacity);
 
 fn put(t: &str, item: Item) -> TransactWriteItem {
     TransactWriteItem::Put(PutItem::new(t, item))
@@ -155,13 +156,21 @@ case!(write_limits, |ctx| {
         items: (0..n).map(|i| put(&t, key_s(&format!("k{i}")))).collect(),
         ..TransactWrite::default()
     };
-    expect_err!(
+    let e = expect_err!(
         b.transact_write_items(puts(101)).await,
         Error::LimitExceeded { .. }
     );
-    expect_err!(
+    assert!(
+        message(&e).contains("Member must have length less than or equal to 100"),
+        "{e}"
+    );
+    let e = expect_err!(
         b.transact_write_items(puts(0)).await,
         Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
     );
     let e = expect_err!(
         b.transact_write_items(TransactWrite {
@@ -220,7 +229,13 @@ case!(idempotent_tokens, |ctx| {
         ..TransactWrite::default()
     };
     b.transact_write_items(tx(1)).await.unwrap();
-    b.transact_write_items(tx(1)).await.unwrap();
+    let mut replay = tx(1);
+    replay.return_consumed_capacity = crate::backend::ReturnConsumedCapacity::Total;
+    let out = b.transact_write_items(replay).await.unwrap();
+    assert_eq!(
+        out.consumed_capacity[0].capacity_units, 2.0,
+        "a replay costs one unit per table, doubled"
+    );
     assert_eq!(
         ctx.get(&t, key_s("c")).await.unwrap()["n"],
         n("1"),
@@ -315,4 +330,62 @@ case!(get_from_one_snapshot, |ctx| {
         ctx.backend().transact_get_items(many).await,
         Error::LimitExceeded { .. }
     );
+});
+
+case!(failed_condition_skips_the_action, |ctx| {
+    // An increment only if the item exists: on a missing item the condition
+    // fails, and the update (which would fail too) is not evaluated.
+    let t = ctx.simple_table("t").await;
+    let e = expect_err!(
+        ctx.backend()
+            .transact_write_items(TransactWrite {
+                items: vec![TransactWriteItem::Update(
+                    UpdateItem::new(&t, key_s("missing"))
+                        .update(&Update::new().set(attr("n"), attr("n").plus(1)))
+                        .condition(&attr("id").exists()),
+                )],
+                ..TransactWrite::default()
+            })
+            .await,
+        Error::TransactionCanceled { .. }
+    );
+    let Error::TransactionCanceled { reasons } = e else {
+        unreachable!()
+    };
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(reasons[0].code, CancellationCode::ConditionalCheckFailed);
+    assert_eq!(ctx.get(&t, key_s("missing")).await, None);
+});
+
+case!(transaction_capacity, |ctx| {
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    ctx.put(&t, key_s("big").with("d", "x".repeat(9_000))).await;
+    // A condition check is a strongly consistent read of its item, doubled.
+    let out = b
+        .transact_write_items(TransactWrite {
+            items: vec![TransactWriteItem::ConditionCheck(ConditionCheck::new(
+                &t,
+                key_s("big"),
+                &attr("id").exists(),
+            ))],
+            return_consumed_capacity: crate::backend::ReturnConsumedCapacity::Total,
+            ..TransactWrite::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.consumed_capacity[0].capacity_units, 6.0);
+    // Writes are doubled too: 1 KB and 5 KB cost 2 x (1 + 5).
+    let out = b
+        .transact_write_items(TransactWrite {
+            items: vec![
+                put(&t, key_s("a").with("d", "x".repeat(1_000))),
+                put(&t, key_s("b").with("d", "x".repeat(5_100))),
+            ],
+            return_consumed_capacity: crate::backend::ReturnConsumedCapacity::Total,
+            ..TransactWrite::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.consumed_capacity[0].capacity_units, 12.0);
 });

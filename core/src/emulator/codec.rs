@@ -400,7 +400,9 @@ pub(crate) fn canonical_number(n: &Number) -> Option<Number> {
     (c.as_str() != t).then_some(c)
 }
 
-/// Rewrites every number of a value in canonical text, as DynamoDB stores them.
+/// Rewrites a value as DynamoDB stores it: numbers in canonical text, set
+/// members sorted (strings by UTF-16 code units as Java compares them,
+/// numbers by value, binaries by signed bytes), as DynamoDB Local returns them.
 pub(crate) fn canonicalize(v: &mut AttributeValue) {
     match v {
         AttributeValue::N(n) => {
@@ -408,12 +410,17 @@ pub(crate) fn canonicalize(v: &mut AttributeValue) {
                 *n = c;
             }
         }
+        AttributeValue::Ss(s) => s.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16())),
+        AttributeValue::Bs(s) => {
+            s.sort_by(|a, b| a.iter().map(|&x| x as i8).cmp(b.iter().map(|&x| x as i8)))
+        }
         AttributeValue::Ns(s) => {
             for n in s.iter_mut() {
                 if let Some(c) = canonical_number(n) {
                     *n = c;
                 }
             }
+            s.sort();
         }
         AttributeValue::M(m) => m.values_mut().for_each(canonicalize),
         AttributeValue::L(l) => l.iter_mut().for_each(canonicalize),

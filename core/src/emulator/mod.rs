@@ -12,6 +12,35 @@
 //! Writers are serialized by one lock and every check happens before
 //! anything is written, so a refused request changes nothing; readers share
 //! the lock, so a transaction is seen whole or not at all.
+//!
+//! # Where it differs from DynamoDB Local, on purpose
+//!
+//! DynamoDB Local is the reference the conformance suite runs against; the
+//! emulator follows it except where DynamoDB's documented behaviour is
+//! known to differ, or where Local's answer would mislead:
+//!
+//! - Numbers are always stored in canonical text; Local keeps the text of
+//!   numbers written by update expressions (`1.50`, `1e2`). Values are equal
+//!   either way.
+//! - A query page counts the data read *before* the filter toward 1 MB, as
+//!   DynamoDB documents; Local counts only items that pass the filter.
+//! - `size` is a reserved word (AWS's list); Local accepts it bare.
+//! - A transaction that updates a key attribute is cancelled with a reason
+//!   per action (DynamoDB documents one per action); Local gives one reason.
+//! - `TransactGetItems` with a wrongly typed key is a validation error; Local
+//!   cancels the transaction without reasons.
+//! - Batch get keys equal as numbers (`1`, `1.0`) are duplicates, as they are
+//!   in batch writes and transactions; Local's batch get accepts them.
+//! - Items whose time to live has passed are deleted only when
+//!   `purge_expired` is called (deterministic tests); Local deletes them in
+//!   the background within about ten seconds.
+//! - The order of items within a global index partition, of global index
+//!   partitions, and of scans over number hash keys differs from Local's
+//!   (DynamoDB promises none of these orders).
+//! - Idempotency mismatches say which token was reused; Local's message is
+//!   empty. `DeleteTable` answers with status `DELETING`, as DynamoDB does.
+//! - Transactions are serialized, so a transaction conflict never happens
+//!   (as with Local).
 
 pub mod codec;
 mod ops;

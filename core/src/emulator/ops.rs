@@ -255,6 +255,8 @@ impl<S: Storage> Emulator<S> {
                 }
                 keys.push((k, key.clone()));
             }
+            // Read (and answer) in storage order: the partition hash's order.
+            keys.sort_by(|a, b| a.0.cmp(&b.0));
             let projection = parse_projection(
                 ka.projection_expression.as_deref(),
                 &ka.expression_attribute_names,
@@ -367,18 +369,18 @@ impl<S: Storage> Emulator<S> {
         let n = input.items.len();
         if n == 0 {
             return Err(Error::invalid(
-                "1 validation error detected: Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+                "Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
             ));
         }
         if n > 100 {
             return Err(Error::invalid(format!(
-                "1 validation error detected: Value of {n} items at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"
+                "Value of {n} items at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"
             )));
         }
         if let Some(token) = &input.client_request_token {
             if token.len() > 36 {
                 return Err(Error::invalid(format!(
-                    "1 validation error detected: Value {token} at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36"
+                    "Value {token} at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36"
                 )));
             }
         }
@@ -413,6 +415,7 @@ impl<S: Storage> Emulator<S> {
                         p.condition_expression.as_deref(),
                         None,
                         &p.expression_attributes,
+                        false,
                     )?;
                     let item = canonical_item(p.item.clone());
                     Planned {
@@ -442,6 +445,7 @@ impl<S: Storage> Emulator<S> {
                         u.condition_expression.as_deref(),
                         u.update_expression.as_deref(),
                         &u.expression_attributes,
+                        true,
                     )?;
                     Planned {
                         key: meta.item_key(&u.key),
@@ -470,6 +474,7 @@ impl<S: Storage> Emulator<S> {
                         d.condition_expression.as_deref(),
                         None,
                         &d.expression_attributes,
+                        false,
                     )?;
                     Planned {
                         key: meta.item_key(&d.key),
@@ -491,6 +496,7 @@ impl<S: Storage> Emulator<S> {
                         Some(&c.condition_expression),
                         None,
                         &c.expression_attributes,
+                        false,
                     )?;
                     Planned {
                         key: meta.item_key(&c.key),
@@ -525,9 +531,17 @@ impl<S: Storage> Emulator<S> {
         if let (Some(token), Some(fp)) = (&input.client_request_token, fingerprint) {
             if self.check_token(token, fp)? {
                 // Already done: answer as the first time, without doing it again.
+                // DynamoDB charges a replay one unit per table (doubled, as
+                // every transactional unit is).
                 let usage: BTreeMap<String, Usage> = planned
                     .iter()
-                    .map(|p| (p.meta.name().to_owned(), Usage::default()))
+                    .map(|p| {
+                        let u = Usage {
+                            table: 2.0,
+                            ..Usage::default()
+                        };
+                        (p.meta.name().to_owned(), u)
+                    })
                     .collect();
                 return Ok(TransactWriteOutput {
                     consumed_capacity: report_all(usage, input.return_consumed_capacity),
@@ -557,6 +571,8 @@ impl<S: Storage> Emulator<S> {
                         item: if p.return_old { old.clone() } else { None },
                     };
                     cancelled = true;
+                    // The action is not evaluated further.
+                    continue;
                 }
             }
             if let Some(u) = &p.update {
@@ -599,7 +615,9 @@ impl<S: Storage> Emulator<S> {
         }
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
         for p in planned.iter().filter(|p| p.is_check) {
-            usage.entry(p.meta.name().to_owned()).or_default().table += 1.0;
+            // A condition check is a strongly consistent read of its item.
+            let size = self.load(&p.key)?.as_ref().map_or(0, Item::size);
+            usage.entry(p.meta.name().to_owned()).or_default().table += read_units(size, true);
         }
         self.commit(&mut state, changes, &mut |t, u| {
             usage.entry(t.to_owned()).or_default().add(u)
@@ -620,12 +638,12 @@ impl<S: Storage> Emulator<S> {
         let n = input.items.len();
         if n == 0 {
             return Err(Error::invalid(
-                "1 validation error detected: Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+                "Value [] at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
             ));
         }
         if n > 100 {
             return Err(Error::invalid(format!(
-                "1 validation error detected: Value of {n} items at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"
+                "Value of {n} items at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100"
             )));
         }
         /// A read of the transaction: table, storage key, projection.
@@ -634,11 +652,6 @@ impl<S: Storage> Emulator<S> {
         for g in &input.items {
             let meta = self.meta(&self.read_state(), &g.table)?;
             meta.check_key(&g.key)?;
-            if !g.expression_attributes.values.is_empty() {
-                return Err(Error::invalid(
-                    "ExpressionAttributeValues can only be specified when using expressions",
-                ));
-            }
             let projection = parse_projection(
                 g.projection_expression.as_deref(),
                 &g.expression_attributes.names,

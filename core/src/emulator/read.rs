@@ -1,6 +1,7 @@
 //! Reads: `GetItem`, `Query` and `Scan`.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use super::codec::{prefix_end, put_key_part, put_key_prefix, segment_bounds, successor};
 use super::table::{Source, TableMeta};
@@ -83,6 +84,32 @@ fn range_bounds(partition: &[u8], cond: Option<&RangeCondition>) -> (Vec<u8>, Ve
     }
 }
 
+/// Refuses an empty string or binary as a key value, with DynamoDB's
+/// wording for a table key or an index key.
+fn check_not_empty(
+    meta: &TableMeta,
+    source: Source<'_>,
+    name: &str,
+    v: &AttributeValue,
+    prefix: &str,
+) -> Result<(), Error> {
+    let what = match v {
+        AttributeValue::S(s) if s.is_empty() => "string",
+        AttributeValue::B(b) if b.is_empty() => "binary",
+        _ => return Ok(()),
+    };
+    let message = match source {
+        Source::Index(_, index) if !meta.key().contains(name) => format!(
+            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {what} value. IndexName: {}, IndexKey: {name}",
+            index.name
+        ),
+        _ => format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {what} value. Key: {name}"
+        ),
+    };
+    Err(Error::invalid(format!("{prefix}{message}")))
+}
+
 /// Checks an exclusive start key: exactly the key attributes of the source
 /// (and of the table, for an index), with the right types.
 fn check_start_key(meta: &TableMeta, source: Source<'_>, key: &Item) -> Result<(), Error> {
@@ -104,10 +131,19 @@ fn check_start_key(meta: &TableMeta, source: Source<'_>, key: &Item) -> Result<(
     if key.len() != expected.len() || !expected.iter().all(|a| key.contains_key(&a.name)) {
         return Err(Error::invalid("The provided starting key is invalid"));
     }
-    for a in expected {
+    for a in &expected {
         if key[&a.name].value_type() != a.scalar_type.value_type() {
             return Err(Error::invalid("Type mismatch for attribute to update"));
         }
+    }
+    for a in expected {
+        check_not_empty(
+            meta,
+            Source::Table,
+            &a.name,
+            &key[&a.name],
+            "The query can return at most one row and cannot be restarted. The provided starting key is invalid: ",
+        )?;
     }
     Ok(())
 }
@@ -135,6 +171,9 @@ fn resolve_select(
         )),
         Select::AllAttributes if has_projection => Err(Error::invalid(
             "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
+        )),
+        Select::AllProjectedAttributes if has_projection => Err(Error::invalid(
+            "Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES",
         )),
         Select::AllProjectedAttributes if matches!(source, Source::Table) => Err(Error::invalid(
             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
@@ -172,17 +211,26 @@ fn check_read_options(
     Ok(())
 }
 
-fn names_only(attrs: &ExpressionAttributes, has_expression: bool) -> Result<(), Error> {
+/// Checks the placeholder maps of a read: names only where an expression
+/// may use them; values refused with DynamoDB's message naming the missing
+/// expression (`None`: accepted and ignored, as DynamoDB does for `GetItem`).
+fn check_read_maps(
+    attrs: &ExpressionAttributes,
+    has_expression: bool,
+    values_need: Option<&str>,
+) -> Result<(), Error> {
     check_attribute_maps(&attrs.names, &attrs.values)?;
     if !has_expression && !attrs.names.is_empty() {
         return Err(Error::invalid(
             "ExpressionAttributeNames can only be specified when using expressions",
         ));
     }
-    if !has_expression && !attrs.values.is_empty() {
-        return Err(Error::invalid(
-            "ExpressionAttributeValues can only be specified when using expressions",
-        ));
+    if let Some(missing) = values_need {
+        if !attrs.values.is_empty() {
+            return Err(Error::invalid(format!(
+                "ExpressionAttributeValues can only be specified when using expressions: {missing} is null"
+            )));
+        }
     }
     Ok(())
 }
@@ -192,14 +240,17 @@ impl<S: Storage> Emulator<S> {
     pub fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
         let meta = self.meta(&self.read_state(), &input.table)?;
         meta.check_key(&input.key)?;
-        names_only(
+        check_read_maps(
             &input.expression_attributes,
             input.projection_expression.is_some(),
+            None,
         )?;
         let projection = match &input.projection_expression {
             Some(p) => {
+                // Values are accepted and ignored, as DynamoDB does.
                 let attrs = &input.expression_attributes;
-                let mut parser = Parser::new(&attrs.names, &attrs.values);
+                let no_values = BTreeMap::new();
+                let mut parser = Parser::new(&attrs.names, &no_values);
                 let proj = parser.projection(p)?;
                 parser.finish()?;
                 Some(proj.0)
@@ -257,6 +308,21 @@ impl<S: Storage> Emulator<S> {
             }
         }
         let select = resolve_select(source, input.select, projection.is_some())?;
+        let mut condition_values = vec![(&key_condition.hash.0, &key_condition.hash.1)];
+        if let Some((name, cond)) = &key_condition.range {
+            match cond {
+                RangeCondition::Between(a, b) => condition_values.extend([(name, a), (name, b)]),
+                RangeCondition::Eq(v)
+                | RangeCondition::Lt(v)
+                | RangeCondition::Le(v)
+                | RangeCondition::Gt(v)
+                | RangeCondition::Ge(v)
+                | RangeCondition::BeginsWith(v) => condition_values.push((name, v)),
+            }
+        }
+        for (name, v) in condition_values {
+            check_not_empty(&meta, source, name, v, "")?;
+        }
 
         let partition = meta.partition_prefix(source, &key_condition.hash.1);
         let range = key_condition.range.as_ref().map(|(_, c)| c);
@@ -303,7 +369,7 @@ impl<S: Storage> Emulator<S> {
         let source = meta.source(input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;
         if let Some(seg) = input.segment {
-            if seg.total == 0 || seg.total > 1_000_000 {
+            if seg.total > 1_000_000 {
                 return Err(Error::invalid(format!(
                     "1 validation error detected: Value '{}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000",
                     seg.total
@@ -313,14 +379,18 @@ impl<S: Storage> Emulator<S> {
                 return Err(Error::invalid(format!(
                     "1 validation error detected: Value '{}' at 'segment' failed to satisfy constraint: Member must have value less than or equal to {}",
                     seg.segment,
-                    seg.total - 1
+                    i64::from(seg.total) - 1
                 )));
             }
         }
         let attrs = &input.expression_attributes;
-        names_only(
+        check_read_maps(
             attrs,
             input.filter_expression.is_some() || input.projection_expression.is_some(),
+            input
+                .filter_expression
+                .is_none()
+                .then_some("FilterExpression"),
         )?;
         let mut parser = Parser::new(&attrs.names, &attrs.values);
         let filter = input
@@ -388,6 +458,8 @@ impl<S: Storage> Emulator<S> {
         let (mut start, mut end) = (plan.start.clone(), plan.end.clone());
         let mut page = Page::default();
         let mut bytes = 0usize;
+        // Bytes of table items fetched through a local index.
+        let mut fetched = 0usize;
         let mut last: Option<Item> = None;
         let mut stopped_by_limit = false;
         let mut stopped_by_size = false;
@@ -442,7 +514,11 @@ impl<S: Storage> Emulator<S> {
                         };
                         let base = match (use_view, in_index) {
                             (true, Some(view)) => view,
-                            _ => item,
+                            (false, Some(_)) => {
+                                fetched += item.size();
+                                item
+                            }
+                            (_, None) => item,
                         };
                         page.items.push(match &plan.projection {
                             Some(p) => project(&base, p),
@@ -472,16 +548,21 @@ impl<S: Storage> Emulator<S> {
         if stopped_by_limit || more {
             page.last_evaluated_key = last;
         }
-        let units = if bytes == 0 {
-            0.0
-        } else {
-            let u = bytes.div_ceil(4096) as f64;
-            if plan.consistent { u } else { u / 2.0 }
+        let units = |bytes: usize| {
+            if bytes == 0 {
+                0.0
+            } else {
+                let u = bytes.div_ceil(4096) as f64;
+                if plan.consistent { u } else { u / 2.0 }
+            }
         };
         let mut usage = Usage::default();
         match plan.source {
-            Source::Table => usage.table = units,
-            Source::Index(n, _) => usage.index(plan.meta, n, units),
+            Source::Table => usage.table = units(bytes),
+            Source::Index(n, _) => {
+                usage.index(plan.meta, n, units(bytes));
+                usage.table = units(fetched);
+            }
         }
         page.consumed_capacity = usage.report(plan.meta.name(), rcc);
         Ok(page)

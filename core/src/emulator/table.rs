@@ -181,11 +181,18 @@ impl TableMeta {
                     ));
                 }
                 if key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
+                    let what = if matches!(v, AttributeValue::B(_)) {
+                        "binary"
+                    } else {
+                        "string"
+                    };
                     return Err(Error::invalid(if from_update {
-                        "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value.".to_owned()
+                        format!(
+                            "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {what} value."
+                        )
                     } else {
                         format!(
-                            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {}",
+                            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {what} value. IndexName: {}, IndexKey: {}",
                             index.name, attr.name
                         )
                     }));

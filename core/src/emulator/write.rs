@@ -33,13 +33,16 @@ pub(super) fn parse_write(
     condition: Option<&str>,
     update: Option<&str>,
     attrs: &ExpressionAttributes,
+    is_update: bool,
 ) -> Result<WriteExpressions, Error> {
     check_attribute_maps(&attrs.names, &attrs.values)?;
     if condition.is_none() && update.is_none() {
         if !attrs.values.is_empty() {
-            return Err(Error::invalid(
-                "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null",
-            ));
+            return Err(Error::invalid(if is_update {
+                "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"
+            } else {
+                "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"
+            }));
         }
         if !attrs.names.is_empty() {
             return Err(Error::invalid(
@@ -133,6 +136,15 @@ impl<S: Storage> Emulator<S> {
                 let old_key = c.old.as_ref().and_then(|o| c.meta.index_key(n, o));
                 let new_key = c.new.as_ref().and_then(|o| c.meta.index_key(n, o));
                 if old_key == new_key {
+                    // Same entry: a write to the index only if what it holds changed.
+                    if let (Some(_), Some(before), Some(after)) = (&new_key, &c.old, &c.new) {
+                        let index = &c.meta.def.indexes[n];
+                        if c.meta.project_into_index(index, before)
+                            != c.meta.project_into_index(index, after)
+                        {
+                            u.index(&c.meta, n, write_units(new_size));
+                        }
+                    }
                     continue;
                 }
                 if let Some(k) = old_key {
@@ -177,6 +189,7 @@ impl<S: Storage> Emulator<S> {
             input.condition_expression.as_deref(),
             None,
             &input.expression_attributes,
+            false,
         )?;
         let item = canonical_item(input.item);
         let key = meta.item_key(&item);
@@ -224,6 +237,7 @@ impl<S: Storage> Emulator<S> {
             input.condition_expression.as_deref(),
             input.update_expression.as_deref(),
             &input.expression_attributes,
+            true,
         )?;
         if let Some(u) = &exprs.update {
             check_update_keys(&meta, u)?;
@@ -295,6 +309,7 @@ impl<S: Storage> Emulator<S> {
             input.condition_expression.as_deref(),
             None,
             &input.expression_attributes,
+            false,
         )?;
         let key = meta.item_key(&input.key);
 

@@ -312,34 +312,49 @@ impl<'a> Parser<'a> {
         key_condition(condition, key)
     }
 
-    /// Fails if a placeholder of the maps was not used by any expression.
+    /// Fails if a placeholder of the maps was not used by any expression
+    /// (names are reported first, as DynamoDB does).
     pub fn finish(&self) -> Result<(), Error> {
-        let unused: Vec<&str> = self
-            .values
-            .keys()
-            .filter(|k| !self.used_values.contains(*k))
-            .map(String::as_str)
-            .collect();
-        if !unused.is_empty() {
-            return Err(Error::invalid(format!(
-                "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
-                unused.join(", ")
-            )));
-        }
-        let unused: Vec<&str> = self
-            .names
-            .keys()
-            .filter(|k| !self.used_names.contains(*k))
-            .map(String::as_str)
-            .collect();
-        if !unused.is_empty() {
+        let unused_names = self.names.keys().filter(|k| !self.used_names.contains(*k));
+        let unused_names: Vec<&str> = unused_names.map(String::as_str).collect();
+        if !unused_names.is_empty() {
             return Err(Error::invalid(format!(
                 "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
-                unused.join(", ")
+                java_hash_set_order(unused_names).join(", ")
+            )));
+        }
+        let unused_values = self
+            .values
+            .keys()
+            .filter(|k| !self.used_values.contains(*k));
+        let unused_values: Vec<&str> = unused_values.map(String::as_str).collect();
+        if !unused_values.is_empty() {
+            return Err(Error::invalid(format!(
+                "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
+                java_hash_set_order(unused_values).join(", ")
             )));
         }
         Ok(())
     }
+}
+
+/// The order a Java `HashSet<String>` lists these strings in (DynamoDB's
+/// messages print such sets): by bucket of the spread `String.hashCode`,
+/// with the table grown as elements are added (load factor 0.75).
+fn java_hash_set_order(mut keys: Vec<&str>) -> Vec<&str> {
+    let mut capacity = 16usize;
+    while keys.len() > capacity * 3 / 4 {
+        capacity *= 2;
+    }
+    let bucket = |s: &str| {
+        let h = s
+            .encode_utf16()
+            .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
+        let spread = (h ^ ((h as u32) >> 16) as i32) as u32;
+        spread as usize & (capacity - 1)
+    };
+    keys.sort_by_key(|k| bucket(k));
+    keys
 }
 
 /// Checks the placeholder maps of a request themselves: key syntax and
@@ -520,20 +535,22 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
         Ok(Path(elements))
     }
 
-    fn value(&mut self) -> AttributeValue {
+    /// The value of the placeholder at the cursor; `None` when undefined
+    /// (the error is recorded).
+    fn value(&mut self) -> Option<AttributeValue> {
         let i = self.advance();
         let placeholder = &self.text[i.start..i.end];
         match self.parser.values.get(placeholder) {
             Some(v) => {
                 self.parser.used_values.insert(placeholder.to_owned());
-                v.clone()
+                Some(v.clone())
             }
             None => {
                 self.semantic(
                     RANK_UNDEFINED,
                     format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}"),
                 );
-                AttributeValue::Null
+                None
             }
         }
     }
@@ -541,7 +558,7 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
     /// A path, a value, or a function call (possibly parenthesised).
     fn term(&mut self) -> PResult<Term> {
         match self.peek() {
-            Tok::Value => Ok(Term::Value(self.value())),
+            Tok::Value => Ok(Term::Value(self.value().unwrap_or(AttributeValue::Null))),
             Tok::Ident
                 if self.peek_at(1) == Tok::LParen && !self.is_condition_keyword(self.pos) =>
             {
@@ -1040,7 +1057,8 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
                         if self.peek() != Tok::Value {
                             return Err(self.syntax_error());
                         }
-                        let value = self.value();
+                        let defined = self.value();
+                        let value = defined.clone().unwrap_or(AttributeValue::Null);
                         let t = value.value_type();
                         let allowed = if clause == "ADD" {
                             matches!(
@@ -1050,7 +1068,7 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
                         } else {
                             matches!(t, ValueType::Ss | ValueType::Ns | ValueType::Bs)
                         };
-                        if !allowed && value != AttributeValue::Null {
+                        if !allowed && defined.is_some() {
                             self.semantic(
                                 RANK_TYPE,
                                 format!(
@@ -1250,15 +1268,7 @@ fn key_condition(condition: Condition, key: &KeySchema) -> Result<KeyCondition, 
                     check_type(a, range_key.scalar_type)?;
                     check_type(b, range_key.scalar_type)?;
                 }
-                RangeCondition::BeginsWith(v) => {
-                    if range_key.scalar_type == crate::ScalarType::N {
-                        return Err(Error::invalid(format!(
-                            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: {}",
-                            v.value_type()
-                        )));
-                    }
-                    check_type(v, range_key.scalar_type)?;
-                }
+                RangeCondition::BeginsWith(v) => check_type(v, range_key.scalar_type)?,
                 RangeCondition::Eq(v)
                 | RangeCondition::Lt(v)
                 | RangeCondition::Le(v)
