@@ -31,7 +31,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use async_trait::async_trait;
 use dynamodb_mapper::backend::{
@@ -105,7 +107,8 @@ impl Storage for MemoryStorage {
     }
 }
 
-/// A token bucket of capacity units per second.
+/// A token bucket of capacity units per second (on tokio's clock, so that a
+/// test can pause and advance time).
 #[derive(Debug)]
 struct Bucket {
     per_second: f64,
