@@ -105,13 +105,15 @@ pub(crate) fn values(
     (!values.is_empty()).then(|| values.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect())
 }
 
-pub(crate) fn return_values(rv: ReturnValues) -> sdk::ReturnValue {
+/// `None` for DynamoDB's default (`NONE`): requests carry only what differs
+/// from the defaults, as a hand-written SDK call would.
+pub(crate) fn return_values(rv: ReturnValues) -> Option<sdk::ReturnValue> {
     match rv {
-        ReturnValues::None => sdk::ReturnValue::None,
-        ReturnValues::AllOld => sdk::ReturnValue::AllOld,
-        ReturnValues::UpdatedOld => sdk::ReturnValue::UpdatedOld,
-        ReturnValues::AllNew => sdk::ReturnValue::AllNew,
-        ReturnValues::UpdatedNew => sdk::ReturnValue::UpdatedNew,
+        ReturnValues::None => None,
+        ReturnValues::AllOld => Some(sdk::ReturnValue::AllOld),
+        ReturnValues::UpdatedOld => Some(sdk::ReturnValue::UpdatedOld),
+        ReturnValues::AllNew => Some(sdk::ReturnValue::AllNew),
+        ReturnValues::UpdatedNew => Some(sdk::ReturnValue::UpdatedNew),
     }
 }
 
@@ -119,12 +121,17 @@ pub(crate) fn on_condition_failure(yes: bool) -> Option<sdk::ReturnValuesOnCondi
     yes.then_some(sdk::ReturnValuesOnConditionCheckFailure::AllOld)
 }
 
-/// Consumed capacity is always asked for (it is recorded in tracing);
-/// `INDEXES` when the caller wants the detail.
-pub(crate) fn rcc(asked: ReturnConsumedCapacity) -> sdk::ReturnConsumedCapacity {
+/// The consumed capacity to ask for: what the caller asked, or the total
+/// when a tracing subscriber records it on the operation's span (asking
+/// costs the server work, so it is not asked for when nobody listens).
+pub(crate) fn rcc(asked: ReturnConsumedCapacity) -> Option<sdk::ReturnConsumedCapacity> {
     match asked {
-        ReturnConsumedCapacity::Indexes => sdk::ReturnConsumedCapacity::Indexes,
-        _ => sdk::ReturnConsumedCapacity::Total,
+        ReturnConsumedCapacity::Indexes => Some(sdk::ReturnConsumedCapacity::Indexes),
+        ReturnConsumedCapacity::Total => Some(sdk::ReturnConsumedCapacity::Total),
+        ReturnConsumedCapacity::None => {
+            tracing::enabled!(target: "dynamodb_mapper::database_access", tracing::Level::INFO)
+                .then_some(sdk::ReturnConsumedCapacity::Total)
+        }
     }
 }
 

@@ -14,8 +14,10 @@
 //!   (limits classified as [`Error::LimitExceeded`]); the rest keep their
 //!   source.
 //! - Table definitions are cached after the first request; retries and
-//!   timeouts are settings; consumed capacity is always requested and
-//!   recorded in tracing (target `dynamodb_mapper::database_access`).
+//!   timeouts are settings; consumed capacity is recorded on each
+//!   operation's tracing span (target `dynamodb_mapper::database_access`,
+//!   level INFO), and asked of DynamoDB when a subscriber records it or the
+//!   caller wants it.
 //!
 //! ```no_run
 //! use dynamodb_mapper::backend::{Backend, GetItem};
@@ -561,10 +563,10 @@ impl Backend for DynamoDbBackend {
                 .get_item()
                 .table_name(&input.table)
                 .set_key(Some(item_to_sdk(&input.key)))
-                .consistent_read(input.consistent_read)
+                .set_consistent_read(input.consistent_read.then_some(true))
                 .set_projection_expression(input.projection_expression.clone())
                 .set_expression_attribute_names(names(&input.expression_attributes.names))
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| map_err(e, &input.table))?;
@@ -593,11 +595,11 @@ impl Backend for DynamoDbBackend {
                 .set_condition_expression(input.condition_expression.clone())
                 .set_expression_attribute_names(names(&input.expression_attributes.names))
                 .set_expression_attribute_values(values(&input.expression_attributes.values))
-                .return_values(return_values(input.return_values))
+                .set_return_values(return_values(input.return_values))
                 .set_return_values_on_condition_check_failure(on_condition_failure(
                     input.return_values_on_condition_check_failure,
                 ))
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| match e.as_service_error() {
@@ -632,11 +634,11 @@ impl Backend for DynamoDbBackend {
                 .set_condition_expression(input.condition_expression.clone())
                 .set_expression_attribute_names(names(&input.expression_attributes.names))
                 .set_expression_attribute_values(values(&input.expression_attributes.values))
-                .return_values(return_values(input.return_values))
+                .set_return_values(return_values(input.return_values))
                 .set_return_values_on_condition_check_failure(on_condition_failure(
                     input.return_values_on_condition_check_failure,
                 ))
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| match e.as_service_error() {
@@ -670,11 +672,11 @@ impl Backend for DynamoDbBackend {
                 .set_condition_expression(input.condition_expression.clone())
                 .set_expression_attribute_names(names(&input.expression_attributes.names))
                 .set_expression_attribute_values(values(&input.expression_attributes.values))
-                .return_values(return_values(input.return_values))
+                .set_return_values(return_values(input.return_values))
                 .set_return_values_on_condition_check_failure(on_condition_failure(
                     input.return_values_on_condition_check_failure,
                 ))
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| match e.as_service_error() {
@@ -712,9 +714,9 @@ impl Backend for DynamoDbBackend {
                 .set_select(input.select.map(select))
                 .set_limit(input.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
                 .set_exclusive_start_key(input.exclusive_start_key.as_ref().map(item_to_sdk))
-                .scan_index_forward(input.scan_index_forward)
-                .consistent_read(input.consistent_read)
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_scan_index_forward((!input.scan_index_forward).then_some(false))
+                .set_consistent_read(input.consistent_read.then_some(true))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| map_err(e, &input.table))?;
@@ -753,7 +755,7 @@ impl Backend for DynamoDbBackend {
                 .set_select(input.select.map(select))
                 .set_limit(input.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
                 .set_exclusive_start_key(input.exclusive_start_key.as_ref().map(item_to_sdk))
-                .consistent_read(input.consistent_read)
+                .set_consistent_read(input.consistent_read.then_some(true))
                 .set_segment(
                     input
                         .segment
@@ -764,7 +766,7 @@ impl Backend for DynamoDbBackend {
                         .segment
                         .map(|s| i32::try_from(s.total).unwrap_or(i32::MAX)),
                 )
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| map_err(e, &input.table))?;
@@ -799,7 +801,7 @@ impl Backend for DynamoDbBackend {
                     table.clone(),
                     sdk::KeysAndAttributes::builder()
                         .set_keys(Some(ka.keys.iter().map(item_to_sdk).collect()))
-                        .consistent_read(ka.consistent_read)
+                        .set_consistent_read(ka.consistent_read.then_some(true))
                         .set_projection_expression(ka.projection_expression.clone())
                         .set_expression_attribute_names(names(&ka.expression_attribute_names))
                         .build()
@@ -810,7 +812,7 @@ impl Backend for DynamoDbBackend {
                 .client
                 .batch_get_item()
                 .set_request_items(Some(request))
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| map_err(e, &first))?;
@@ -898,7 +900,7 @@ impl Backend for DynamoDbBackend {
                 .client
                 .batch_write_item()
                 .set_request_items(Some(request))
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| map_err(e, &first))?;
@@ -1036,7 +1038,7 @@ impl Backend for DynamoDbBackend {
                 .transact_write_items()
                 .set_transact_items(Some(items))
                 .set_client_request_token(input.client_request_token.clone())
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| match e.as_service_error() {
@@ -1091,7 +1093,7 @@ impl Backend for DynamoDbBackend {
                 .client
                 .transact_get_items()
                 .set_transact_items(Some(items))
-                .return_consumed_capacity(rcc(input.return_consumed_capacity))
+                .set_return_consumed_capacity(rcc(input.return_consumed_capacity))
                 .send()
                 .await
                 .map_err(|e| match e.as_service_error() {
