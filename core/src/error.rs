@@ -96,6 +96,19 @@ pub enum Error {
         message: String,
     },
 
+    /// Keys or items a batch request left unprocessed, still unprocessed
+    /// after the retry policy's attempts (the store is throttling); the
+    /// rest of the batch was done. Retry these keys later.
+    #[error("{} keys of table `{table}` still unprocessed after {attempts} attempts: {}", .keys.len(), describe_keys(.keys))]
+    Unprocessed {
+        /// The table.
+        table: String,
+        /// The keys not read or written.
+        keys: Vec<Item>,
+        /// Attempts made in a row without progress.
+        attempts: u32,
+    },
+
     /// The table does not exist (or is not active yet).
     #[error("table `{table}` does not exist")]
     TableNotFound {
@@ -140,6 +153,15 @@ fn describe_stored(stored: &Option<Box<Item>>) -> String {
         Some(_) => " (stored item returned)".to_owned(),
         None => String::new(),
     }
+}
+
+fn describe_keys(keys: &[Item]) -> String {
+    const SHOWN: usize = 10;
+    let mut parts: Vec<String> = keys.iter().take(SHOWN).map(|k| format!("{k:?}")).collect();
+    if keys.len() > SHOWN {
+        parts.push(format!("and {} more", keys.len() - SHOWN));
+    }
+    parts.join(", ")
 }
 
 fn describe_reasons(reasons: &[CancellationReason]) -> String {

@@ -67,6 +67,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod codec;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod de;
@@ -76,6 +77,7 @@ mod error;
 pub mod expr;
 mod model;
 mod number;
+pub mod repository;
 pub mod rules;
 mod ser;
 mod set;
@@ -90,6 +92,7 @@ pub use model::{
     Model, ModelSchema, Projection, ScalarType, TableDefinition, Throughput, VersionValue,
 };
 pub use number::{Number, NumberError};
+pub use repository::{Repository, SaveMode, Table, Tracked};
 pub use ser::{to_item, to_value};
 pub use set::{Binary, BinarySet, NumberSet, Set, StringSet};
 pub use time::{EpochSeconds, Timestamp, TimestampError};

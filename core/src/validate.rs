@@ -157,6 +157,12 @@ impl ValidationErrors {
     }
 }
 
+impl FromIterator<Violation> for ValidationErrors {
+    fn from_iter<I: IntoIterator<Item = Violation>>(iter: I) -> Self {
+        ValidationErrors(iter.into_iter().collect())
+    }
+}
+
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "validation failed: ")?;

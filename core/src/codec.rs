@@ -1,0 +1,242 @@
+//! The compact binary encoding of items: the storage format of the
+//! emulators, and the body of the opaque cursors of paged reads.
+//!
+//! A version byte, then each attribute as its name and a tagged value
+//! (lengths as varints, numbers as their text). Decoding never panics:
+//! corrupt bytes are an error.
+
+use crate::error::Error;
+use crate::number::Number;
+use crate::value::{AttributeValue, Item};
+
+/// The item encoding's version, the first byte of every encoded item.
+pub const ITEM_FORMAT: u8 = 1;
+
+const T_S: u8 = 0;
+const T_N: u8 = 1;
+const T_B: u8 = 2;
+const T_SS: u8 = 3;
+const T_NS: u8 = 4;
+const T_BS: u8 = 5;
+const T_M: u8 = 6;
+const T_L: u8 = 7;
+const T_FALSE: u8 = 8;
+const T_TRUE: u8 = 9;
+const T_NULL: u8 = 10;
+
+fn put_varint(out: &mut Vec<u8>, mut v: usize) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_varint(out, b.len());
+    out.extend_from_slice(b);
+}
+
+fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
+    match v {
+        AttributeValue::S(s) => {
+            out.push(T_S);
+            put_bytes(out, s.as_bytes());
+        }
+        AttributeValue::N(n) => {
+            out.push(T_N);
+            put_bytes(out, n.as_str().as_bytes());
+        }
+        AttributeValue::B(b) => {
+            out.push(T_B);
+            put_bytes(out, b);
+        }
+        AttributeValue::Ss(s) => {
+            out.push(T_SS);
+            put_varint(out, s.len());
+            for m in s {
+                put_bytes(out, m.as_bytes());
+            }
+        }
+        AttributeValue::Ns(s) => {
+            out.push(T_NS);
+            put_varint(out, s.len());
+            for m in s {
+                put_bytes(out, m.as_str().as_bytes());
+            }
+        }
+        AttributeValue::Bs(s) => {
+            out.push(T_BS);
+            put_varint(out, s.len());
+            for m in s {
+                put_bytes(out, m);
+            }
+        }
+        AttributeValue::M(m) => {
+            out.push(T_M);
+            put_varint(out, m.len());
+            for (k, v) in m {
+                put_bytes(out, k.as_bytes());
+                put_value(out, v);
+            }
+        }
+        AttributeValue::L(l) => {
+            out.push(T_L);
+            put_varint(out, l.len());
+            for v in l {
+                put_value(out, v);
+            }
+        }
+        AttributeValue::Bool(false) => out.push(T_FALSE),
+        AttributeValue::Bool(true) => out.push(T_TRUE),
+        AttributeValue::Null => out.push(T_NULL),
+    }
+}
+
+/// Encodes an item.
+pub fn encode_item(item: &Item) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + item.len() * 16);
+    out.push(ITEM_FORMAT);
+    put_varint(&mut out, item.len());
+    for (k, v) in item.iter() {
+        put_bytes(&mut out, k.as_bytes());
+        put_value(&mut out, v);
+    }
+    out
+}
+
+fn corrupt() -> Error {
+    Error::Backend {
+        message: "stored item is corrupt or of an unknown format".to_owned(),
+        source: None,
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Result<u8, Error> {
+        let v = *self.b.get(self.i).ok_or_else(corrupt)?;
+        self.i += 1;
+        Ok(v)
+    }
+
+    fn varint(&mut self) -> Result<usize, Error> {
+        let mut v: usize = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= usize::from(b & 0x7f)
+                .checked_shl(shift)
+                .ok_or_else(corrupt)?;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(corrupt())
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], Error> {
+        let n = self.varint()?;
+        let end = self.i.checked_add(n).ok_or_else(corrupt)?;
+        let s = self.b.get(self.i..end).ok_or_else(corrupt)?;
+        self.i = end;
+        Ok(s)
+    }
+
+    fn string(&mut self) -> Result<String, Error> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt())
+    }
+
+    fn number(&mut self) -> Result<Number, Error> {
+        let text = std::str::from_utf8(self.bytes()?).map_err(|_| corrupt())?;
+        Number::parse(text).map_err(|_| corrupt())
+    }
+
+    /// A count of elements, bounded by the bytes left (each takes at least one).
+    fn count(&mut self) -> Result<usize, Error> {
+        let n = self.varint()?;
+        if n > self.b.len() - self.i {
+            return Err(corrupt());
+        }
+        Ok(n)
+    }
+
+    fn value(&mut self, depth: usize) -> Result<AttributeValue, Error> {
+        if depth > 64 {
+            return Err(corrupt());
+        }
+        Ok(match self.byte()? {
+            T_S => AttributeValue::S(self.string()?),
+            T_N => AttributeValue::N(self.number()?),
+            T_B => AttributeValue::B(self.bytes()?.to_vec()),
+            T_SS => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    v.push(self.string()?);
+                }
+                AttributeValue::Ss(v)
+            }
+            T_NS => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    v.push(self.number()?);
+                }
+                AttributeValue::Ns(v)
+            }
+            T_BS => {
+                let n = self.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    v.push(self.bytes()?.to_vec());
+                }
+                AttributeValue::Bs(v)
+            }
+            T_M => {
+                let n = self.count()?;
+                let mut m = std::collections::BTreeMap::new();
+                for _ in 0..n {
+                    let k = self.string()?;
+                    let v = self.value(depth + 1)?;
+                    m.insert(k, v);
+                }
+                AttributeValue::M(m)
+            }
+            T_L => {
+                let n = self.count()?;
+                let mut l = Vec::with_capacity(n);
+                for _ in 0..n {
+                    l.push(self.value(depth + 1)?);
+                }
+                AttributeValue::L(l)
+            }
+            T_FALSE => AttributeValue::Bool(false),
+            T_TRUE => AttributeValue::Bool(true),
+            T_NULL => AttributeValue::Null,
+            _ => return Err(corrupt()),
+        })
+    }
+}
+
+/// Decodes an item; corrupt bytes give an error, never a panic.
+pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
+    let mut r = Reader { b: bytes, i: 0 };
+    if r.byte()? != ITEM_FORMAT {
+        return Err(corrupt());
+    }
+    let n = r.count()?;
+    let mut m = std::collections::BTreeMap::new();
+    for _ in 0..n {
+        let k = r.string()?;
+        let v = r.value(0)?;
+        m.insert(k, v);
+    }
+    if r.i != bytes.len() {
+        return Err(corrupt());
+    }
+    Ok(Item::from(m))
+}
