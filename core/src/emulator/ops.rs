@@ -65,6 +65,7 @@ impl<S: Storage> Emulator<S> {
 
     /// `CreateTable` (with the definition's TTL setting).
     pub fn create_table(&self, definition: TableDefinition) -> Result<TableDescription, Error> {
+        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "create_table", table = %definition.name).entered();
         check_definition(&definition)?;
         let mut state = self.write_state();
         if state.tables.contains_key(&definition.name) {
@@ -113,6 +114,7 @@ impl<S: Storage> Emulator<S> {
 
     /// `DeleteTable`: the table is gone at once; its items are removed after.
     pub fn delete_table(&self, table: &str) -> Result<TableDescription, Error> {
+        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "delete_table", table = %table).entered();
         let mut state = self.write_state();
         let t = state
             .tables
@@ -175,6 +177,7 @@ impl<S: Storage> Emulator<S> {
 
     /// `UpdateTimeToLive`.
     pub fn update_time_to_live(&self, table: &str, ttl: TimeToLive) -> Result<TimeToLive, Error> {
+        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "update_time_to_live", table = %table).entered();
         if ttl.attribute.is_empty() || ttl.attribute.len() > 255 {
             return Err(Error::invalid(
                 "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
@@ -227,6 +230,9 @@ impl<S: Storage> Emulator<S> {
 
     /// `BatchGetItem`.
     pub fn batch_get_item(&self, input: BatchGet) -> Result<BatchGetOutput, Error> {
+        let _span =
+            tracing::info_span!(target: "dynamodb_mapper::database_access", "batch_get_item")
+                .entered();
         if input.tables.is_empty() {
             return Err(Error::invalid("BatchGetItem must have some requests set"));
         }
@@ -299,6 +305,9 @@ impl<S: Storage> Emulator<S> {
 
     /// `BatchWriteItem`: every request is validated before anything is written.
     pub fn batch_write_item(&self, input: BatchWrite) -> Result<BatchWriteOutput, Error> {
+        let _span =
+            tracing::info_span!(target: "dynamodb_mapper::database_access", "batch_write_item")
+                .entered();
         if input.tables.is_empty() {
             return Err(Error::invalid(
                 "BatchWriteItem cannot have a null or no requests set",
@@ -366,6 +375,9 @@ impl<S: Storage> Emulator<S> {
     /// reads and writes; a failed condition cancels the whole transaction
     /// with one reason per action.
     pub fn transact_write_items(&self, input: TransactWrite) -> Result<TransactWriteOutput, Error> {
+        let _span =
+            tracing::info_span!(target: "dynamodb_mapper::transactions", "transact_write_items")
+                .entered();
         let n = input.items.len();
         if n == 0 {
             return Err(Error::invalid(
@@ -635,6 +647,9 @@ impl<S: Storage> Emulator<S> {
 
     /// `TransactGetItems`: every item from one snapshot.
     pub fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput, Error> {
+        let _span =
+            tracing::info_span!(target: "dynamodb_mapper::transactions", "transact_get_items")
+                .entered();
         let n = input.items.len();
         if n == 0 {
             return Err(Error::invalid(

@@ -725,6 +725,19 @@ impl<T: Model> Table<T> {
         }
     }
 
+    /// Pauses before retry `attempt` after a concurrent change: not at all
+    /// for the first two, then a short jittered backoff (at most 50 ms), so
+    /// that writers racing for one item spread out.
+    async fn after_conflict(&self, attempt: u32) {
+        if attempt > 2 {
+            let pause = self
+                .retry
+                .backoff(attempt - 2)
+                .min(Duration::from_millis(50));
+            tokio::time::sleep(pause).await;
+        }
+    }
+
     /// Checks that an existing table fits the model: same keys, and every
     /// index the model declares.
     fn check_fits(&self, existing: &TableDefinition) -> Result<(), Error> {
@@ -1004,8 +1017,9 @@ impl<T: Model> Repository<T> for Table<T> {
                         if stored.as_deref() == current.as_ref() || attempt >= self.retry.max_conflict_retries {
                             return Err(Error::Conflict { table, stored });
                         }
-                        attempt += 1;
+                                                attempt += 1;
                         tracing::debug!(target: MODEL, table = %self.name, attempt, "update met a concurrent change; retrying");
+                        self.after_conflict(attempt).await;
                     }
                     Err(e) => return Err(e),
                 }
@@ -1033,14 +1047,7 @@ impl<T: Model> Repository<T> for Table<T> {
                 Ok(()) => return Ok(item),
                 Err(Error::Conflict { .. }) if attempt < self.retry.max_conflict_retries => {
                     attempt += 1;
-                    if attempt > 2 {
-                        tokio::time::sleep(
-                            self.retry
-                                .backoff(attempt - 2)
-                                .min(Duration::from_millis(50)),
-                        )
-                        .await;
-                    }
+                    self.after_conflict(attempt).await;
                 }
                 Err(e) => return Err(e),
             }

@@ -1,0 +1,168 @@
+//! The models the suites store.
+
+use dynamodb_mapper::{EpochSeconds, Model, StringSet, Timestamp, Validate};
+use serde::{Deserialize, Serialize};
+
+/// A model without a version attribute: conflicts are detected against the
+/// whole stored item.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "users")]
+pub struct User {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// A name.
+    #[validate(length(min = 1, max = 40))]
+    pub name: String,
+    /// Energy, from 0 to 1000.
+    #[validate(range(min = 0, max = 1000))]
+    pub energy: i64,
+    /// A flag.
+    pub admin: bool,
+    /// A string set (absent when empty).
+    pub tags: StringSet,
+    /// An optional attribute (absent when `None`).
+    pub nickname: Option<String>,
+    /// A nested map, validated.
+    #[validate(nested)]
+    pub address: Option<Address>,
+}
+
+/// A nested value.
+#[derive(Validate, Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Address {
+    /// Street.
+    pub street: String,
+    /// Five digits.
+    #[validate(regex = "^[0-9]{5}$")]
+    pub zip: String,
+}
+
+impl User {
+    /// A valid user.
+    pub fn new(id: impl Into<String>) -> User {
+        User {
+            id: id.into(),
+            name: "Alice".to_owned(),
+            energy: 10,
+            admin: false,
+            tags: StringSet::new(),
+            nickname: None,
+            address: Some(Address {
+                street: "1 Main St".to_owned(),
+                zip: "75001".to_owned(),
+            }),
+        }
+    }
+}
+
+/// A model with a version attribute: conflicts are detected by version.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "docs")]
+pub struct Doc {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// Body.
+    #[validate(length(max = 100))]
+    pub body: String,
+    /// Version, checked and incremented on every save.
+    #[model(version)]
+    pub version: u64,
+    /// An attribute outside the version's watch.
+    pub note: Option<String>,
+}
+
+/// A model with a range key and both kinds of secondary index.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(
+    table = "events",
+    gsi(name = "by_kind", hash = "kind", range = "seq"),
+    lsi(name = "by_at", range = "at")
+)]
+pub struct Event {
+    /// Hash key.
+    #[model(hash_key)]
+    pub stream: String,
+    /// Range key.
+    #[model(range_key)]
+    pub seq: u64,
+    /// Index hash key.
+    pub kind: String,
+    /// Local index range key.
+    pub at: Timestamp,
+    /// Payload.
+    pub payload: String,
+}
+
+/// A model with an auto-increment hash key.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "tickets")]
+pub struct Ticket {
+    /// Assigned from the table's counter when 0.
+    #[model(hash_key, auto_increment)]
+    pub id: i64,
+    /// Title.
+    #[validate(length(min = 1))]
+    pub title: String,
+}
+
+fn default_theme() -> String {
+    "light".to_owned()
+}
+
+/// A model with default values for missing attributes.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "settings")]
+pub struct Settings {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// Defaults to "light".
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Defaults to 3.
+    #[serde(default = "three")]
+    pub retries: u32,
+    /// Defaults to empty.
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+fn three() -> u32 {
+    3
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            id: String::new(),
+            theme: default_theme(),
+            retries: three(),
+            labels: Vec::new(),
+        }
+    }
+}
+
+/// A model with a TTL attribute and provisioned throughput.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "sessions", read_capacity = 5, write_capacity = 5)]
+pub struct Session {
+    /// Hash key.
+    #[model(hash_key)]
+    pub token: String,
+    /// When the session expires.
+    #[model(ttl)]
+    pub expires: EpochSeconds,
+}
+
+/// A counter, for concurrency tests.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "counters")]
+pub struct Counter {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// The count.
+    pub value: i64,
+}
