@@ -193,7 +193,18 @@ pub fn run_case(case: &Case, kind: Kind) {
 /// backend. Without a server, the DynamoDB trials are ignored, and the
 /// suite says so.
 pub fn run_suite(suite: &str, cases: Vec<Case>) -> ! {
-    let args = Arguments::from_args();
+    run_with(suite, cases, Arguments::from_args())
+}
+
+/// [`run_suite`], one case at a time (for cases that observe the process,
+/// as a global tracing subscriber does).
+pub fn run_suite_in_turn(suite: &str, cases: Vec<Case>) -> ! {
+    let mut args = Arguments::from_args();
+    args.test_threads = Some(1);
+    run_with(suite, cases, args)
+}
+
+fn run_with(suite: &str, cases: Vec<Case>, args: Arguments) -> ! {
     let server = endpoint().is_some();
     if !server {
         eprintln!(

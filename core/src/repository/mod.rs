@@ -385,10 +385,16 @@ pub trait Repository<T: Model>: Send + Sync {
     /// Deletes the item with this key, whatever it holds; true if there was one.
     async fn delete_key(&self, key: &T::Key) -> Result<bool, Error>;
 
-    /// A partial update through the expression language, on condition: the
-    /// result is validated before it is written (the update is applied to
-    /// the current item and sent on condition that the item did not change
-    /// meanwhile, retried if it did). Returns the new value.
+    /// A partial update through the expression language, on condition.
+    ///
+    /// The current item is read (strongly consistent); the condition is
+    /// evaluated on it, as DynamoDB evaluates it before updating (false:
+    /// [`Error::Conflict`] with the item, or with `None` when there is no
+    /// item); the update is applied to it and the result mapped to `T` and
+    /// validated; then the update is sent on condition that the item did not
+    /// change meanwhile, and all of it retried if it did. A model's version
+    /// attribute is incremented. On a missing key the update creates the
+    /// item, if the result is a whole `T`. Returns the new value.
     async fn update(
         &self,
         key: &T::Key,

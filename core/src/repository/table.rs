@@ -21,7 +21,10 @@ use crate::backend::{
 };
 use crate::de::from_item;
 use crate::error::Error;
-use crate::expr::{Condition, KeyCondition, Update, apply_update, attr};
+use crate::expr::{
+    Condition, ExpressionAttributes, ExpressionKind, KeyCondition, Parser, Update, apply_update,
+    attr,
+};
 use crate::model::{KeySchema, Model, TableDefinition};
 use crate::number::Number;
 use crate::ser::to_item;
@@ -780,6 +783,21 @@ impl<T: Model> Table<T> {
     }
 }
 
+/// Checks an update and its condition as DynamoDB parses them (functions,
+/// operand types, `BETWEEN` bounds, overlapping paths, an empty update), so
+/// that bad input is refused before anything is read or written.
+fn check_expressions(update: &Update, condition: Option<&Condition>) -> Result<(), Error> {
+    let mut attributes = ExpressionAttributes::default();
+    let update = update.render(&mut attributes);
+    let condition = condition.map(|c| c.render(&mut attributes));
+    let mut parser = Parser::new(&attributes.names, &attributes.values);
+    parser.update(&update)?;
+    if let Some(condition) = condition {
+        parser.condition(&condition, ExpressionKind::Condition)?;
+    }
+    parser.finish()
+}
+
 fn describe_key_schema(key: &KeySchema) -> String {
     match &key.range {
         Some(r) => format!(
@@ -968,8 +986,9 @@ impl<T: Model> Repository<T> for Table<T> {
     ) -> Result<Tracked<T>, Error> {
         let span = op_span!("update", self.name, key);
         async {
-            let key = T::key_item(key)?;
+                        let key = T::key_item(key)?;
             self.refuse_counter(&key)?;
+            check_expressions(&update, condition.as_ref())?;
             let version = T::schema().version_attribute.as_deref();
             let bump = version.filter(|v| !update.target_paths().any(|p| p.head() == *v));
             let mut attempt = 0;
@@ -989,7 +1008,17 @@ impl<T: Model> Repository<T> for Table<T> {
                         .unwrap_or(0);
                     full = full.set(attr(v), AttributeValue::N(Number::from(old + 1)));
                 }
-                // Apply locally first: the result must map and validate.
+                                // The caller's condition first, as DynamoDB evaluates it
+                // before the update: false on the item read is a conflict.
+                if let Some(c) = &condition
+                    && !c.evaluate(current.as_ref().unwrap_or(&Item::new()))
+                {
+                    return Err(Error::Conflict {
+                        table: self.name.to_string(),
+                        stored: current.map(Box::new),
+                    });
+                }
+                // Apply locally: the result must map and validate.
                 let mut next = current.clone().unwrap_or_else(|| key.clone());
                 apply_update(&mut next, &full)?;
                 let value: T = from_item(next)?;

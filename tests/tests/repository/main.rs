@@ -7,8 +7,8 @@ mod conflicts;
 mod items;
 mod keys;
 mod paging;
+mod quickstart;
 mod races;
-mod spans;
 
 use dynamodb_mapper::backend::UpdateItem;
 use dynamodb_mapper::expr::Update;
@@ -24,7 +24,7 @@ fn main() {
     all.extend(paging::cases());
     all.extend(keys::cases());
     all.extend(races::cases());
-    all.extend(spans::cases());
+    all.extend(quickstart::cases());
     run_suite("the repository suite", all)
 }
 

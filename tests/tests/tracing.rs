@@ -1,0 +1,147 @@
+//! Tracing: one span per repository operation on the model target, with
+//! the table (and the key at debug level only); the backend's calls on the
+//! database-access target. On every backend, one case at a time, under a
+//! process-wide subscriber (so no other test's first use of a span can
+//! hide it from this one).
+
+use std::sync::{Mutex, OnceLock};
+
+use dynamodb_mapper::{Repository, Table};
+use dynamodb_mapper_tests::models::User;
+use dynamodb_mapper_tests::{Env, cases, run_suite_in_turn};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+fn main() {
+    tracing::subscriber::set_global_default(Capture).expect("the only subscriber");
+    run_suite_in_turn("the tracing suite", cases![operations_are_traced])
+}
+
+#[derive(Clone, Debug)]
+struct SpanRecord {
+    target: String,
+    name: String,
+    level: Level,
+    fields: Vec<(String, String)>,
+}
+
+/// Every span, recorded.
+fn spans() -> &'static Mutex<Vec<SpanRecord>> {
+    static SPANS: OnceLock<Mutex<Vec<SpanRecord>>> = OnceLock::new();
+    SPANS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// The highest level recorded now.
+fn max_level() -> &'static Mutex<Level> {
+    static MAX: OnceLock<Mutex<Level>> = OnceLock::new();
+    MAX.get_or_init(|| Mutex::new(Level::TRACE))
+}
+
+struct Capture;
+
+struct Fields<'a>(&'a mut Vec<(String, String)>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push((field.name().to_owned(), format!("{value:?}")));
+    }
+}
+
+impl Subscriber for Capture {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        *metadata.level() <= *max_level().lock().unwrap()
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut record = SpanRecord {
+            target: span.metadata().target().to_owned(),
+            name: span.metadata().name().to_owned(),
+            level: *span.metadata().level(),
+            fields: Vec::new(),
+        };
+        span.record(&mut Fields(&mut record.fields));
+        let mut spans = spans().lock().unwrap();
+        spans.push(record);
+        Id::from_u64(spans.len() as u64)
+    }
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        let mut spans = spans().lock().unwrap();
+        if let Some(record) = spans.get_mut(span.into_u64() as usize - 1) {
+            values.record(&mut Fields(&mut record.fields));
+        }
+    }
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &Event<'_>) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+fn field<'a>(span: &'a SpanRecord, name: &str) -> Option<&'a str> {
+    span.fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The spans of a create, a get and a save, recorded up to `max`.
+async fn traced(users: &Table<User>, id: &str, max: Level) -> Vec<SpanRecord> {
+    let from = spans().lock().unwrap().len();
+    *max_level().lock().unwrap() = max;
+    users.create(User::new(id)).await.unwrap();
+    let mut user = users.get_consistent(&id.to_owned()).await.unwrap().unwrap();
+    user.energy += 1;
+    users.save(&mut user).await.unwrap();
+    *max_level().lock().unwrap() = Level::TRACE;
+    spans().lock().unwrap()[from..].to_vec()
+}
+
+async fn operations_are_traced(env: Env) {
+    let users = env.table::<User>().await;
+    let spans = traced(&users, "alice", Level::DEBUG).await;
+    let model: Vec<&SpanRecord> = spans
+        .iter()
+        .filter(|s| s.target == "dynamodb_mapper::model")
+        .collect();
+    let names: Vec<&str> = model.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["save", "get", "save"], "{spans:#?}");
+    for span in &model {
+        assert_eq!(span.level, Level::INFO);
+        assert_eq!(field(span, "table"), Some(users.table_name()), "{span:?}");
+        assert_eq!(field(span, "key"), Some("\"alice\""), "{span:?}");
+    }
+    let access: Vec<&SpanRecord> = spans
+        .iter()
+        .filter(|s| s.target == "dynamodb_mapper::database_access")
+        .collect();
+    assert!(
+        access.len() >= 3,
+        "the backend's calls are traced: {spans:#?}"
+    );
+    assert!(
+        access
+            .iter()
+            .all(|s| field(s, "table") == Some(users.table_name())),
+        "{access:#?}"
+    );
+
+    // Above debug level, no attribute value is recorded.
+    let spans = traced(&users, "bob", Level::INFO).await;
+    assert_eq!(
+        spans
+            .iter()
+            .filter(|s| s.target == "dynamodb_mapper::model")
+            .count(),
+        3,
+        "{spans:#?}"
+    );
+    for span in spans {
+        assert!(field(&span, "key").is_none(), "{span:?}");
+        assert!(
+            span.fields.iter().all(|(_, v)| !v.contains("bob")),
+            "{span:?}"
+        );
+    }
+}
