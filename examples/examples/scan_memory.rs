@@ -84,7 +84,10 @@ async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize) -> Result<(), 
 
     reset_peak();
     let base = rss_mib();
-    println!("{:>10}  {:>10}  {:>14}", "items read", "RSS MiB", "peak MiB");
+    println!(
+        "{:>10}  {:>10}  {:>14}",
+        "items read", "RSS MiB", "peak MiB"
+    );
     println!("{:>10}  {:>10.1}  {:>14.1}", 0, base, peak_mib());
     let step = (n / 10).max(1);
     let start = Instant::now();
