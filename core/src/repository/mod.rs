@@ -201,6 +201,42 @@ fn unbase64url(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The builder methods queries and scans share.
+macro_rules! paged_read_builders {
+    () => {
+        /// Reads a secondary index instead of the table.
+        pub fn index(mut self, name: impl Into<String>) -> Self {
+            self.index = Some(name.into());
+            self
+        }
+
+        /// Only items for which the filter holds (applied by the store to
+        /// the items each request reads).
+        pub fn filter(mut self, filter: Condition) -> Self {
+            self.filter = Some(filter);
+            self
+        }
+
+        /// At most this many items in all.
+        pub fn limit(mut self, limit: usize) -> Self {
+            self.limit = Some(limit);
+            self
+        }
+
+        /// At most this many items read per request (DynamoDB's `Limit`).
+        pub fn page_size(mut self, size: u32) -> Self {
+            self.page_size = Some(size.max(1));
+            self
+        }
+
+        /// Strongly consistent reads (not on global secondary indexes).
+        pub fn consistent(mut self) -> Self {
+            self.consistent = true;
+            self
+        }
+    };
+}
+
 /// A query: the items with one hash key, optionally narrowed by a range
 /// key condition and a filter, on the table or one of its indexes.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,21 +267,9 @@ impl QuerySpec {
         }
     }
 
-    /// Queries a secondary index instead of the table.
-    pub fn index(mut self, name: impl Into<String>) -> Self {
-        self.index = Some(name.into());
-        self
-    }
-
     /// Only range keys meeting this condition.
     pub fn range(mut self, condition: RangeCondition) -> Self {
         self.range = Some(condition);
-        self
-    }
-
-    /// Only items for which the filter holds (applied by the store).
-    pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(filter);
         self
     }
 
@@ -255,23 +279,7 @@ impl QuerySpec {
         self
     }
 
-    /// At most this many items in all.
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// At most this many items read per request (DynamoDB's `Limit`).
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size.max(1));
-        self
-    }
-
-    /// Strongly consistent reads (not on global indexes).
-    pub fn consistent(mut self) -> Self {
-        self.consistent = true;
-        self
-    }
+    paged_read_builders!();
 }
 
 /// A scan: every item of the table or index, optionally filtered.
@@ -290,35 +298,7 @@ impl ScanSpec {
         ScanSpec::default()
     }
 
-    /// Scans a secondary index instead of the table.
-    pub fn index(mut self, name: impl Into<String>) -> Self {
-        self.index = Some(name.into());
-        self
-    }
-
-    /// Only items for which the filter holds.
-    pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(filter);
-        self
-    }
-
-    /// At most this many items in all.
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// At most this many items read per request.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size.max(1));
-        self
-    }
-
-    /// Strongly consistent reads.
-    pub fn consistent(mut self) -> Self {
-        self.consistent = true;
-        self
-    }
+    paged_read_builders!();
 }
 
 /// One page of a paged read, with the cursor of the next one.

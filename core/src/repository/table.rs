@@ -94,6 +94,39 @@ impl RetryPolicy {
     }
 }
 
+/// The rounds of a batch request that leave work undone: the retries stop
+/// after the policy's number of rounds in a row without progress, with a
+/// backoff before each retry.
+struct Rounds<'a> {
+    policy: &'a RetryPolicy,
+    table: &'a str,
+    what: &'static str,
+    attempt: u32,
+}
+
+impl<'a> Rounds<'a> {
+    fn new(policy: &'a RetryPolicy, table: &'a str, what: &'static str) -> Self {
+        Rounds {
+            policy,
+            table,
+            what,
+            attempt: 0,
+        }
+    }
+
+    /// After a round that left `left` of `before` requests undone: true
+    /// (after the backoff) to retry, false to give up.
+    async fn retry(&mut self, before: usize, left: usize) -> bool {
+        self.attempt = if left < before { 1 } else { self.attempt + 1 };
+        if self.attempt >= self.policy.max_attempts {
+            return false;
+        }
+        tracing::debug!(target: MODEL, table = %self.table, what = self.what, unprocessed = left, attempt = self.attempt, "retrying unprocessed requests");
+        tokio::time::sleep(self.policy.backoff(self.attempt)).await;
+        true
+    }
+}
+
 /// A number in `[0, 1)` from a process-wide xorshift generator (jitter
 /// needs no cryptographic quality, only that processes and tasks differ).
 fn unit_random() -> f64 {
@@ -434,7 +467,7 @@ impl<T: Model> Table<T> {
     async fn get_chunk(&self, keys: Vec<Item>) -> Result<Vec<Item>, Error> {
         let mut pending = keys;
         let mut found = Vec::with_capacity(pending.len());
-        let mut attempt = 0;
+        let mut rounds = Rounds::new(&self.retry, &self.name, "batch get");
         loop {
             let mut tables = BTreeMap::new();
             tables.insert(
@@ -464,27 +497,20 @@ impl<T: Model> Table<T> {
                 Err(e) if e.is_retryable() => {}
                 Err(e) => return Err(e),
             }
-            attempt = if pending.len() < before {
-                1
-            } else {
-                attempt + 1
-            };
-            if attempt >= self.retry.max_attempts {
+            if !rounds.retry(before, pending.len()).await {
                 return Err(Error::Unprocessed {
                     table: self.name.to_string(),
                     keys: pending,
-                    attempts: attempt,
+                    attempts: rounds.attempt,
                 });
             }
-            tracing::debug!(target: MODEL, table = %self.name, unprocessed = pending.len(), attempt, "batch get: retrying unprocessed keys");
-            tokio::time::sleep(self.retry.backoff(attempt)).await;
         }
     }
 
     /// One `BatchWriteItem` chunk, retried until every request is processed.
     async fn write_chunk(&self, requests: Vec<WriteRequest>) -> Result<(), Error> {
         let mut pending = requests;
-        let mut attempt = 0;
+        let mut rounds = Rounds::new(&self.retry, &self.name, "batch write");
         loop {
             let mut tables = BTreeMap::new();
             tables.insert(self.name.to_string(), pending.clone());
@@ -506,12 +532,7 @@ impl<T: Model> Table<T> {
                 Err(e) if e.is_retryable() => {}
                 Err(e) => return Err(e),
             }
-            attempt = if pending.len() < before {
-                1
-            } else {
-                attempt + 1
-            };
-            if attempt >= self.retry.max_attempts {
+            if !rounds.retry(before, pending.len()).await {
                 let key = Self::key_schema();
                 return Err(Error::Unprocessed {
                     table: self.name.to_string(),
@@ -522,11 +543,9 @@ impl<T: Model> Table<T> {
                             WriteRequest::Delete(k) => k.clone(),
                         })
                         .collect(),
-                    attempts: attempt,
+                    attempts: rounds.attempt,
                 });
             }
-            tracing::debug!(target: MODEL, table = %self.name, unprocessed = pending.len(), attempt, "batch write: retrying unprocessed items");
-            tokio::time::sleep(self.retry.backoff(attempt)).await;
         }
     }
 
