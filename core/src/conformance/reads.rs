@@ -177,6 +177,53 @@ case!(query_limit_and_last_key, |ctx| {
     );
     let page = query(ctx, Query::new(&t, &kc).limit(11)).await;
     assert_eq!(page.last_evaluated_key, None);
+    // A limit reached on the inclusive end bound of the range condition, in
+    // the direction read, leaves nothing to read: no last key. On a bound
+    // not at the end, an exclusive bound, or `=`, there is one.
+    let bounded = |r: RangeCondition, forward: bool, limit: u32| {
+        Query::new(&t, &KeyCondition::hash("pk", "p").range("sk", r))
+            .forward(forward)
+            .limit(limit)
+    };
+    let cases = [
+        (bounded(RangeCondition::Le(n("4")), true, 5), None),
+        (
+            bounded(RangeCondition::Between(n("2"), n("4")), true, 3),
+            None,
+        ),
+        (bounded(RangeCondition::Ge(n("7")), false, 3), None),
+        (
+            bounded(RangeCondition::Between(n("2"), n("4")), false, 3),
+            None,
+        ),
+        (
+            bounded(RangeCondition::Ge(n("7")), true, 3),
+            Some(key_ps("p", 9)),
+        ),
+        (
+            bounded(RangeCondition::Le(n("4")), false, 5),
+            Some(key_ps("p", 0)),
+        ),
+        (
+            bounded(RangeCondition::Lt(n("5")), true, 5),
+            Some(key_ps("p", 4)),
+        ),
+        (
+            bounded(RangeCondition::Eq(n("4")), true, 1),
+            Some(key_ps("p", 4)),
+        ),
+        (
+            bounded(RangeCondition::Eq(n("4")), false, 1),
+            Some(key_ps("p", 4)),
+        ),
+    ];
+    for (q, last) in cases {
+        assert_eq!(
+            query(ctx, q.clone()).await.last_evaluated_key,
+            last,
+            "{q:?}"
+        );
+    }
     // Reverse pages.
     let page = query(ctx, Query::new(&t, &kc).limit(4).forward(false)).await;
     assert_eq!(sks(&page), [9, 8, 7, 6]);

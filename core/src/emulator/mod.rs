@@ -41,6 +41,21 @@
 //!   empty. `DeleteTable` answers with status `DELETING`, as DynamoDB does.
 //! - Transactions are serialized, so a transaction conflict never happens
 //!   (as with Local).
+//! - Two actions on one item in a transaction are refused up front, as
+//!   DynamoDB documents; Local first evaluates the conditions and, if one
+//!   fails, cancels the transaction instead.
+//! - An index query whose page stops on the inclusive end bound of its
+//!   range condition still returns a last evaluated key, since items with
+//!   equal index keys may follow; Local returns none there and so can skip
+//!   items of a global index. (Table queries follow Local: no last key.)
+//! - An update with several invalid actions (a path that cannot be
+//!   updated, a missing operand, a wrong operand type) is refused naming
+//!   the first in the emulator's order (`SET` values, `SET` paths,
+//!   `REMOVE`, `ADD`, `DELETE`); which one Local names depends on the hash
+//!   order of its internal maps.
+//! - When three or more update paths include an overlapping pair, the
+//!   message names that pair; Local's "path two" is chosen by Java hash
+//!   order and need not overlap "path one".
 
 pub mod codec;
 mod ops;

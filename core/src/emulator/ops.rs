@@ -397,7 +397,72 @@ impl<S: Storage> Emulator<S> {
             }
         }
 
-        // Check every action before touching anything.
+        // Check every action before touching anything, in DynamoDB Local's
+        // order: each action's own expressions and values first, then that
+        // no two actions touch one item, then each action against its table.
+        for action in &input.items {
+            let (condition, update, attributes, is_update) = match action {
+                TransactWriteItem::Put(p) => {
+                    crate::rules::check_item(&p.item).map_err(Error::invalid)?;
+                    (
+                        p.condition_expression.as_deref(),
+                        None,
+                        &p.expression_attributes,
+                        false,
+                    )
+                }
+                TransactWriteItem::Update(u) => (
+                    u.condition_expression.as_deref(),
+                    u.update_expression.as_deref(),
+                    &u.expression_attributes,
+                    true,
+                ),
+                TransactWriteItem::Delete(d) => (
+                    d.condition_expression.as_deref(),
+                    None,
+                    &d.expression_attributes,
+                    false,
+                ),
+                TransactWriteItem::ConditionCheck(c) => (
+                    Some(c.condition_expression.as_str()),
+                    None,
+                    &c.expression_attributes,
+                    false,
+                ),
+            };
+            parse_write(condition, update, attributes, is_update)?;
+        }
+        let mut touched: Vec<(&str, Vec<u8>)> = Vec::with_capacity(n);
+        for action in &input.items {
+            let (table, key) = match action {
+                TransactWriteItem::Put(p) => (&p.table, None),
+                TransactWriteItem::Update(u) => (&u.table, Some(&u.key)),
+                TransactWriteItem::Delete(d) => (&d.table, Some(&d.key)),
+                TransactWriteItem::ConditionCheck(c) => (&c.table, Some(&c.key)),
+            };
+            // Actions on missing tables or with malformed keys fail later.
+            let Ok(meta) = self.meta(&self.read_state(), table) else {
+                continue;
+            };
+            let key = match (action, key) {
+                (TransactWriteItem::Put(p), _) => meta.key().key_of(&p.item),
+                (_, Some(key)) => key.clone(),
+                (_, None) => continue,
+            };
+            if meta.check_key(&key).is_err() {
+                continue;
+            }
+            let position = meta.item_key(&key);
+            if touched
+                .iter()
+                .any(|(t, k)| *t == table.as_str() && *k == position)
+            {
+                return Err(Error::invalid(
+                    "Transaction request cannot include multiple operations on one item",
+                ));
+            }
+            touched.push((table, position));
+        }
         struct Planned {
             meta: Arc<TableMeta>,
             key: Vec<u8>,
@@ -524,14 +589,6 @@ impl<S: Storage> Emulator<S> {
                     }
                 }
             };
-            if planned
-                .iter()
-                .any(|q| q.meta.id == p.meta.id && q.key == p.key)
-            {
-                return Err(Error::invalid(
-                    "Transaction request cannot include multiple operations on one item",
-                ));
-            }
             planned.push(p);
         }
 

@@ -10,7 +10,7 @@ use crate::backend::{GetItem, GetItemOutput, Page, Query, Scan, Select};
 use crate::error::Error;
 use crate::expr::{
     Condition, ExpressionAttributes, ExpressionKind, Parser, Path, RangeCondition,
-    check_attribute_maps, project,
+    check_attribute_maps, compare_scalars, project,
 };
 use crate::model::{IndexKind, KeyAttribute, Projection as IndexProjection};
 use crate::value::{AttributeValue, Item};
@@ -348,7 +348,7 @@ impl<S: Storage> Emulator<S> {
                 end = end.min(position);
             }
         }
-        self.read_page(
+        let mut page = self.read_page(
             Plan {
                 meta: &meta,
                 source,
@@ -362,7 +362,27 @@ impl<S: Storage> Emulator<S> {
                 consistent: input.consistent_read,
             },
             input.return_consumed_capacity,
-        )
+        )?;
+        // A table query whose page stops on the inclusive end bound of its
+        // range condition has nothing left to read (table keys are unique),
+        // and DynamoDB Local says so by returning no last evaluated key.
+        if let (Source::Table, Some(lek), Some((name, cond))) =
+            (source, &page.last_evaluated_key, &key_condition.range)
+        {
+            let bound = match (cond, input.scan_index_forward) {
+                (RangeCondition::Le(v) | RangeCondition::Between(_, v), true)
+                | (RangeCondition::Ge(v) | RangeCondition::Between(v, _), false) => Some(v),
+                _ => None,
+            };
+            let at_bound = bound.is_some_and(|b| {
+                lek.get(name)
+                    .is_some_and(|k| compare_scalars(k, b) == Some(Ordering::Equal))
+            });
+            if at_bound {
+                page.last_evaluated_key = None;
+            }
+        }
+        Ok(page)
     }
 
     /// `Scan`.
