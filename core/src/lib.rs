@@ -8,8 +8,12 @@
 //! [`Item`], the exact decimal [`Number`]), serde mapping between your types
 //! and items ([`to_item`], [`from_item`]), sets, binary and timestamps,
 //! the description of tables ([`Model`], `#[derive(Model)]`), deep
-//! validation ([`Validate`]), and the one [`Error`] type. It depends on no
-//! AWS crate.
+//! validation ([`Validate`]), the one [`Error`] type, the expression
+//! language ([`expr`]), the [`Backend`](backend::Backend) trait every store
+//! implements, and the typed repository over it: [`Repository`] and its
+//! implementation [`Table`], with conflict detection, batching, paging and
+//! auto-increment keys (see the [`repository`] module for an example on the
+//! in-memory store). It depends on no AWS crate.
 //!
 //! ```
 //! use dynamodb_mapper::{from_item, to_item, AttributeValue, Model, StringSet, Timestamp, Validate};
