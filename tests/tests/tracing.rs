@@ -6,7 +6,8 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use dynamodb_mapper::{Repository, Table};
+use dynamodb_mapper::backend::{PutItem, TransactWrite, TransactWriteItem};
+use dynamodb_mapper::{Repository, Table, to_item};
 use dynamodb_mapper_tests::models::User;
 use dynamodb_mapper_tests::{Env, cases, run_suite_in_turn};
 use tracing::field::{Field, Visit};
@@ -27,7 +28,7 @@ struct SpanRecord {
 }
 
 /// Every span, recorded.
-fn spans() -> &'static Mutex<Vec<SpanRecord>> {
+fn recorded() -> &'static Mutex<Vec<SpanRecord>> {
     static SPANS: OnceLock<Mutex<Vec<SpanRecord>>> = OnceLock::new();
     SPANS.get_or_init(|| Mutex::new(Vec::new()))
 }
@@ -63,12 +64,12 @@ impl Subscriber for Capture {
             fields: Vec::new(),
         };
         span.record(&mut Fields(&mut record.fields));
-        let mut spans = spans().lock().unwrap();
+        let mut spans = recorded().lock().unwrap();
         spans.push(record);
         Id::from_u64(spans.len() as u64)
     }
     fn record(&self, span: &Id, values: &Record<'_>) {
-        let mut spans = spans().lock().unwrap();
+        let mut spans = recorded().lock().unwrap();
         if let Some(record) = spans.get_mut(span.into_u64() as usize - 1) {
             values.record(&mut Fields(&mut record.fields));
         }
@@ -88,14 +89,14 @@ fn field<'a>(span: &'a SpanRecord, name: &str) -> Option<&'a str> {
 
 /// The spans of a create, a get and a save, recorded up to `max`.
 async fn traced(users: &Table<User>, id: &str, max: Level) -> Vec<SpanRecord> {
-    let from = spans().lock().unwrap().len();
+    let from = recorded().lock().unwrap().len();
     *max_level().lock().unwrap() = max;
     users.create(User::new(id)).await.unwrap();
     let mut user = users.get_consistent(&id.to_owned()).await.unwrap().unwrap();
     user.energy += 1;
     users.save(&mut user).await.unwrap();
     *max_level().lock().unwrap() = Level::TRACE;
-    spans().lock().unwrap()[from..].to_vec()
+    recorded().lock().unwrap()[from..].to_vec()
 }
 
 async fn operations_are_traced(env: Env) {
@@ -125,6 +126,24 @@ async fn operations_are_traced(env: Env) {
             .iter()
             .all(|s| field(s, "table") == Some(users.table_name())),
         "{access:#?}"
+    );
+
+    // Transactions, on their own target.
+    let from = recorded().lock().unwrap().len();
+    let put = PutItem::new(users.table_name(), to_item(&User::new("carol")).unwrap());
+    env.backend
+        .transact_write_items(TransactWrite {
+            items: vec![TransactWriteItem::Put(put)],
+            ..TransactWrite::default()
+        })
+        .await
+        .unwrap();
+    let spans_now = recorded().lock().unwrap()[from..].to_vec();
+    assert!(
+        spans_now
+            .iter()
+            .any(|s| s.target == "dynamodb_mapper::transactions"),
+        "{spans_now:#?}"
     );
 
     // Above debug level, no attribute value is recorded.
