@@ -117,9 +117,21 @@ impl<T: fmt::Debug> fmt::Debug for Tracked<T> {
 }
 
 /// How a save treats the item already stored.
+///
+/// Conflict detection without a version attribute sends a condition with
+/// one clause per top-level attribute (the attribute as loaded, or absent
+/// for a model field that was absent). Mind three consequences:
+///
+/// - DynamoDB limits a condition to 4 KB, about 240 attributes: a model
+///   with more top-level attributes should declare a `#[model(version)]`.
+/// - Attributes outside the model that appear after the load are not
+///   detected (as in the Python mapper); a save writes the whole item
+///   (`PutItem`), so it drops attributes the model does not know.
+/// - A value read from an index that does not project every attribute
+///   remembers the projected item: saving it is a conflict. Reload it from
+///   the table first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SaveMode {
-    /// Succeed only if the stored item is still what was loaded (or, for a
+pub enum SaveMode {/// Succeed only if the stored item is still what was loaded (or, for a
     /// new value, if no item has its key); otherwise [`Error::Conflict`]
     /// (or [`Error::AlreadyExists`]).
     #[default]
