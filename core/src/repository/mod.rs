@@ -122,7 +122,7 @@ impl<T: fmt::Debug> fmt::Debug for Tracked<T> {
 /// one clause per top-level attribute (the attribute as loaded, or absent
 /// for a model field that was absent). Mind three consequences:
 ///
-/// - DynamoDB limits a condition to 4 KB, about 240 attributes: a model
+/// - DynamoDB limits a condition to 4 KB, roughly 200 attributes: a model
 ///   with more top-level attributes should declare a `#[model(version)]`.
 /// - Attributes outside the model that appear after the load are not
 ///   detected (as in the Python mapper); a save writes the whole item
