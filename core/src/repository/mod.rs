@@ -131,7 +131,8 @@ impl<T: fmt::Debug> fmt::Debug for Tracked<T> {
 ///   remembers the projected item: saving it is a conflict. Reload it from
 ///   the table first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SaveMode {/// Succeed only if the stored item is still what was loaded (or, for a
+pub enum SaveMode {
+    /// Succeed only if the stored item is still what was loaded (or, for a
     /// new value, if no item has its key); otherwise [`Error::Conflict`]
     /// (or [`Error::AlreadyExists`]).
     #[default]
