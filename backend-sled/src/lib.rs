@@ -42,15 +42,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use dynamodb_mapper::backend::{
-    Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
-    GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query, Scan,
-    TableDescription, TimeToLive, TimeToLiveDescription, TransactGet, TransactGetOutput,
-    TransactWrite, TransactWriteOutput, UpdateItem, WriteOutput,
-};
-use dynamodb_mapper::emulator::{Emulator, Entries, Storage, Writes};
-use dynamodb_mapper::{Error, TableDefinition, Timestamp};
+use dynamodb_mapper::backend::{Backend, Layered};
+use dynamodb_mapper::delegate_backend;
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, Writes};
+use dynamodb_mapper::layers::Traced;
+use dynamodb_mapper::{Error, Timestamp};
 
 /// When writes reach the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,7 +149,7 @@ impl Storage for SledStorage {
 /// The persistent DynamoDB emulator. Cheap to clone: clones share the store.
 #[derive(Clone, Debug)]
 pub struct SledBackend {
-    engine: Arc<Emulator<SledStorage>>,
+    stack: Arc<Layered<Traced, EmulatorBackend<SledStorage>>>,
     path: PathBuf,
 }
 
@@ -228,8 +224,13 @@ impl SledBackend {
             },
             other => other,
         })?;
+        let mut capabilities = Backend::capabilities(&engine);
+        capabilities.name = "sled";
+        capabilities.persistent = true;
+        let blocking = options.durability == Durability::EveryWrite;
+        let engine = EmulatorBackend::new(Arc::new(engine), capabilities, blocking);
         Ok(SledBackend {
-            engine: Arc::new(engine),
+            stack: Arc::new(Layered::new(Traced, engine)),
             path: path.to_path_buf(),
         })
     }
@@ -239,18 +240,14 @@ impl SledBackend {
         &self.path
     }
 
-    fn e(&self) -> &Emulator<SledStorage> {
-        &self.engine
-    }
-
     /// The emulation engine (for [`Emulator::verify_indexes`] and other tools).
     pub fn engine(&self) -> &Emulator<SledStorage> {
-        &self.engine
+        self.stack.inner().engine()
     }
 
     /// Flushes every write to disk now.
     pub fn flush(&self) -> Result<(), Error> {
-        self.engine
+        self.engine()
             .storage()
             .db()
             .flush()
@@ -260,89 +257,8 @@ impl SledBackend {
 
     /// Deletes the items whose time to live has passed.
     pub fn purge_expired(&self) -> Result<usize, Error> {
-        self.e().purge_expired(Timestamp::now())
-    }
-
-    /// Runs a write; on a blocking thread when it waits for the disk
-    /// (flush on every write), so that the async runtime is not stalled.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Emulator<SledStorage>) -> Result<T, Error> + Send + 'static,
-    ) -> Result<T, Error> {
-        let engine = self.engine.clone();
-        if !engine.storage().flush_each_write {
-            return f(&engine);
-        }
-        match tokio::runtime::Handle::try_current() {
-            Ok(handle) => handle
-                .spawn_blocking(move || f(&engine))
-                .await
-                .map_err(|e| Error::backend("a store operation panicked or was cancelled", e))?,
-            Err(_) => f(&engine),
-        }
+        self.engine().purge_expired(Timestamp::now())
     }
 }
 
-#[async_trait]
-impl Backend for SledBackend {
-    fn capabilities(&self) -> Capabilities {
-        let mut c = Backend::capabilities(&*self.engine);
-        c.name = "sled";
-        c.persistent = true;
-        c
-    }
-    async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription, Error> {
-        self.blocking(move |e| e.create_table(definition)).await
-    }
-    async fn describe_table(&self, table: &str) -> Result<TableDescription, Error> {
-        self.e().describe_table(table)
-    }
-    async fn delete_table(&self, table: &str) -> Result<TableDescription, Error> {
-        let table = table.to_owned();
-        self.blocking(move |e| e.delete_table(&table)).await
-    }
-    async fn list_tables(&self, input: ListTables) -> Result<ListTablesOutput, Error> {
-        self.e().list_tables(input)
-    }
-    async fn update_time_to_live(&self, table: &str, ttl: TimeToLive) -> Result<TimeToLive, Error> {
-        let table = table.to_owned();
-        self.blocking(move |e| e.update_time_to_live(&table, ttl))
-            .await
-    }
-    async fn describe_time_to_live(&self, table: &str) -> Result<TimeToLiveDescription, Error> {
-        self.e().describe_time_to_live(table)
-    }
-    async fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
-        self.e().get_item(input)
-    }
-    async fn put_item(&self, input: PutItem) -> Result<WriteOutput, Error> {
-        self.blocking(move |e| e.put_item(input)).await
-    }
-    async fn update_item(&self, input: UpdateItem) -> Result<WriteOutput, Error> {
-        self.blocking(move |e| e.update_item(input)).await
-    }
-    async fn delete_item(&self, input: DeleteItem) -> Result<WriteOutput, Error> {
-        self.blocking(move |e| e.delete_item(input)).await
-    }
-    async fn query(&self, input: Query) -> Result<Page, Error> {
-        self.e().query(input)
-    }
-    async fn scan(&self, input: Scan) -> Result<Page, Error> {
-        self.e().scan(input)
-    }
-    async fn batch_get_item(&self, input: BatchGet) -> Result<BatchGetOutput, Error> {
-        self.e().batch_get_item(input)
-    }
-    async fn batch_write_item(&self, input: BatchWrite) -> Result<BatchWriteOutput, Error> {
-        self.blocking(move |e| e.batch_write_item(input)).await
-    }
-    async fn transact_write_items(
-        &self,
-        input: TransactWrite,
-    ) -> Result<TransactWriteOutput, Error> {
-        self.blocking(move |e| e.transact_write_items(input)).await
-    }
-    async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput, Error> {
-        self.e().transact_get_items(input)
-    }
-}
+delegate_backend!(impl[] for SledBackend => |s| s.stack);

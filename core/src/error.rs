@@ -2,8 +2,13 @@
 
 use std::fmt;
 
+use crate::path::FieldPath;
+pub use crate::path::PathSegment;
 use crate::validate::ValidationErrors;
 use crate::value::Item;
+
+/// The library's result type: `Result<T, Error>` unless another error is named.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A boxed error from a backend or another library.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -56,6 +61,18 @@ pub enum Error {
     TransactionConflict {
         /// DynamoDB's message.
         message: String,
+    },
+
+    /// The request's outcome is unknown: it timed out, or its connection or
+    /// response was lost. It may or may not have been applied; a
+    /// transaction resent with the same client request token applies once.
+    #[error("outcome unknown: {message}")]
+    Timeout {
+        /// What happened.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// A client request token was reused with different parameters.
@@ -205,11 +222,13 @@ impl Error {
         }
     }
 
-    /// True for errors that may succeed when retried (throttling and
-    /// transaction conflicts).
+    /// True for errors that may succeed when retried (throttling,
+    /// transaction conflicts, timeouts).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Throttled { .. } | Error::TransactionConflict { .. } => true,
+            Error::Throttled { .. } | Error::TransactionConflict { .. } | Error::Timeout { .. } => {
+                true
+            }
             Error::TransactionCanceled { reasons } => reasons.iter().any(|r| {
                 matches!(
                     r.code,
@@ -303,43 +322,12 @@ impl fmt::Display for CancellationCode {
     }
 }
 
-/// One step of a path into a value: a field or map key, or a list index.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathSegment {
-    /// A struct field or map key.
-    Key(String),
-    /// A list, tuple or set position.
-    Index(usize),
-}
-
-/// Formats a path the way DynamoDB document paths read: `address.zip`,
-/// `tags[2]`, `lines[0].sku`.
-pub(crate) fn format_path(segments: &[PathSegment]) -> String {
-    let mut out = String::new();
-    for seg in segments {
-        match seg {
-            PathSegment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            PathSegment::Index(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
-            }
-        }
-    }
-    out
-}
-
 /// A value that could not be mapped to or from DynamoDB's data model, with
 /// the path of the attribute where it happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MappingError {
-    /// Path segments, innermost last.
-    path: Vec<PathSegment>,
+    /// Where, outermost segment first.
+    path: FieldPath,
     message: String,
 }
 
@@ -347,14 +335,19 @@ impl MappingError {
     /// A mapping error at the root.
     pub fn new(message: impl Into<String>) -> Self {
         MappingError {
-            path: Vec::new(),
+            path: FieldPath::new(),
             message: message.into(),
         }
     }
 
     /// The path of the attribute, like `address.zip` or `tags[2]`; empty at the root.
     pub fn path(&self) -> String {
-        format_path(&self.path)
+        self.path.to_string()
+    }
+
+    /// The path, as segments.
+    pub fn field_path(&self) -> &FieldPath {
+        &self.path
     }
 
     /// What went wrong.
@@ -364,7 +357,7 @@ impl MappingError {
 
     /// Prefixes the path with an outer segment (errors are built inside out).
     pub(crate) fn within(mut self, segment: PathSegment) -> Self {
-        self.path.insert(0, segment);
+        self.path = self.path.within(segment);
         self
     }
 }

@@ -79,24 +79,31 @@ mod de;
 pub mod emulator;
 mod error;
 pub mod expr;
+pub mod layers;
 mod model;
 mod number;
+mod path;
 pub mod repository;
 pub mod rules;
 mod ser;
 mod set;
 mod time;
+pub mod trace;
 pub mod validate;
 mod value;
 
 pub use de::{from_item, from_value};
-pub use error::{BoxError, CancellationCode, CancellationReason, Error, MappingError, PathSegment};
+pub use error::{BoxError, CancellationCode, CancellationReason, Error, MappingError, Result};
 pub use model::{
     AutoIncrementKey, BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, KeyType,
     Model, ModelSchema, Projection, ScalarType, TableDefinition, Throughput, VersionValue,
 };
 pub use number::{Number, NumberError};
-pub use repository::{Repository, SaveMode, Table, Tracked};
+pub use path::{FieldPath, PathSegment};
+pub use repository::{
+    AsKey, Cursor, GetOptions, ItemStream, KeyOf, PageOf, QuerySpec, Repository, RepositoryExt,
+    RetryPolicy, SaveMode, ScanSpec, Table, Tracked,
+};
 pub use ser::{to_item, to_value};
 pub use set::{Binary, BinarySet, NumberSet, Set, StringSet};
 pub use time::{EpochSeconds, Timestamp, TimestampError};
@@ -127,6 +134,7 @@ pub use dynamodb_mapper_derive::Validate;
 pub mod __private {
     pub use crate::de::from_value;
     pub use crate::ser::to_value;
+    pub use async_trait::async_trait;
     pub use regex::Regex;
     pub use std::sync::LazyLock;
     pub use std::sync::OnceLock;

@@ -43,14 +43,15 @@
 //!     tags: vec!["ok".into(), "ok".into(), "far too long".into()],
 //! };
 //! let errors = p.validate().unwrap_err();
-//! let paths: Vec<&str> = errors.violations().iter().map(|v| v.path.as_str()).collect();
+//! let paths: Vec<String> = errors.violations().iter().map(|v| v.path.to_string()).collect();
 //! assert_eq!(paths, ["name", "address.zip", "tags[2]"]);
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 
-use crate::error::{PathSegment, format_path};
+pub use crate::path::FieldPath;
+use crate::path::PathSegment;
 use crate::set::{Binary, Set};
 
 /// A value that can check itself against its declared rules.
@@ -69,38 +70,6 @@ pub trait Validate {
     fn validate_at(&self, path: &mut FieldPath, report: &mut Report);
 }
 
-/// The path of the value being validated; a stack of segments.
-#[derive(Debug, Default, Clone)]
-pub struct FieldPath(Vec<PathSegment>);
-
-impl FieldPath {
-    /// Enters a field or map key.
-    pub fn push_key(&mut self, key: impl Into<String>) {
-        self.0.push(PathSegment::Key(key.into()));
-    }
-
-    /// Enters a list position.
-    pub fn push_index(&mut self, index: usize) {
-        self.0.push(PathSegment::Index(index));
-    }
-
-    /// Enters a segment.
-    pub fn push(&mut self, segment: PathSegment) {
-        self.0.push(segment);
-    }
-
-    /// Leaves the innermost segment.
-    pub fn pop(&mut self) {
-        self.0.pop();
-    }
-}
-
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_path(&self.0))
-    }
-}
-
 /// Collects violations during validation.
 #[derive(Debug, Default)]
 pub struct Report(Vec<Violation>);
@@ -109,7 +78,7 @@ impl Report {
     /// Records a violation at `path`.
     pub fn push(&mut self, path: &FieldPath, rule: &'static str, message: impl Into<String>) {
         self.0.push(Violation {
-            path: path.to_string(),
+            path: path.clone(),
             rule,
             message: message.into(),
         });
@@ -128,14 +97,35 @@ impl Report {
 /// One broken rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
-    /// Where: `name`, `address.zip`, `tags[2]`.
-    pub path: String,
+    /// Where: `name`, `address.zip`, `tags[2]` (empty for the value itself).
+    pub path: FieldPath,
     /// Which rule: `range`, `length`, `regex`, `one_of`, `custom`, or a
     /// name given by the model.
     pub rule: &'static str,
     /// What is wrong, in words.
     pub message: String,
 }
+
+impl Violation {
+    /// The same violation, inside an outer segment (`[3]` for the fourth
+    /// value of a batch).
+    pub fn within(mut self, outer: crate::path::PathSegment) -> Self {
+        self.path = self.path.within(outer);
+        self
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "`(value)` {} ({})", self.message, self.rule)
+        } else {
+            write!(f, "`{}` {} ({})", self.path, self.message, self.rule)
+        }
+    }
+}
+
+impl std::error::Error for Violation {}
 
 /// Every rule a value broke, each with its path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,7 +138,7 @@ impl ValidationErrors {
     }
 
     /// A single violation (for checks made outside a derived rule).
-    pub fn single(path: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+    pub fn single(path: FieldPath, rule: &'static str, message: impl Into<String>) -> Self {
         ValidationErrors(vec![Violation {
             path: path.into(),
             rule,
@@ -170,12 +160,7 @@ impl fmt::Display for ValidationErrors {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            let path = if v.path.is_empty() {
-                "(value)"
-            } else {
-                &v.path
-            };
-            write!(f, "`{path}` {} ({})", v.message, v.rule)?;
+            write!(f, "{v}")?;
         }
         Ok(())
     }

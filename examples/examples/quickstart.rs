@@ -16,7 +16,9 @@ use std::sync::Arc;
 use dynamodb_mapper::backend::Backend;
 use dynamodb_mapper::expr::{RangeCondition, Update, attr};
 use dynamodb_mapper::repository::QuerySpec;
-use dynamodb_mapper::{AttributeValue, Error, Model, Repository, StringSet, Table, Timestamp};
+use dynamodb_mapper::{
+    AttributeValue, Error, Model, Repository, RepositoryExt, StringSet, Table, Timestamp,
+};
 use dynamodb_mapper_dynamodb::DynamoDbBackend;
 use dynamodb_mapper_sled::SledBackend;
 use futures::TryStreamExt;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use dynamodb_mapper::expr::{Update, attr};
-use dynamodb_mapper::{Error, Model, Repository, Table};
+use dynamodb_mapper::{Error, Model, Repository, RepositoryExt, Table};
 use dynamodb_mapper_memory::MemoryBackend;
 use serde::{Deserialize, Serialize};
 
@@ -77,7 +77,10 @@ impl Accounts {
     pub async fn deposit(&self, email: &str, amount: i64) -> Result<i64, AccountError> {
         let saved = self
             .repo
-            .modify(&email.to_owned(), &|a: &mut Account| a.credits += amount)
+            .modify(email, |a: &mut Account| {
+                a.credits += amount;
+                Ok::<_, Error>(())
+            })
             .await?;
         Ok(saved.credits)
     }

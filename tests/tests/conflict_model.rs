@@ -6,7 +6,7 @@
 //! must then hold exactly what the reference model says: no lost update.
 
 use dynamodb_mapper::repository::Tracked;
-use dynamodb_mapper::{Error, Repository, StringSet, Table};
+use dynamodb_mapper::{Error, Repository, RepositoryExt, StringSet, Table};
 use dynamodb_mapper_tests::models::User;
 use dynamodb_mapper_tests::{Env, Kind, cases, run_suite};
 use proptest::prelude::*;

@@ -7,7 +7,7 @@
 use std::sync::{Mutex, OnceLock};
 
 use dynamodb_mapper::backend::{PutItem, TransactWrite, TransactWriteItem};
-use dynamodb_mapper::{Repository, Table, to_item};
+use dynamodb_mapper::{Repository, RepositoryExt, Table, to_item};
 use dynamodb_mapper_tests::models::User;
 use dynamodb_mapper_tests::{Env, cases, run_suite_in_turn};
 use tracing::field::{Field, Visit};

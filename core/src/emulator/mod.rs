@@ -60,6 +60,7 @@
 pub mod codec;
 mod ops;
 mod read;
+mod service;
 mod storage;
 mod table;
 mod write;
@@ -68,6 +69,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
+pub use service::EmulatorBackend;
 pub use storage::{Entries, Storage, Writes};
 
 use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use dynamodb_mapper::repository::RetryPolicy;
-use dynamodb_mapper::{Error, Repository};
+use dynamodb_mapper::{Error, Repository, RepositoryExt};
 use dynamodb_mapper_tests::models::User;
 use dynamodb_mapper_tests::{Case, Env, Kind, cases};
 
@@ -50,7 +50,13 @@ async fn get_many_in_callers_order(env: Env) {
     let mut first = got.into_iter().next().flatten().unwrap();
     first.energy = 999;
     users.save(&mut first).await.unwrap();
-    assert!(users.get_many(&[]).await.unwrap().is_empty());
+    assert!(
+        users
+            .get_many(Vec::<String>::new())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn put_many_last_write_wins(env: Env) {

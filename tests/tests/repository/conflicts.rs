@@ -2,7 +2,7 @@
 
 use dynamodb_mapper::expr::{Update, attr};
 use dynamodb_mapper::repository::{SaveMode, Tracked};
-use dynamodb_mapper::{AttributeValue, Error, Repository, StringSet};
+use dynamodb_mapper::{AttributeValue, Error, Repository, RepositoryExt, StringSet};
 use dynamodb_mapper_tests::models::{Address, Doc, User};
 use dynamodb_mapper_tests::{Case, Env, cases};
 

@@ -5,8 +5,8 @@ use dynamodb_mapper::backend::{PutItem, TableStatus};
 use dynamodb_mapper::expr::{Update, attr};
 use dynamodb_mapper::repository::Tracked;
 use dynamodb_mapper::{
-    AttributeValue, EpochSeconds, Error, Item, KeySchema, Model, Repository, ScalarType,
-    TableDefinition,
+    AttributeValue, EpochSeconds, Error, Item, KeySchema, Model, Repository, RepositoryExt,
+    ScalarType, TableDefinition,
 };
 use dynamodb_mapper_tests::models::{Doc, Event, Session, Settings, User};
 use dynamodb_mapper_tests::{Case, Env, cases};
@@ -67,7 +67,7 @@ async fn validation_before_every_write(env: Env) {
     bad.address.as_mut().unwrap().zip = "abc".into();
     match users.create(bad.clone()).await {
         Err(Error::Validation(v)) => {
-            let paths: Vec<&str> = v.violations().iter().map(|v| v.path.as_str()).collect();
+            let paths: Vec<String> = v.violations().iter().map(|v| v.path.to_string()).collect();
             assert_eq!(paths, ["energy", "address.zip"]);
         }
         other => panic!("expected a validation error, got {other:?}"),
@@ -106,7 +106,7 @@ async fn validation_before_every_write(env: Env) {
     many[2].address.as_mut().unwrap().zip = "1".into();
     match users.put_many(&many).await {
         Err(Error::Validation(v)) => {
-            let paths: Vec<&str> = v.violations().iter().map(|v| v.path.as_str()).collect();
+            let paths: Vec<String> = v.violations().iter().map(|v| v.path.to_string()).collect();
             assert_eq!(paths, ["[1].energy", "[2].address.zip"]);
         }
         other => panic!("expected a validation error, got {other:?}"),

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use dynamodb_mapper::backend::GetItem;
 use dynamodb_mapper::repository::{COUNTER_ATTRIBUTE, QuerySpec, RetryPolicy, ScanSpec, Tracked};
-use dynamodb_mapper::{AttributeValue, Error, Item, Number, Repository};
+use dynamodb_mapper::{AttributeValue, Error, Item, Number, Repository, RepositoryExt};
 use dynamodb_mapper_tests::models::Ticket;
 use dynamodb_mapper_tests::{Case, Env, cases};
 use futures::TryStreamExt;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use dynamodb_mapper::expr::{Update, attr};
-use dynamodb_mapper::{Error, Repository, Table};
+use dynamodb_mapper::{Error, Repository, RepositoryExt, Table};
 use dynamodb_mapper_tests::models::{Counter, User};
 use dynamodb_mapper_tests::{Case, Env, cases};
 
@@ -83,7 +83,10 @@ async fn modify_and_update_retry(env: Env) {
             for _ in 0..25 {
                 if task % 2 == 0 {
                     users
-                        .modify(&k("alice"), &|u: &mut User| u.energy += 1)
+                        .modify("alice", |u: &mut User| {
+                            u.energy += 1;
+                            Ok::<_, Error>(())
+                        })
                         .await
                         .unwrap();
                 } else {
@@ -108,7 +111,10 @@ async fn modify_and_update_retry(env: Env) {
     assert_eq!(alice.energy, 10 + 150);
     // modify refuses a missing item.
     let result = users
-        .modify(&k("nobody"), &|u: &mut User| u.energy += 1)
+        .modify("nobody", |u: &mut User| {
+            u.energy += 1;
+            Ok::<_, Error>(())
+        })
         .await;
     assert!(matches!(result, Err(Error::NotFound { .. })), "{result:?}");
 }

@@ -1,0 +1,353 @@
+//! The [`Backend`] trait: DynamoDB's operations over the neutral data model.
+//!
+//! A backend is a store with DynamoDB's semantics: real DynamoDB, the
+//! in-memory fake, or the sled emulator. Requests carry expressions as
+//! DynamoDB does (strings with `#name` and `:value` placeholders and the
+//! maps that resolve them), so every backend sees exactly what DynamoDB
+//! would; the builder methods render the typed expressions of
+//! [`crate::expr`] into them.
+//!
+//! ```
+//! use dynamodb_mapper::backend::{PutItem, ReturnValues};
+//! use dynamodb_mapper::expr::attr;
+//! use dynamodb_mapper::Item;
+//!
+//! let put = PutItem::new("users", Item::new().with("id", "alice").with("energy", 10))
+//!     .condition(&attr("id").not_exists())
+//!     .return_values(ReturnValues::AllOld);
+//! assert_eq!(put.condition_expression.as_deref(), Some("attribute_not_exists(#n0)"));
+//! assert_eq!(put.expression_attributes.names["#n0"], "id");
+//! ```
+
+macro_rules! expression_builders {
+    () => {
+        /// Adds an expression attribute name placeholder (`#name` -> attribute).
+        pub fn name(
+            mut self,
+            placeholder: impl Into<String>,
+            attribute: impl Into<String>,
+        ) -> Self {
+            self.expression_attributes
+                .names
+                .insert(placeholder.into(), attribute.into());
+            self
+        }
+
+        /// Adds an expression attribute value placeholder (`:value` -> value).
+        pub fn value(
+            mut self,
+            placeholder: impl Into<String>,
+            value: impl Into<crate::AttributeValue>,
+        ) -> Self {
+            self.expression_attributes
+                .values
+                .insert(placeholder.into(), value.into());
+            self
+        }
+
+        /// Reports consumed capacity.
+        pub fn return_consumed_capacity(
+            mut self,
+            rcc: crate::backend::ReturnConsumedCapacity,
+        ) -> Self {
+            self.return_consumed_capacity = rcc;
+            self
+        }
+    };
+}
+
+macro_rules! condition_builders {
+    () => {
+        /// Renders a typed condition into this request.
+        pub fn condition(mut self, condition: &crate::expr::Condition) -> Self {
+            self.condition_expression = Some(condition.render(&mut self.expression_attributes));
+            self
+        }
+
+        /// Sets the condition as DynamoDB text (with placeholders added by [`Self::name`] and [`Self::value`]).
+        pub fn condition_expression(mut self, expression: impl Into<String>) -> Self {
+            self.condition_expression = Some(expression.into());
+            self
+        }
+
+        /// Asks for the stored item when the condition fails (`ReturnValuesOnConditionCheckFailure=ALL_OLD`).
+        pub fn return_old_on_condition_failure(mut self, yes: bool) -> Self {
+            self.return_values_on_condition_check_failure = yes;
+            self
+        }
+    };
+}
+
+mod batch;
+mod items;
+mod layer;
+mod reads;
+mod tables;
+mod transactions;
+mod wait;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::model::TableDefinition;
+
+pub use batch::{
+    BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, KeysAndAttributes, WriteRequest,
+};
+pub use items::{
+    ConsumedCapacity, DeleteItem, GetItem, GetItemOutput, PutItem, ReturnConsumedCapacity,
+    ReturnValues, UpdateItem, WriteOutput,
+};
+#[cfg(feature = "emulator")]
+pub(crate) use layer::dispatch_backend;
+pub use layer::{Layer, Layered, Operation, Request, Response};
+pub use reads::{Page, Query, Scan, Segment, Select};
+pub use tables::{
+    ListTables, ListTablesOutput, TableDescription, TableStatus, TimeToLive, TimeToLiveDescription,
+};
+pub use transactions::{
+    ConditionCheck, TransactGet, TransactGetOutput, TransactWrite, TransactWriteItem,
+    TransactWriteOutput,
+};
+pub use wait::{TableState, wait_for_table};
+
+/// What a backend can do, for callers and for the conformance suite.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// A short name of the backend (`memory`, `sled`, `dynamodb`).
+    pub name: &'static str,
+    /// Transactions (`TransactWriteItems`, `TransactGetItems`).
+    pub transactions: bool,
+    /// Items whose TTL has passed are deleted in the background.
+    pub ttl_expiry: bool,
+    /// Concurrent transactions on one item may fail with a transaction
+    /// conflict (DynamoDB does; DynamoDB Local and the emulators serialize them).
+    pub transaction_conflicts: bool,
+    /// Provisioned throughput is enforced with throttling.
+    pub throughput_enforced: bool,
+    /// Data survives the process.
+    pub persistent: bool,
+}
+
+impl Capabilities {
+    /// The capabilities of a store with every DynamoDB feature.
+    pub fn full(name: &'static str) -> Self {
+        Capabilities {
+            name,
+            transactions: true,
+            ttl_expiry: true,
+            transaction_conflicts: true,
+            throughput_enforced: true,
+            persistent: true,
+        }
+    }
+}
+
+/// A store with DynamoDB's semantics. Object safe: use `Arc<dyn Backend>`.
+///
+/// Every method answers as DynamoDB does, errors included: a request that
+/// DynamoDB refuses is refused with the same [`Error`](crate::Error) kind
+/// and changes nothing. No method waits for a table to change state:
+/// `create_table` and `delete_table` answer as DynamoDB does (possibly
+/// `CREATING` or `DELETING`), and [`wait_for_table`] is the one place that
+/// waits.
+#[async_trait]
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// What this backend supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// `CreateTable`, with the definition's TTL attribute enabled as part
+    /// of the creation. Answers at once; the table may still be `CREATING`.
+    async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription>;
+    /// Describes a table (status and counts as the store reports them now).
+    async fn describe_table(&self, table: &str) -> Result<TableDescription>;
+    /// A table's definition: keys, indexes, billing, TTL attribute. A
+    /// backend may answer from a cache, since definitions rarely change
+    /// (the DynamoDB backend does, saving a round trip per call).
+    async fn table_definition(&self, table: &str) -> Result<TableDefinition> {
+        Ok(self.describe_table(table).await?.definition)
+    }
+    /// `DeleteTable`: answers at once, with the table `DELETING`.
+    async fn delete_table(&self, table: &str) -> Result<TableDescription>;
+    /// Lists table names, a page at a time.
+    async fn list_tables(&self, input: ListTables) -> Result<ListTablesOutput>;
+    /// Enables or disables time to live.
+    async fn update_time_to_live(&self, table: &str, ttl: TimeToLive) -> Result<TimeToLive>;
+    /// Describes time to live.
+    async fn describe_time_to_live(&self, table: &str) -> Result<TimeToLiveDescription>;
+
+    /// Reads one item.
+    async fn get_item(&self, input: GetItem) -> Result<GetItemOutput>;
+    /// Writes one item.
+    async fn put_item(&self, input: PutItem) -> Result<WriteOutput>;
+    /// Changes (or creates) one item.
+    async fn update_item(&self, input: UpdateItem) -> Result<WriteOutput>;
+    /// Deletes one item.
+    async fn delete_item(&self, input: DeleteItem) -> Result<WriteOutput>;
+    /// Reads one page of items with one hash key.
+    async fn query(&self, input: Query) -> Result<Page>;
+    /// Reads one page of a table or index.
+    async fn scan(&self, input: Scan) -> Result<Page>;
+    /// Reads up to 100 items by key.
+    async fn batch_get_item(&self, input: BatchGet) -> Result<BatchGetOutput>;
+    /// Writes up to 25 puts and deletes.
+    async fn batch_write_item(&self, input: BatchWrite) -> Result<BatchWriteOutput>;
+    /// Writes up to 100 actions atomically.
+    async fn transact_write_items(&self, input: TransactWrite) -> Result<TransactWriteOutput>;
+    /// Reads up to 100 items from one snapshot.
+    async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput>;
+}
+
+/// Implements [`Backend`] for a type by forwarding every method to another
+/// backend, reached from `self` by an expression. Every method is
+/// forwarded (the impl denies `clippy::missing_trait_methods`, so a method
+/// added to the trait can never be silently dropped and answered by its
+/// default instead: `table_definition` keeps a backend's description cache).
+///
+/// ```
+/// use dynamodb_mapper::backend::Backend;
+/// use dynamodb_mapper::delegate_backend;
+///
+/// #[derive(Debug)]
+/// struct Named<B> { inner: B }
+///
+/// delegate_backend!(impl[B: Backend] for Named<B> => |s| s.inner);
+/// ```
+#[macro_export]
+macro_rules! delegate_backend {
+    (impl[$($generics:tt)*] for $ty:ty => |$s:ident| $target:expr) => {
+        #[deny(clippy::missing_trait_methods)]
+        #[$crate::__private::async_trait]
+        impl<$($generics)*> $crate::backend::Backend for $ty {
+            fn capabilities(&self) -> $crate::backend::Capabilities {
+                let $s = self;
+                $target.capabilities()
+            }
+            async fn create_table(
+                &self,
+                definition: $crate::TableDefinition,
+            ) -> $crate::Result<$crate::backend::TableDescription> {
+                let $s = self;
+                $target.create_table(definition).await
+            }
+            async fn describe_table(
+                &self,
+                table: &str,
+            ) -> $crate::Result<$crate::backend::TableDescription> {
+                let $s = self;
+                $target.describe_table(table).await
+            }
+            async fn table_definition(&self, table: &str) -> $crate::Result<$crate::TableDefinition> {
+                let $s = self;
+                $target.table_definition(table).await
+            }
+            async fn delete_table(
+                &self,
+                table: &str,
+            ) -> $crate::Result<$crate::backend::TableDescription> {
+                let $s = self;
+                $target.delete_table(table).await
+            }
+            async fn list_tables(
+                &self,
+                input: $crate::backend::ListTables,
+            ) -> $crate::Result<$crate::backend::ListTablesOutput> {
+                let $s = self;
+                $target.list_tables(input).await
+            }
+            async fn update_time_to_live(
+                &self,
+                table: &str,
+                ttl: $crate::backend::TimeToLive,
+            ) -> $crate::Result<$crate::backend::TimeToLive> {
+                let $s = self;
+                $target.update_time_to_live(table, ttl).await
+            }
+            async fn describe_time_to_live(
+                &self,
+                table: &str,
+            ) -> $crate::Result<$crate::backend::TimeToLiveDescription> {
+                let $s = self;
+                $target.describe_time_to_live(table).await
+            }
+            async fn get_item(
+                &self,
+                input: $crate::backend::GetItem,
+            ) -> $crate::Result<$crate::backend::GetItemOutput> {
+                let $s = self;
+                $target.get_item(input).await
+            }
+            async fn put_item(
+                &self,
+                input: $crate::backend::PutItem,
+            ) -> $crate::Result<$crate::backend::WriteOutput> {
+                let $s = self;
+                $target.put_item(input).await
+            }
+            async fn update_item(
+                &self,
+                input: $crate::backend::UpdateItem,
+            ) -> $crate::Result<$crate::backend::WriteOutput> {
+                let $s = self;
+                $target.update_item(input).await
+            }
+            async fn delete_item(
+                &self,
+                input: $crate::backend::DeleteItem,
+            ) -> $crate::Result<$crate::backend::WriteOutput> {
+                let $s = self;
+                $target.delete_item(input).await
+            }
+            async fn query(
+                &self,
+                input: $crate::backend::Query,
+            ) -> $crate::Result<$crate::backend::Page> {
+                let $s = self;
+                $target.query(input).await
+            }
+            async fn scan(
+                &self,
+                input: $crate::backend::Scan,
+            ) -> $crate::Result<$crate::backend::Page> {
+                let $s = self;
+                $target.scan(input).await
+            }
+            async fn batch_get_item(
+                &self,
+                input: $crate::backend::BatchGet,
+            ) -> $crate::Result<$crate::backend::BatchGetOutput> {
+                let $s = self;
+                $target.batch_get_item(input).await
+            }
+            async fn batch_write_item(
+                &self,
+                input: $crate::backend::BatchWrite,
+            ) -> $crate::Result<$crate::backend::BatchWriteOutput> {
+                let $s = self;
+                $target.batch_write_item(input).await
+            }
+            async fn transact_write_items(
+                &self,
+                input: $crate::backend::TransactWrite,
+            ) -> $crate::Result<$crate::backend::TransactWriteOutput> {
+                let $s = self;
+                $target.transact_write_items(input).await
+            }
+            async fn transact_get_items(
+                &self,
+                input: $crate::backend::TransactGet,
+            ) -> $crate::Result<$crate::backend::TransactGetOutput> {
+                let $s = self;
+                $target.transact_get_items(input).await
+            }
+        }
+    };
+}
+
+delegate_backend!(impl[B: Backend + ?Sized] for Arc<B> => |s| (**s));
+delegate_backend!(impl[B: Backend + ?Sized] for Box<B> => |s| (**s));
+delegate_backend!(impl['a, B: Backend + ?Sized] for &'a B => |s| (**s));

@@ -1,0 +1,155 @@
+//! [`Faults`]: injected throttling, latency and transaction faults.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::lock;
+use crate::backend::{Backend, Layer, Operation, Request, Response};
+use crate::error::{CancellationCode, CancellationReason, Error, Result};
+
+const INJECTED_THROTTLE: &str =
+    "Rate of requests exceeds the allowed throughput (injected by the test).";
+
+#[derive(Debug, Default)]
+struct State {
+    latency: Mutex<Option<Duration>>,
+    throttle_next: AtomicU64,
+    /// Fraction of data calls to throttle, and the generator choosing them.
+    throttle_rate: Mutex<Option<(f64, fastrand::Rng)>>,
+    conflict_next: AtomicU64,
+    lose_next: AtomicU64,
+    cancel_next: Mutex<VecDeque<Vec<CancellationReason>>>,
+}
+
+/// Faults for tests, over any backend: throttling (the next N data calls,
+/// or a seeded fraction of them), latency on every call, and transaction
+/// faults (the next N write transactions cancelled by a transaction
+/// conflict, applied but with their response lost, or cancelled with
+/// given reasons). Cheap to clone: clones share the settings, so a test
+/// keeps a handle to the layer it stacked.
+///
+/// Faults only come from the settings: with none set, the layer changes
+/// nothing.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    state: Arc<State>,
+}
+
+fn take_one(counter: &AtomicU64) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+impl Faults {
+    /// A layer with no fault set.
+    pub fn new() -> Self {
+        Faults::default()
+    }
+
+    /// Delays every call by `latency` (`None` for no delay), on tokio's
+    /// clock (a test under `tokio::time::pause()` waits no real time).
+    pub fn set_latency(&self, latency: Option<Duration>) {
+        *lock(&self.state.latency) = latency;
+    }
+
+    /// Throttles the next `n` data calls (reads and writes of items) with
+    /// [`Error::Throttled`]; they change nothing.
+    pub fn throttle_next(&self, n: u64) {
+        self.state.throttle_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Throttles this fraction (0 to 1) of data calls, chosen by a
+    /// pseudo-random generator with this seed (the same sequence of calls
+    /// is throttled the same way). `None` stops it.
+    pub fn throttle_rate(&self, rate: Option<(f64, u64)>) {
+        *lock(&self.state.throttle_rate) =
+            rate.map(|(r, seed)| (r.clamp(0.0, 1.0), fastrand::Rng::with_seed(seed)));
+    }
+
+    /// Cancels the next `n` write transactions, unapplied, with DynamoDB's
+    /// `TransactionCanceledException` whose first reason is
+    /// `TransactionConflict` (another transaction held an item).
+    pub fn conflict_next_transactions(&self, n: u64) {
+        self.state.conflict_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Applies the next `n` write transactions but loses their responses:
+    /// the caller sees [`Error::Timeout`], as after a network failure, and
+    /// must resend with the same client request token to learn the outcome.
+    pub fn lose_next_transaction_responses(&self, n: u64) {
+        self.state.lose_next.store(n, Ordering::SeqCst);
+    }
+
+    /// Cancels the next write transaction, unapplied, with these reasons
+    /// (one per action, in order; missing ones are `None`).
+    pub fn cancel_next_transaction(&self, reasons: Vec<CancellationReason>) {
+        lock(&self.state.cancel_next).push_back(reasons);
+    }
+
+    fn throttled(&self) -> bool {
+        if take_one(&self.state.throttle_next) {
+            return true;
+        }
+        let mut rate = lock(&self.state.throttle_rate);
+        match rate.as_mut() {
+            Some((r, rng)) => *r > 0.0 && rng.f64() < *r,
+            None => false,
+        }
+    }
+}
+
+fn cancelled(reasons: Vec<CancellationReason>, actions: usize) -> Error {
+    let mut reasons = reasons;
+    reasons.resize(actions.max(reasons.len()), CancellationReason::none());
+    Error::TransactionCanceled { reasons }
+}
+
+#[async_trait]
+impl Layer for Faults {
+    async fn call(&self, request: Request, next: &dyn Backend) -> Result<Response> {
+        let latency = *lock(&self.state.latency);
+        if let Some(d) = latency {
+            tokio::time::sleep(d).await;
+        }
+        let operation = request.operation();
+        if operation.is_data() && self.throttled() {
+            return Err(Error::Throttled {
+                message: INJECTED_THROTTLE.to_owned(),
+            });
+        }
+        if operation != Operation::TransactWriteItems {
+            return request.send(next).await;
+        }
+        let actions = match &request {
+            Request::TransactWriteItems(t) => t.items.len(),
+            _ => 0,
+        };
+        if take_one(&self.state.conflict_next) {
+            let conflict = CancellationReason {
+                code: CancellationCode::TransactionConflict,
+                message: Some(
+                    "Transaction is ongoing for the item (injected by the test)".to_owned(),
+                ),
+                item: None,
+            };
+            return Err(cancelled(vec![conflict], actions));
+        }
+        if let Some(reasons) = lock(&self.state.cancel_next).pop_front() {
+            return Err(cancelled(reasons, actions));
+        }
+        let lose = take_one(&self.state.lose_next);
+        let response = request.send(next).await?;
+        if lose {
+            return Err(Error::Timeout {
+                message: "the transaction's response was lost (injected by the test)".to_owned(),
+                source: None,
+            });
+        }
+        Ok(response)
+    }
+}

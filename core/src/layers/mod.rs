@@ -1,0 +1,37 @@
+//! Layers over any [`Backend`](crate::backend::Backend), each written once:
+//! [`Traced`] (the `database_access` and `transactions` spans),
+//! [`Faults`] (injected throttling, latency and transaction faults, for
+//! tests) and [`SimulatedThroughput`] (provisioned capacity enforced with
+//! throttling, as DynamoDB does). Stack them with
+//! [`Layered`](crate::backend::Layered):
+//!
+//! ```
+//! use dynamodb_mapper::backend::{Backend, GetItem, Layered};
+//! use dynamodb_mapper::layers::Faults;
+//! use dynamodb_mapper::{Error, Item, KeySchema, ScalarType, TableDefinition};
+//! use dynamodb_mapper_memory::MemoryBackend;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let faults = Faults::new();
+//! let store = Layered::new(faults.clone(), MemoryBackend::new());
+//! store.create_table(TableDefinition::new("users", KeySchema::hash("id", ScalarType::S))).await?;
+//! faults.throttle_next(1);
+//! let err = store.get_item(GetItem::new("users", Item::new().with("id", "a"))).await.unwrap_err();
+//! assert!(matches!(err, Error::Throttled { .. }));
+//! # Ok::<(), Error>(())
+//! # }).unwrap();
+//! ```
+
+mod faults;
+mod throughput;
+mod traced;
+
+pub use faults::Faults;
+pub use throughput::SimulatedThroughput;
+pub use traced::Traced;
+
+/// Locks a mutex, recovering it if a panicking thread poisoned it (the
+/// layers' state stays consistent between statements).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,132 @@
+//! Changes of one stored item: `update` (an update expression on
+//! condition) and `modify` (read, change, save, retried on conflict).
+
+use super::{GetOptions, KeyOf, ModifyFn, Repository, RepositoryExt, Table, Tracked};
+use crate::backend::{GetItem, ReturnValues, UpdateItem};
+use crate::de::from_item;
+use crate::error::{Error, Result};
+use crate::expr::{
+    Condition, ExpressionAttributes, ExpressionKind, Parser, Update, apply_update, attr,
+};
+use crate::model::Model;
+use crate::number::Number;
+use crate::trace::MODEL;
+use crate::value::{AttributeValue, Item};
+
+/// Checks an update and its condition as DynamoDB parses them (functions,
+/// operand types, `BETWEEN` bounds, overlapping paths, an empty update), so
+/// that bad input is refused before anything is read or written.
+fn check_expressions(update: &Update, condition: Option<&Condition>) -> Result<()> {
+    let mut attributes = ExpressionAttributes::default();
+    let update = update.render(&mut attributes);
+    let condition = condition.map(|c| c.render(&mut attributes));
+    let mut parser = Parser::new(&attributes.names, &attributes.values);
+    parser.update(&update)?;
+    if let Some(condition) = condition {
+        parser.condition(&condition, ExpressionKind::Condition)?;
+    }
+    parser.finish()
+}
+
+impl<T: Model> Table<T> {
+    pub(super) async fn update_inner(
+        &self,
+        key: Item,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> Result<Tracked<T>> {
+        self.refuse_counter(&key)?;
+        check_expressions(&update, condition.as_ref())?;
+        let version = T::schema().version_attribute.as_deref();
+        let bump = version.filter(|v| !update.target_paths().any(|p| p.head() == *v));
+        let mut attempt = 0;
+        loop {
+            let current = self
+                .backend
+                .get_item(GetItem::new(&*self.name, key.clone()).consistent(true))
+                .await?
+                .item;
+            let mut full = update.clone();
+            if let Some(v) = bump {
+                let old = current
+                    .as_ref()
+                    .and_then(|c| c.get(v))
+                    .and_then(AttributeValue::as_n)
+                    .and_then(|n| n.as_str().parse::<u64>().ok())
+                    .unwrap_or(0);
+                full = full.set(attr(v), AttributeValue::N(Number::from(old + 1)));
+            }
+            // The caller's condition first, as DynamoDB evaluates it
+            // before the update: false on the item read is a conflict.
+            if let Some(c) = &condition
+                && !c.evaluate(current.as_ref().unwrap_or(&Item::new()))
+            {
+                return Err(Error::Conflict {
+                    table: self.name.to_string(),
+                    stored: current.map(Box::new),
+                });
+            }
+            // Apply locally: the result must map and validate.
+            let mut next = current.clone().unwrap_or_else(|| key.clone());
+            apply_update(&mut next, &full)?;
+            let value: T = from_item(next)?;
+            value.validate()?;
+            let guard = Self::guard(current.as_ref());
+            let condition = match &condition {
+                Some(c) => c.clone().and(guard),
+                None => guard,
+            };
+            let request = UpdateItem::new(&*self.name, key.clone())
+                .update(&full)
+                .condition(&condition)
+                .return_old_on_condition_failure(true)
+                .return_values(ReturnValues::AllNew);
+            match self.backend.update_item(request).await {
+                Ok(out) => {
+                    let item = out.attributes.ok_or_else(|| Error::Backend {
+                        message: "UpdateItem with ALL_NEW returned no item".to_owned(),
+                        source: None,
+                    })?;
+                    return self.load(item);
+                }
+                Err(Error::Conflict { table, stored }) => {
+                    // Unchanged item: the caller's condition is false.
+                    if stored.as_deref() == current.as_ref()
+                        || attempt >= self.retry.max_conflict_retries
+                    {
+                        return Err(Error::Conflict { table, stored });
+                    }
+                    attempt += 1;
+                    tracing::debug!(target: MODEL, table = %self.name, attempt, "update met a concurrent change; retrying");
+                    self.retry.after_conflict(attempt).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(super) async fn modify_inner(
+        &self,
+        key: KeyOf<T>,
+        change: &mut ModifyFn<'_, T>,
+    ) -> Result<Tracked<T>> {
+        let mut attempt = 0;
+        loop {
+            let Some(mut item) = self.get_with(key.clone(), GetOptions::consistent()).await? else {
+                return Err(Error::NotFound {
+                    table: self.name.to_string(),
+                    key: format!("{key:?}"),
+                });
+            };
+            change(&mut item.value)?;
+            match self.save(&mut item).await {
+                Ok(()) => return Ok(item),
+                Err(Error::Conflict { .. }) if attempt < self.retry.max_conflict_retries => {
+                    attempt += 1;
+                    self.retry.after_conflict(attempt).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
