@@ -8,7 +8,7 @@ use dynamodb_mapper::backend::{
 };
 use dynamodb_mapper::{Error, Result};
 
-use crate::convert::{capacity, item_from_sdk, item_to_sdk, names, rcc};
+use crate::convert::{capacities, item_from_sdk, item_to_sdk, names, rcc};
 use crate::errors::map_err;
 use crate::sdk::Sdk;
 
@@ -74,12 +74,7 @@ impl Sdk {
         Ok(BatchGetOutput {
             responses,
             unprocessed_keys,
-            consumed_capacity: out
-                .consumed_capacity
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| capacity(c, input.return_consumed_capacity))
-                .collect(),
+            consumed_capacity: capacities(out.consumed_capacity, input.return_consumed_capacity),
         })
     }
 
@@ -138,12 +133,7 @@ impl Sdk {
         }
         Ok(BatchWriteOutput {
             unprocessed_items,
-            consumed_capacity: out
-                .consumed_capacity
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| capacity(c, input.return_consumed_capacity))
-                .collect(),
+            consumed_capacity: capacities(out.consumed_capacity, input.return_consumed_capacity),
         })
     }
 }

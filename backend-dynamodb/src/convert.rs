@@ -144,6 +144,17 @@ pub(crate) fn select(s: Select) -> sdk::Select {
     }
 }
 
+/// The consumed capacity of a multi-table answer, per table.
+pub(crate) fn capacities(
+    c: Option<Vec<sdk::ConsumedCapacity>>,
+    asked: ReturnConsumedCapacity,
+) -> Vec<ConsumedCapacity> {
+    c.unwrap_or_default()
+        .iter()
+        .filter_map(|c| capacity(c, asked))
+        .collect()
+}
+
 pub(crate) fn capacity(
     c: &sdk::ConsumedCapacity,
     asked: ReturnConsumedCapacity,

@@ -15,7 +15,7 @@
 //!   (`Timeout`: the outcome is unknown); the rest keep their source.
 //! - Table definitions are cached after the first request; retries and
 //!   timeouts are settings; every call is traced by the library's
-//!   [`Traced`](dynamodb_mapper::layers::Traced) layer, with the consumed
+//!   [`dynamodb_mapper::layers::Traced`] layer, with the consumed
 //!   capacity asked of DynamoDB when a subscriber records it.
 //!
 //! ```no_run

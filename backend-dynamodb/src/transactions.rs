@@ -8,7 +8,7 @@ use dynamodb_mapper::backend::{
 };
 use dynamodb_mapper::{Error, Result};
 
-use crate::convert::{capacity, item_to_sdk, names, opt_item_from_sdk, rcc};
+use crate::convert::{capacities, item_to_sdk, names, opt_item_from_sdk, rcc};
 use crate::errors::{map_err, reasons};
 use crate::items::write_fields;
 use crate::sdk::Sdk;
@@ -89,12 +89,7 @@ impl Sdk {
                 _ => map_err(e, &first),
             })?;
         Ok(TransactWriteOutput {
-            consumed_capacity: out
-                .consumed_capacity
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| capacity(c, input.return_consumed_capacity))
-                .collect(),
+            consumed_capacity: capacities(out.consumed_capacity, input.return_consumed_capacity),
         })
     }
 
@@ -158,12 +153,7 @@ impl Sdk {
                 .into_iter()
                 .map(|r| opt_item_from_sdk(r.item))
                 .collect::<Result<_>>()?,
-            consumed_capacity: out
-                .consumed_capacity
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| capacity(c, input.return_consumed_capacity))
-                .collect(),
+            consumed_capacity: capacities(out.consumed_capacity, input.return_consumed_capacity),
         })
     }
 }

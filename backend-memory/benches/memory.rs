@@ -16,7 +16,14 @@ fn item(p: usize, s: usize) -> Item {
     Item::new()
         .with("pk", format!("customer-{p:04}"))
         .with("sk", s)
-        .with("status", if s % 3 == 0 { "open" } else { "shipped" })
+        .with(
+            "status",
+            if s.is_multiple_of(3) {
+                "open"
+            } else {
+                "shipped"
+            },
+        )
         .with("total", (s * 37 % 1000) as i64)
         .with("currency", "EUR")
         .with(

@@ -77,13 +77,14 @@ impl fmt::Display for FieldPath {
 
 impl PartialEq<str> for FieldPath {
     fn eq(&self, other: &str) -> bool {
-        self.to_string() == other
+        let text = self.to_string();
+        text.as_str() == other
     }
 }
 
 impl PartialEq<&str> for FieldPath {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        self == *other
     }
 }
 

@@ -140,7 +140,7 @@ impl ValidationErrors {
     /// A single violation (for checks made outside a derived rule).
     pub fn single(path: FieldPath, rule: &'static str, message: impl Into<String>) -> Self {
         ValidationErrors(vec![Violation {
-            path: path.into(),
+            path,
             rule,
             message: message.into(),
         }])

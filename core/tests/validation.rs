@@ -198,7 +198,7 @@ fn manual_impls_compose_with_derived_ones() {
             path: &mut dynamodb_mapper::validate::FieldPath,
             report: &mut dynamodb_mapper::validate::Report,
         ) {
-            if self.0 % 2 != 0 {
+            if !self.0.is_multiple_of(2) {
                 report.push(path, "even", format!("{} is odd", self.0));
             }
         }

@@ -97,7 +97,7 @@ async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize) -> Result<(), 
     while let Some(item) = stream.next().await {
         checksum += item?.value;
         read += 1;
-        if read % step == 0 {
+        if read.is_multiple_of(step) {
             println!("{read:>10}  {:>10.1}  {:>14.1}", rss_mib(), peak_mib());
         }
     }

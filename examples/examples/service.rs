@@ -91,7 +91,7 @@ impl Accounts {
         let enough = attr("credits").ge(amount);
         match self
             .repo
-            .update(&email.to_owned(), update, Some(enough))
+            .update(email.to_owned(), update, Some(enough))
             .await
         {
             Ok(account) => Ok(account.credits),
@@ -104,7 +104,7 @@ impl Accounts {
 
     /// The balance.
     pub async fn balance(&self, email: &str) -> Result<i64, AccountError> {
-        match self.repo.get(&email.to_owned()).await? {
+        match self.repo.get(email.to_owned()).await? {
             Some(account) => Ok(account.credits),
             None => Err(AccountError::Unknown),
         }

@@ -5,23 +5,24 @@
 //! `tests/run` starts). Without that server the DynamoDB runs are reported
 //! as ignored, never as passed.
 //!
-//! This library holds what the suites share: the backends under test
-//! ([`Kind`], [`Env`]), a runner over `libtest-mimic` ([`run_suite`]) and
-//! the test models ([`models`]).
+//! The suites run on the library's one harness
+//! ([`dynamodb_mapper::conformance::run_suite`]); this crate holds what
+//! they share: the targets ([`targets`]), the view of a case's context
+//! they use ([`Env`]), and the test models ([`models`]).
 
 pub mod models;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use dynamodb_mapper::backend::Backend;
+use dynamodb_mapper::conformance::{Ctx, Reference, Schedule, Target, runtime};
+use dynamodb_mapper::layers::Faults;
 use dynamodb_mapper::{Model, Repository, Table};
 use dynamodb_mapper_dynamodb::DynamoDbBackend;
 use dynamodb_mapper_memory::MemoryBackend;
 use dynamodb_mapper_sled::SledBackend;
-use libtest_mimic::{Arguments, Trial};
+
+pub use dynamodb_mapper::conformance::Case;
 
 /// The environment variable naming the DynamoDB-compatible server.
 pub const ENDPOINT_VAR: &str = "DYNAMODB_MAPPER_TEST_ENDPOINT";
@@ -49,44 +50,40 @@ impl Kind {
             Kind::DynamoDb => "dynamodb",
         }
     }
+
+    /// The kind of a backend, from its capabilities' name.
+    pub fn of(backend: &dyn Backend) -> Kind {
+        match backend.capabilities().name {
+            "memory" => Kind::Memory,
+            "sled" => Kind::Sled,
+            _ => Kind::DynamoDb,
+        }
+    }
 }
 
-/// What a case runs against: a backend of its own (memory, sled) or a
-/// shared server with table names of its own (DynamoDB).
+/// What a case of these suites runs against: the case's backend (with a
+/// fault layer of its own in it) and table names of its own.
 #[derive(Clone)]
 pub struct Env {
     /// The backend.
     pub backend: Arc<dyn Backend>,
     /// Which backend it is.
     pub kind: Kind,
-    /// The memory backend itself, for its test knobs.
-    pub memory: Option<MemoryBackend>,
+    /// The fault layer in `backend`: throttling, latency, transaction
+    /// faults for this case only.
+    pub faults: Faults,
     prefix: String,
 }
 
-static RUN: AtomicU64 = AtomicU64::new(0);
-
 impl Env {
-    fn new(
-        backend: Arc<dyn Backend>,
-        kind: Kind,
-        memory: Option<MemoryBackend>,
-        case: &str,
-    ) -> Env {
-        let short: String = case
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .take(80)
-            .collect();
+    /// The environment of a harness context.
+    pub fn from_ctx(ctx: &Ctx) -> Env {
+        let backend = ctx.backend_arc();
         Env {
+            kind: Kind::of(&*backend),
             backend,
-            kind,
-            memory,
-            prefix: format!(
-                "r{}_{}_{short}",
-                std::process::id(),
-                RUN.fetch_add(1, Ordering::Relaxed)
-            ),
+            faults: ctx.faults().clone(),
+            prefix: ctx.prefix().to_owned(),
         }
     }
 
@@ -108,45 +105,18 @@ impl Env {
     }
 }
 
-/// A case of a suite: a name and an async function of an [`Env`].
-pub struct Case {
-    /// The case's name.
-    pub name: &'static str,
-    /// The case; it panics on failure.
-    pub run: fn(Env) -> Pin<Box<dyn Future<Output = ()> + Send>>,
-    /// The backends it runs on.
-    pub kinds: &'static [Kind],
-}
-
-/// Declares cases: `cases![name, name, ...]` for async functions `name(env: Env)`
-/// run on every backend; `name => [Kind::Memory]` for some backends only.
+/// Declares cases: `cases![name, name, ...]` for async functions
+/// `name(env: Env)`, run on every backend.
 #[macro_export]
 macro_rules! cases {
-    ($($name:ident $(=> [$($kind:expr),+])?),* $(,)?) => {
+    ($($name:ident),* $(,)?) => {
         vec![$(
-            $crate::Case {
-                name: stringify!($name),
-                run: |env| Box::pin($name(env)),
-                kinds: {
-                    #[allow(unused_mut, unused_assignments)]
-                    let mut kinds: &'static [$crate::Kind] = &$crate::Kind::ALL;
-                    $( kinds = &[$($kind),+]; )?
-                    kinds
-                },
-            }
+            $crate::Case::new(stringify!($name), |ctx| {
+                let env = $crate::Env::from_ctx(ctx);
+                Box::pin($name(env))
+            })
         ),*]
     };
-}
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    })
 }
 
 /// The endpoint of the DynamoDB-compatible server, if one is set. Tests
@@ -160,73 +130,47 @@ pub fn endpoint() -> Option<String> {
     Some(endpoint)
 }
 
-fn dynamodb() -> Arc<dyn Backend> {
+fn dynamodb(endpoint: &str) -> Arc<dyn Backend> {
     static BACKEND: OnceLock<Arc<dyn Backend>> = OnceLock::new();
     BACKEND
         .get_or_init(|| {
-            let endpoint = endpoint().expect("an endpoint");
             let backend = runtime()
-                .block_on(DynamoDbBackend::builder().endpoint(&endpoint).build())
+                .block_on(DynamoDbBackend::builder().endpoint(endpoint).build())
                 .expect("a DynamoDB backend");
             Arc::new(backend)
         })
         .clone()
 }
 
-/// Runs a case on a backend of a kind, on the shared runtime.
-pub fn run_case(case: &Case, kind: Kind) {
-    let env = match kind {
-        Kind::Memory => {
-            let memory = MemoryBackend::new();
-            Env::new(Arc::new(memory.clone()), kind, Some(memory), case.name)
-        }
-        Kind::Sled => {
-            let sled = SledBackend::temporary().expect("a temporary sled store");
-            Env::new(Arc::new(sled), kind, None, case.name)
-        }
-        Kind::DynamoDb => Env::new(dynamodb(), kind, None, case.name),
+/// The three targets: a fresh memory store and a fresh temporary sled
+/// store per case, and the DynamoDB backend on the server at
+/// [`ENDPOINT_VAR`] (skipped without one).
+pub fn targets() -> Vec<Target> {
+    let memory = Target::new("memory", Reference::Emulator, || {
+        Arc::new(MemoryBackend::new())
+    });
+    let sled = Target::new("sled", Reference::Emulator, || {
+        Arc::new(SledBackend::temporary().expect("a temporary sled store"))
+    });
+    let dynamodb = match endpoint() {
+        Some(endpoint) => Target::new("dynamodb", Reference::DynamoDbLocal, move || {
+            dynamodb(&endpoint)
+        }),
+        None => Target::skipped(
+            "dynamodb",
+            format!("{ENDPOINT_VAR} is not set; tests/run starts DynamoDB Local and runs them"),
+        ),
     };
-    runtime().block_on((case.run)(env));
+    vec![memory, sled, dynamodb]
 }
 
-/// Runs a suite with libtest-mimic: one trial `kind::case` per case and
-/// backend. Without a server, the DynamoDB trials are ignored, and the
-/// suite says so.
+/// Runs a suite on the three [`targets`], in parallel.
 pub fn run_suite(suite: &str, cases: Vec<Case>) -> ! {
-    run_with(suite, cases, Arguments::from_args())
+    dynamodb_mapper::conformance::run_suite(suite, cases, targets(), Schedule::Parallel)
 }
 
 /// [`run_suite`], one case at a time (for cases that observe the process,
 /// as a global tracing subscriber does).
 pub fn run_suite_in_turn(suite: &str, cases: Vec<Case>) -> ! {
-    let mut args = Arguments::from_args();
-    args.test_threads = Some(1);
-    run_with(suite, cases, args)
-}
-
-fn run_with(suite: &str, cases: Vec<Case>, args: Arguments) -> ! {
-    let server = endpoint().is_some();
-    if !server {
-        eprintln!(
-            "{suite} on the DynamoDB backend: SKIPPED (not run): {ENDPOINT_VAR} is not set; \
-             tests/run starts DynamoDB Local and runs them"
-        );
-    }
-    let cases: Vec<Arc<Case>> = cases.into_iter().map(Arc::new).collect();
-    let mut trials = Vec::new();
-    for kind in Kind::ALL {
-        for case in &cases {
-            if !case.kinds.contains(&kind) {
-                continue;
-            }
-            let name = format!("{}::{}", kind.name(), case.name);
-            let case = case.clone();
-            let trial = Trial::test(name, move || {
-                run_case(&case, kind);
-                Ok(())
-            });
-            trials.push(trial.with_ignored_flag(kind == Kind::DynamoDb && !server));
-        }
-    }
-    libtest_mimic::run(&args, trials).exit()
+    dynamodb_mapper::conformance::run_suite(suite, cases, targets(), Schedule::InTurn)
 }

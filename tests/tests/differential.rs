@@ -82,7 +82,7 @@ fn value(slot: usize, v: u8) -> (&'static str, AttributeValue) {
             AttributeValue::M([("x".to_owned(), n(i64::from(v % 3)))].into()),
         ),
         5 => ("gk", s(["g1", "g2"][usize::from(v % 2)])),
-        _ => ("b", AttributeValue::Bool(v % 2 == 0)),
+        _ => ("b", AttributeValue::Bool(v.is_multiple_of(2))),
     }
 }
 

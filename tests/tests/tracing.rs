@@ -92,7 +92,7 @@ async fn traced(users: &Table<User>, id: &str, max: Level) -> Vec<SpanRecord> {
     let from = recorded().lock().unwrap().len();
     *max_level().lock().unwrap() = max;
     users.create(User::new(id)).await.unwrap();
-    let mut user = users.get_consistent(&id.to_owned()).await.unwrap().unwrap();
+    let mut user = users.get_consistent(id).await.unwrap().unwrap();
     user.energy += 1;
     users.save(&mut user).await.unwrap();
     *max_level().lock().unwrap() = Level::TRACE;

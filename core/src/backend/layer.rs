@@ -1,37 +1,4 @@
-//! Layers: a [`Backend`] that wraps a [`Backend`].
-//!
-//! A [`Layer`] sees every call as one [`Request`] value (the operation, the
-//! tables it touches, whether it writes) and its [`Response`] (with the
-//! consumed capacity it reports), and decides what happens around the call
-//! to the backend under it: wait, refuse, change the request, replace the
-//! answer. [`Layered`] implements every `Backend` method once, by handing
-//! the request to its layer, so a layer is written once and stacks on any
-//! store, another layer included (the way `object_store`'s wrapping stores
-//! and `opendal`'s layers work).
-//!
-//! ```
-//! use async_trait::async_trait;
-//! use dynamodb_mapper::backend::{Backend, Layer, Layered, Request, Response};
-//! use std::sync::atomic::{AtomicU64, Ordering};
-//!
-//! /// Counts the writes that go through it.
-//! #[derive(Debug, Default)]
-//! struct CountWrites(AtomicU64);
-//!
-//! #[async_trait]
-//! impl Layer for CountWrites {
-//!     async fn call(&self, request: Request, next: &dyn Backend) -> dynamodb_mapper::Result<Response> {
-//!         if request.operation().is_write() {
-//!             self.0.fetch_add(1, Ordering::Relaxed);
-//!         }
-//!         request.send(next).await
-//!     }
-//! }
-//!
-//! # fn demo(store: impl Backend + 'static) {
-//! let counted = Layered::new(CountWrites::default(), store);
-//! # }
-//! ```
+//! Layers: a [`Backend`] that wraps a [`Backend`] (see [`Layer`]).
 
 use std::fmt;
 
@@ -255,7 +222,7 @@ impl Request {
     /// The capacity reporting the request asks for (`None` for table
     /// operations, which report none).
     pub fn return_consumed_capacity(&self) -> Option<ReturnConsumedCapacity> {
-        self.rcc_ref().map(|r| *r)
+        self.rcc_ref().copied()
     }
 
     /// Asks for consumed capacity at this level (no effect on table
@@ -488,7 +455,40 @@ response_into! {
     into_transact_get: TransactGet => TransactGetOutput,
 }
 
-/// What happens around every call of a backend: see the [module](self).
+/// Layers: a [`Backend`] that wraps a [`Backend`].
+///
+/// A [`Layer`] sees every call as one [`Request`] value (the operation, the
+/// tables it touches, whether it writes) and its [`Response`] (with the
+/// consumed capacity it reports), and decides what happens around the call
+/// to the backend under it: wait, refuse, change the request, replace the
+/// answer. [`Layered`] implements every `Backend` method once, by handing
+/// the request to its layer, so a layer is written once and stacks on any
+/// store, another layer included (the way `object_store`'s wrapping stores
+/// and `opendal`'s layers work).
+///
+/// ```
+/// use async_trait::async_trait;
+/// use dynamodb_mapper::backend::{Backend, Layer, Layered, Request, Response};
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// /// Counts the writes that go through it.
+/// #[derive(Debug, Default)]
+/// struct CountWrites(AtomicU64);
+///
+/// #[async_trait]
+/// impl Layer for CountWrites {
+///     async fn call(&self, request: Request, next: &dyn Backend) -> dynamodb_mapper::Result<Response> {
+///         if request.operation().is_write() {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///         request.send(next).await
+///     }
+/// }
+///
+/// # fn demo(store: impl Backend + 'static) {
+/// let counted = Layered::new(CountWrites::default(), store);
+/// # }
+/// ```
 #[async_trait]
 pub trait Layer: Send + Sync + fmt::Debug + 'static {
     /// Handles one call: usually does something before and after

@@ -6,16 +6,18 @@
 //! backend against DynamoDB Local, or a backend of your own:
 //!
 //! ```no_run
-//! # async fn demo(backend: std::sync::Arc<dyn dynamodb_mapper::backend::Backend>) {
-//! use dynamodb_mapper::conformance::{cases, run, Reference};
+//! // tests/conformance.rs of a backend crate, with `harness = false`:
+//! use std::sync::Arc;
+//! use dynamodb_mapper::conformance::{cases, run_suite, Reference, Schedule, Target};
+//! # use dynamodb_mapper_memory::MemoryBackend as MyBackend;
 //!
-//! for case in cases() {
-//!     if let Err(failure) = run(&case, backend.clone(), Reference::Emulator).await {
-//!         panic!("{}: {failure}", case.name);
-//!     }
+//! fn main() {
+//!     let mine = Target::new("mine", Reference::Emulator, || Arc::new(MyBackend::new()));
+//!     run_suite("conformance", cases(), vec![mine.clone(), mine.layered()], Schedule::Parallel)
 //! }
-//! # }
 //! ```
+//!
+//! Or case by case, with [`run`], from a harness of your own.
 //!
 //! Where DynamoDB Local is known to answer differently from DynamoDB, the
 //! case checks DynamoDB Local's answer when [`Reference::DynamoDbLocal`] is
@@ -24,6 +26,7 @@
 mod batch;
 mod concurrency;
 mod expressions;
+mod harness;
 mod items;
 mod reads;
 mod tables;
@@ -36,8 +39,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use crate::backend::{Backend, GetItem, PutItem};
+pub use harness::{Schedule, Target, run_suite, runtime, with_layers};
+
+use crate::backend::{Backend, Capabilities, GetItem, PutItem};
 use crate::error::Error;
+use crate::layers::Faults;
 use crate::model::{
     IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType, TableDefinition,
 };
@@ -53,6 +59,27 @@ pub struct Case {
     pub name: &'static str,
     /// The case; it panics (assertions) on a failure.
     pub run: for<'a> fn(&'a Ctx) -> CaseFuture<'a>,
+    /// Whether a backend with these capabilities can run the case (cases
+    /// that need what not every store has, as opendal's behaviour tests
+    /// select by capability); a target that cannot is reported as ignored.
+    pub requires: fn(&Capabilities) -> bool,
+}
+
+impl Case {
+    /// A case every backend runs.
+    pub fn new(name: &'static str, run: for<'a> fn(&'a Ctx) -> CaseFuture<'a>) -> Self {
+        Case {
+            name,
+            run,
+            requires: |_| true,
+        }
+    }
+
+    /// The same case, only on backends with these capabilities.
+    pub fn requiring(mut self, requires: fn(&Capabilities) -> bool) -> Self {
+        self.requires = requires;
+        self
+    }
 }
 
 impl std::fmt::Debug for Case {
@@ -73,6 +100,7 @@ pub enum Reference {
 /// What a case runs against.
 pub struct Ctx {
     backend: Arc<dyn Backend>,
+    faults: Faults,
     prefix: String,
     reference: Reference,
     created: Mutex<Vec<String>>,
@@ -83,6 +111,18 @@ static RUN: AtomicU64 = AtomicU64::new(0);
 impl Ctx {
     /// A context with a table prefix unique to this process and case.
     pub fn new(backend: Arc<dyn Backend>, case: &str, reference: Reference) -> Self {
+        Self::with_faults(backend, Faults::new(), case, reference)
+    }
+
+    /// A context whose backend has this fault layer in it (the harness
+    /// stacks one per case), so that a case can inject faults into its
+    /// own calls only.
+    pub fn with_faults(
+        backend: Arc<dyn Backend>,
+        faults: Faults,
+        case: &str,
+        reference: Reference,
+    ) -> Self {
         let n = RUN.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -95,6 +135,7 @@ impl Ctx {
             .collect();
         Ctx {
             backend,
+            faults,
             prefix: format!("c{}_{n}_{nanos:x}_{short}", std::process::id()),
             reference,
             created: Mutex::new(Vec::new()),
@@ -109,6 +150,16 @@ impl Ctx {
     /// A shared handle to the backend (for concurrent tasks).
     pub fn backend_arc(&self) -> Arc<dyn Backend> {
         self.backend.clone()
+    }
+
+    /// The fault layer of this case's backend (inert unless set).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The prefix of this case's table names.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// The reference the answers are checked against.
@@ -214,7 +265,18 @@ pub async fn run(
     backend: Arc<dyn Backend>,
     reference: Reference,
 ) -> Result<(), String> {
-    let ctx = Ctx::new(backend, case.name, reference);
+    run_with_faults(case, backend, Faults::new(), reference).await
+}
+
+/// [`run`], with the fault layer that `backend` contains, for the case to
+/// reach through [`Ctx::faults`].
+pub async fn run_with_faults(
+    case: &Case,
+    backend: Arc<dyn Backend>,
+    faults: Faults,
+    reference: Reference,
+) -> Result<(), String> {
+    let ctx = Ctx::with_faults(backend, faults, case.name, reference);
     let result = CatchUnwind((case.run)(&ctx)).await;
     ctx.cleanup().await;
     result
@@ -250,10 +312,10 @@ pub(crate) use case;
 macro_rules! case_list {
     ($module:literal: $($name:ident),* $(,)?) => {
         pub(super) fn cases() -> Vec<$crate::conformance::Case> {
-            vec![$($crate::conformance::Case {
-                name: concat!($module, "::", stringify!($name)),
-                run: $name,
-            }),*]
+            vec![$($crate::conformance::Case::new(
+                concat!($module, "::", stringify!($name)),
+                $name,
+            )),*]
         }
     };
 }

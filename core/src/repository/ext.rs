@@ -82,11 +82,7 @@ pub trait RepositoryExt<T: Model>: Repository<T> {
         K: AsKey<T::Key>,
         I: IntoIterator<Item = K> + Send,
     {
-        let keys = keys
-            .into_iter()
-            .map(KeyOf::new)
-            .collect::<Result<Vec<_>>>()?;
-        self.get_many_with(keys).await
+        self.get_many_with(keys_of(keys)?).await
     }
 
     /// Deletes the items with these keys, 25 at a time.
@@ -95,12 +91,12 @@ pub trait RepositoryExt<T: Model>: Repository<T> {
         K: AsKey<T::Key>,
         I: IntoIterator<Item = K> + Send,
     {
-        let keys = keys
-            .into_iter()
-            .map(KeyOf::new)
-            .collect::<Result<Vec<_>>>()?;
-        self.delete_many_with(keys).await
+        self.delete_many_with(keys_of(keys)?).await
     }
 }
 
 impl<T: Model, R: Repository<T> + ?Sized> RepositoryExt<T> for R {}
+
+fn keys_of<T: Model, K: AsKey<T::Key>>(keys: impl IntoIterator<Item = K>) -> Result<Vec<KeyOf<T>>> {
+    keys.into_iter().map(KeyOf::new).collect()
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 use dynamodb_mapper::repository::RetryPolicy;
 use dynamodb_mapper::{Error, Repository, RepositoryExt};
 use dynamodb_mapper_tests::models::User;
-use dynamodb_mapper_tests::{Case, Env, Kind, cases};
+use dynamodb_mapper_tests::{Case, Env, cases};
 
 use crate::k;
 
@@ -14,8 +14,8 @@ pub fn cases() -> Vec<Case> {
         get_many_in_callers_order,
         put_many_last_write_wins,
         delete_many,
-        batches_retry_throttled_requests => [Kind::Memory],
-        batches_give_up_naming_keys => [Kind::Memory],
+        batches_retry_throttled_requests,
+        batches_give_up_naming_keys,
     ]
 }
 
@@ -68,7 +68,7 @@ async fn put_many_last_write_wins(env: Env) {
     users.put_many(&values).await.unwrap();
     assert_eq!(
         users
-            .get_consistent(&k("u0005"))
+            .get_consistent(k("u0005"))
             .await
             .unwrap()
             .unwrap()
@@ -103,7 +103,7 @@ async fn delete_many(env: Env) {
 }
 
 async fn batches_retry_throttled_requests(env: Env) {
-    let memory = env.memory.clone().unwrap();
+    let memory = env.faults.clone();
     let mut policy = RetryPolicy::default();
     policy.base_delay = Duration::from_millis(1);
     let users = env.table::<User>().await.with_retry(policy);
@@ -128,7 +128,7 @@ async fn batches_retry_throttled_requests(env: Env) {
 }
 
 async fn batches_give_up_naming_keys(env: Env) {
-    let memory = env.memory.clone().unwrap();
+    let memory = env.faults.clone();
     let mut policy = RetryPolicy::default();
     policy.base_delay = Duration::from_millis(1);
     policy.max_attempts = 3;

@@ -29,14 +29,14 @@ pub fn cases() -> Vec<Case> {
 async fn stale_save(env: Env) {
     let users = env.table::<User>().await;
     users.create(User::new("alice")).await.unwrap();
-    let mut first = users.get_consistent(&k("alice")).await.unwrap().unwrap();
-    let mut second = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut first = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    let mut second = users.get_consistent(k("alice")).await.unwrap().unwrap();
     first.energy = 20;
     users.save(&mut first).await.unwrap();
     second.energy = 30;
     let stored = expect_conflict(users.save(&mut second).await).expect("the stored item");
     assert_eq!(stored.get("energy"), Some(&AttributeValue::from(20)));
-    let now = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let now = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!(now.energy, 20, "the stale save changed nothing");
     // Reloaded, the second writer succeeds.
     let mut second = now;
@@ -44,7 +44,7 @@ async fn stale_save(env: Env) {
     users.save(&mut second).await.unwrap();
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -56,16 +56,16 @@ async fn stale_save(env: Env) {
 async fn stale_delete(env: Env) {
     let users = env.table::<User>().await;
     users.create(User::new("alice")).await.unwrap();
-    let mut first = users.get_consistent(&k("alice")).await.unwrap().unwrap();
-    let mut second = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut first = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    let mut second = users.get_consistent(k("alice")).await.unwrap().unwrap();
     first.name = "Alicia".into();
     users.save(&mut first).await.unwrap();
     expect_conflict(users.delete(&mut second).await);
     assert!(!second.is_new(), "a failed delete keeps the loaded state");
-    assert!(users.get_consistent(&k("alice")).await.unwrap().is_some());
+    assert!(users.get_consistent(k("alice")).await.unwrap().is_some());
     users.delete(&mut first).await.unwrap();
     assert!(first.is_new());
-    assert!(users.get_consistent(&k("alice")).await.unwrap().is_none());
+    assert!(users.get_consistent(k("alice")).await.unwrap().is_none());
 }
 
 async fn new_over_existing(env: Env) {
@@ -88,7 +88,7 @@ async fn new_over_existing(env: Env) {
     assert!(tracked.is_new());
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -100,12 +100,12 @@ async fn new_over_existing(env: Env) {
 async fn attribute_added_behind_back(env: Env) {
     let users = env.table::<User>().await;
     users.create(User::new("alice")).await.unwrap();
-    let mut loaded = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut loaded = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!(loaded.nickname, None);
     behind_back(&users, "alice", Update::new().set(attr("nickname"), "Al")).await;
     loaded.energy += 1;
     expect_conflict(users.save(&mut loaded).await);
-    let now = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let now = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!((now.nickname.as_deref(), now.energy), (Some("Al"), 10));
 }
 
@@ -114,13 +114,13 @@ async fn attribute_removed_behind_back(env: Env) {
     let mut user = User::new("alice");
     user.nickname = Some("Al".into());
     users.create(user).await.unwrap();
-    let mut loaded = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut loaded = users.get_consistent(k("alice")).await.unwrap().unwrap();
     behind_back(&users, "alice", Update::new().remove(attr("nickname"))).await;
     loaded.energy += 1;
     expect_conflict(users.save(&mut loaded).await);
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -132,11 +132,11 @@ async fn attribute_removed_behind_back(env: Env) {
 async fn boolean_changed_behind_back(env: Env) {
     let users = env.table::<User>().await;
     users.create(User::new("alice")).await.unwrap();
-    let mut loaded = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut loaded = users.get_consistent(k("alice")).await.unwrap().unwrap();
     behind_back(&users, "alice", Update::new().set(attr("admin"), true)).await;
     loaded.name = "Alicia".into();
     expect_conflict(users.save(&mut loaded).await);
-    let now = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let now = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert!(now.admin);
     assert_eq!(now.name, "Alice");
 }
@@ -148,13 +148,13 @@ async fn set_and_map_changed_behind_back(env: Env) {
     users.create(user).await.unwrap();
 
     // A set member added.
-    let mut loaded = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut loaded = users.get_consistent(k("alice")).await.unwrap().unwrap();
     let more = AttributeValue::Ss(vec!["c".into()]);
     behind_back(&users, "alice", Update::new().add(attr("tags"), more)).await;
     expect_conflict(users.save(&mut loaded).await);
 
     // A nested map attribute changed.
-    let mut loaded = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut loaded = users.get_consistent(k("alice")).await.unwrap().unwrap();
     behind_back(
         &users,
         "alice",
@@ -165,7 +165,7 @@ async fn set_and_map_changed_behind_back(env: Env) {
     expect_conflict(users.save(&mut loaded).await);
 
     // Reloaded: sets and maps compare equal to what is stored, so it saves.
-    let mut loaded = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut loaded = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!(loaded.tags.len(), 3);
     assert_eq!(
         loaded.address,
@@ -188,7 +188,7 @@ async fn unchanged_item_saves_again(env: Env) {
     users.save(&mut user).await.unwrap();
     user.nickname = None;
     users.save(&mut user).await.unwrap();
-    let now = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let now = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!(*now, *user);
     assert_eq!(now.stored(), user.stored());
 }
@@ -196,8 +196,8 @@ async fn unchanged_item_saves_again(env: Env) {
 async fn overwrite_mode(env: Env) {
     let users = env.table::<User>().await;
     users.create(User::new("alice")).await.unwrap();
-    let mut first = users.get_consistent(&k("alice")).await.unwrap().unwrap();
-    let mut second = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let mut first = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    let mut second = users.get_consistent(k("alice")).await.unwrap().unwrap();
     first.energy = 20;
     users.save(&mut first).await.unwrap();
     second.energy = 30;
@@ -207,7 +207,7 @@ async fn overwrite_mode(env: Env) {
         .unwrap();
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -222,7 +222,7 @@ async fn overwrite_mode(env: Env) {
         .unwrap();
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -235,7 +235,7 @@ async fn overwrite_mode(env: Env) {
     users.put(&user).await.unwrap();
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -251,7 +251,7 @@ async fn delete_of_never_saved(env: Env) {
     // Even when an item has that key, a never-loaded value cannot delete it.
     users.create(User::new("alice")).await.unwrap();
     expect_conflict(users.delete(&mut never).await);
-    assert!(users.get_consistent(&k("alice")).await.unwrap().is_some());
+    assert!(users.get_consistent(k("alice")).await.unwrap().is_some());
 }
 
 async fn delete_then_save_is_new(env: Env) {
@@ -260,7 +260,7 @@ async fn delete_then_save_is_new(env: Env) {
     users.delete(&mut user).await.unwrap();
     assert!(user.is_new());
     users.save(&mut user).await.unwrap();
-    assert!(users.get_consistent(&k("alice")).await.unwrap().is_some());
+    assert!(users.get_consistent(k("alice")).await.unwrap().is_some());
 
     // Deleted, then someone else creates the key: saving is "already exists".
     users.delete(&mut user).await.unwrap();
@@ -283,8 +283,8 @@ async fn version_checked_and_incremented(env: Env) {
         .await
         .unwrap();
     assert_eq!(created.version, 1);
-    let mut a = docs.get_consistent(&k("d")).await.unwrap().unwrap();
-    let mut b = docs.get_consistent(&k("d")).await.unwrap().unwrap();
+    let mut a = docs.get_consistent(k("d")).await.unwrap().unwrap();
+    let mut b = docs.get_consistent(k("d")).await.unwrap().unwrap();
     a.body = "two".into();
     docs.save(&mut a).await.unwrap();
     assert_eq!(a.version, 2);
@@ -294,7 +294,7 @@ async fn version_checked_and_incremented(env: Env) {
     assert_eq!(b.version, 1, "a failed save leaves the version as it was");
     expect_conflict(docs.delete(&mut b).await);
 
-    let now = docs.get_consistent(&k("d")).await.unwrap().unwrap();
+    let now = docs.get_consistent(k("d")).await.unwrap().unwrap();
     assert_eq!((now.body.as_str(), now.version), ("two", 2));
 
     // Overwrite skips the check but still counts the version up.
@@ -302,13 +302,13 @@ async fn version_checked_and_incremented(env: Env) {
     assert_eq!(b.version, 2);
 
     // A delete resets the version: the next save creates the item anew.
-    let mut c = docs.get_consistent(&k("d")).await.unwrap().unwrap();
+    let mut c = docs.get_consistent(k("d")).await.unwrap().unwrap();
     docs.delete(&mut c).await.unwrap();
     assert_eq!(c.version, 0);
     docs.save(&mut c).await.unwrap();
     assert_eq!(c.version, 1);
     assert_eq!(
-        docs.get_consistent(&k("d")).await.unwrap().unwrap().version,
+        docs.get_consistent(k("d")).await.unwrap().unwrap().version,
         1
     );
 }
@@ -323,7 +323,7 @@ async fn version_ignores_other_attributes(env: Env) {
     })
     .await
     .unwrap();
-    let mut loaded = docs.get_consistent(&k("d")).await.unwrap().unwrap();
+    let mut loaded = docs.get_consistent(k("d")).await.unwrap().unwrap();
     // A writer that does not count versions changes another attribute:
     // with a version attribute, only the version is compared.
     docs.backend()
@@ -338,7 +338,7 @@ async fn version_ignores_other_attributes(env: Env) {
         .unwrap();
     loaded.body = "two".into();
     docs.save(&mut loaded).await.unwrap();
-    let now = docs.get_consistent(&k("d")).await.unwrap().unwrap();
+    let now = docs.get_consistent(k("d")).await.unwrap().unwrap();
     assert_eq!(
         (now.body.as_str(), now.version, now.note.as_deref()),
         ("two", 2, None)

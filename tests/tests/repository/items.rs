@@ -29,10 +29,10 @@ pub fn cases() -> Vec<Case> {
 
 async fn crud(env: Env) {
     let users = env.table::<User>().await;
-    assert!(users.get(&k("alice")).await.unwrap().is_none());
+    assert!(users.get(k("alice")).await.unwrap().is_none());
     let created = users.create(User::new("alice")).await.unwrap();
     assert!(!created.is_new());
-    let got = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let got = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!(*got, User::new("alice"));
     assert_eq!(got.stored(), created.stored());
     assert_eq!(
@@ -48,16 +48,16 @@ async fn crud(env: Env) {
     users.save(&mut got).await.unwrap();
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
             .energy,
         20
     );
-    assert!(users.delete_key(&k("alice")).await.unwrap());
-    assert!(!users.delete_key(&k("alice")).await.unwrap());
-    assert!(users.get_consistent(&k("alice")).await.unwrap().is_none());
+    assert!(users.delete_key(k("alice")).await.unwrap());
+    assert!(!users.delete_key(k("alice")).await.unwrap());
+    assert!(users.get_consistent(k("alice")).await.unwrap().is_none());
 }
 
 async fn validation_before_every_write(env: Env) {
@@ -74,7 +74,7 @@ async fn validation_before_every_write(env: Env) {
     }
     assert!(matches!(users.put(&bad).await, Err(Error::Validation(_))));
     assert!(
-        users.get_consistent(&k("alice")).await.unwrap().is_none(),
+        users.get_consistent(k("alice")).await.unwrap().is_none(),
         "nothing written"
     );
 
@@ -92,7 +92,7 @@ async fn validation_before_every_write(env: Env) {
     ));
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -127,7 +127,7 @@ async fn update_partial(env: Env) {
     users.create(User::new("alice")).await.unwrap();
     let updated = users
         .update(
-            &k("alice"),
+            k("alice"),
             Update::new()
                 .set(attr("energy"), attr("energy").plus(5))
                 .set(attr("nickname"), "Al"),
@@ -139,13 +139,13 @@ async fn update_partial(env: Env) {
         (updated.energy, updated.nickname.as_deref()),
         (15, Some("Al"))
     );
-    let loaded = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let loaded = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!(loaded.stored(), updated.stored());
 
     // A false condition is a conflict, and nothing changes.
     let result = users
         .update(
-            &k("alice"),
+            k("alice"),
             Update::new().set(attr("energy"), 0),
             Some(attr("energy").gt(100)),
         )
@@ -154,7 +154,7 @@ async fn update_partial(env: Env) {
     assert_eq!(stored.get("energy"), Some(&AttributeValue::from(15)));
     assert_eq!(
         users
-            .get_consistent(&k("alice"))
+            .get_consistent(k("alice"))
             .await
             .unwrap()
             .unwrap()
@@ -165,7 +165,7 @@ async fn update_partial(env: Env) {
     // On a missing key the update creates the item, if the result is a whole value.
     let created = users
         .update(
-            &k("bob"),
+            k("bob"),
             Update::new()
                 .set(attr("name"), "Bob")
                 .set(attr("energy"), 1)
@@ -177,14 +177,14 @@ async fn update_partial(env: Env) {
     assert_eq!((created.name.as_str(), created.admin), ("Bob", true));
     // ...and refuses one that would not map back to the model, writing nothing.
     let result = users
-        .update(&k("carol"), Update::new().set(attr("energy"), 1), None)
+        .update(k("carol"), Update::new().set(attr("energy"), 1), None)
         .await;
     assert!(matches!(result, Err(Error::Mapping(_))), "{result:?}");
-    assert!(users.get_consistent(&k("carol")).await.unwrap().is_none());
+    assert!(users.get_consistent(k("carol")).await.unwrap().is_none());
 
     // Updating a key attribute is DynamoDB's validation error.
     let result = users
-        .update(&k("alice"), Update::new().set(attr("id"), "x"), None)
+        .update(k("alice"), Update::new().set(attr("id"), "x"), None)
         .await;
     assert!(
         matches!(result, Err(Error::InvalidRequest { .. })),
@@ -197,7 +197,7 @@ async fn update_validated_and_atomic(env: Env) {
     users.create(User::new("alice")).await.unwrap();
     let result = users
         .update(
-            &k("alice"),
+            k("alice"),
             Update::new().set(attr("energy"), attr("energy").plus(5000)),
             None,
         )
@@ -209,7 +209,7 @@ async fn update_validated_and_atomic(env: Env) {
     // An update DynamoDB refuses (adding a number to a string) changes nothing.
     let result = users
         .update(
-            &k("alice"),
+            k("alice"),
             Update::new().set(attr("energy"), 1).add(attr("name"), 1),
             None,
         )
@@ -219,7 +219,7 @@ async fn update_validated_and_atomic(env: Env) {
         "{result:?}"
     );
     assert_eq!(
-        *users.get_consistent(&k("alice")).await.unwrap().unwrap(),
+        *users.get_consistent(k("alice")).await.unwrap().unwrap(),
         User::new("alice")
     );
 }
@@ -236,7 +236,7 @@ async fn update_bumps_version(env: Env) {
         .await
         .unwrap();
     let updated = docs
-        .update(&k("d"), Update::new().set(attr("note"), "n"), None)
+        .update(k("d"), Update::new().set(attr("note"), "n"), None)
         .await
         .unwrap();
     assert_eq!((updated.version, updated.note.as_deref()), (2, Some("n")));
@@ -256,7 +256,7 @@ async fn defaults_on_load_and_construction(env: Env) {
         ))
         .await
         .unwrap();
-    let old = settings.get_consistent(&k("old")).await.unwrap().unwrap();
+    let old = settings.get_consistent(k("old")).await.unwrap().unwrap();
     assert_eq!(
         (old.theme.as_str(), old.retries, old.labels.len()),
         ("light", 3, 0)
@@ -286,7 +286,7 @@ async fn defaults_on_load_and_construction(env: Env) {
     assert_eq!(created.retries, 3);
     assert_eq!(
         settings
-            .get_consistent(&k("new"))
+            .get_consistent(k("new"))
             .await
             .unwrap()
             .unwrap()
@@ -389,7 +389,7 @@ async fn ensure_table_checks_keys(env: Env) {
 async fn missing_table(env: Env) {
     let users = env.repo::<User>();
     assert!(matches!(
-        users.get(&k("a")).await,
+        users.get(k("a")).await,
         Err(Error::TableNotFound { .. })
     ));
     assert!(matches!(

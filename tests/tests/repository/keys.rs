@@ -38,10 +38,7 @@ async fn keys_from_the_counter(env: Env) {
     let mut t = Tracked::new(ticket("d"));
     tickets.save(&mut t).await.unwrap();
     assert_eq!(t.id, 4);
-    assert_eq!(
-        tickets.get_consistent(&4).await.unwrap().unwrap().title,
-        "d"
-    );
+    assert_eq!(tickets.get_consistent(4).await.unwrap().unwrap().title, "d");
     // A value with a key keeps it.
     let explicit = tickets
         .create(Ticket {
@@ -87,10 +84,10 @@ async fn counter_is_hidden_and_reserved(env: Env) {
         .await
         .unwrap();
     assert!(counter.is_empty());
-    assert!(tickets.get(&-1).await.unwrap().is_none());
+    assert!(tickets.get(-1).await.unwrap().is_none());
     assert_eq!(
         tickets
-            .get_many(&[-1, 1])
+            .get_many([-1, 1])
             .await
             .unwrap()
             .iter()
@@ -107,8 +104,8 @@ async fn counter_is_hidden_and_reserved(env: Env) {
         tickets.put(&reserved).await,
         tickets.create(reserved.clone()).await.map(|_| ()),
         tickets.put_many(std::slice::from_ref(&reserved)).await,
-        tickets.delete_key(&-1).await.map(|_| ()),
-        tickets.delete_many(&[-1]).await,
+        tickets.delete_key(-1).await.map(|_| ()),
+        tickets.delete_many([-1]).await,
     ] {
         match result {
             Err(Error::InvalidRequest { message }) => {
@@ -122,7 +119,7 @@ async fn counter_is_hidden_and_reserved(env: Env) {
         tickets.put(&ticket("zero")).await,
         Err(Error::InvalidRequest { .. })
     ));
-    assert!(tickets.get(&0).await.unwrap().is_none());
+    assert!(tickets.get(0).await.unwrap().is_none());
 }
 
 async fn taken_keys_are_skipped_up_to_a_bound(env: Env) {
@@ -140,7 +137,7 @@ async fn taken_keys_are_skipped_up_to_a_bound(env: Env) {
     }
     assert_eq!(tickets.create(ticket("b")).await.unwrap().id, 4);
     assert_eq!(
-        tickets.get_consistent(&2).await.unwrap().unwrap().title,
+        tickets.get_consistent(2).await.unwrap().unwrap().title,
         "direct"
     );
 

@@ -24,7 +24,7 @@ fn event(stream: &str, seq: u64) -> Event {
     Event {
         stream: stream.into(),
         seq,
-        kind: if seq % 2 == 0 { "even" } else { "odd" }.into(),
+        kind: if seq.is_multiple_of(2) { "even" } else { "odd" }.into(),
         at: Timestamp::from_unix_seconds(1_700_000_000 - seq as i64).unwrap(),
         payload: format!("payload {seq}"),
     }

@@ -35,7 +35,7 @@ async fn counter_increments_with_retry(env: Env) {
             tokio::spawn(async move {
                 for _ in 0..INCREMENTS {
                     loop {
-                        let mut c = counters.get_consistent(&k("c")).await.unwrap().unwrap();
+                        let mut c = counters.get_consistent(k("c")).await.unwrap().unwrap();
                         c.value += 1;
                         match counters.save(&mut c).await {
                             Ok(()) => {
@@ -57,7 +57,7 @@ async fn counter_increments_with_retry(env: Env) {
         t.await.unwrap();
     }
     let value = counters
-        .get_consistent(&k("c"))
+        .get_consistent(k("c"))
         .await
         .unwrap()
         .unwrap()
@@ -92,7 +92,7 @@ async fn modify_and_update_retry(env: Env) {
                 } else {
                     users
                         .update(
-                            &k("alice"),
+                            k("alice"),
                             Update::new()
                                 .set(attr("nickname"), format!("t{task}"))
                                 .set(attr("energy"), attr("energy").plus(1)),
@@ -107,7 +107,7 @@ async fn modify_and_update_retry(env: Env) {
     for t in tasks {
         t.await.unwrap();
     }
-    let alice = users.get_consistent(&k("alice")).await.unwrap().unwrap();
+    let alice = users.get_consistent(k("alice")).await.unwrap().unwrap();
     assert_eq!(alice.energy, 10 + 150);
     // modify refuses a missing item.
     let result = users
