@@ -63,7 +63,7 @@ impl Shared {
         const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
         let mut state = self
             .request_ids
-            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+            .fetch_add(0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(4), Ordering::Relaxed);
         let mut out = String::with_capacity(52);
         for _ in 0..4 {
             // splitmix64: 13 characters from each 64-bit output.

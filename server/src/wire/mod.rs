@@ -134,7 +134,11 @@ pub(crate) fn wrong_type(v: &Value, expected: &str, path: &Path<'_>) -> ApiError
         Value::Array(_) => "Start of list found where not expected".to_owned(),
         other => format!("{} can not be converted to {expected}", json_kind(other)),
     };
-    ApiError::serialization(format!("{found} (at '{path}')"))
+    if matches!(path.segment, Segment::Root) {
+        ApiError::serialization(format!("{found}: the request body must be a JSON object"))
+    } else {
+        ApiError::serialization(format!("{found} (at '{path}')"))
+    }
 }
 
 /// One JSON object of the request, and where it is.
