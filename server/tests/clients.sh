@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real clients against dynamodb-mapper-server: boto3 and the AWS CLI, from
-# PyPI in a virtual environment (kept in target/client-venv), drive the
-# server binary on a free port, on the memory store and on a sled store.
+# PyPI in a virtual environment (kept in target/client-venv), and the AWS
+# SDK for JavaScript v3 from npm (kept in target/client-node, when npm is
+# there) drive the server binary on a free port, on the memory store and on
+# a sled store.
 # Exits non-zero on the first failure; stops each server by its own pid.
 #
 # Usage: server/tests/clients.sh
@@ -19,6 +21,15 @@ if [ ! -x "$VENV/bin/aws" ] || ! "$VENV/bin/python" -c 'import boto3' 2>/dev/nul
         python3 -m venv "$VENV"
     fi
     "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli
+fi
+
+# Pinned: later releases may require a newer node than Debian's.
+JS_SDK="@aws-sdk/client-dynamodb@3.1169.0"
+NODE_DIR="${CLIENTS_NODE_DIR:-$PWD/target/client-node}"
+if command -v npm >/dev/null && [ ! -f "$NODE_DIR/node_modules/@aws-sdk/client-dynamodb/package.json" ]; then
+    echo "server/tests/clients.sh: installing @aws-sdk/client-dynamodb into $NODE_DIR"
+    mkdir -p "$NODE_DIR"
+    npm install --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error "$JS_SDK" >/dev/null
 fi
 
 cargo build --quiet -p dynamodb-mapper-server
@@ -62,6 +73,19 @@ run_clients() {
     ok=$(grep -c '^clients.py: ok' "$WORK/clients.out")
     PASSED=$((PASSED + ok))
     echo "server/tests/clients.sh: boto3 checks passed: $ok"
+
+    if [ -f "$NODE_DIR/node_modules/@aws-sdk/client-dynamodb/package.json" ]; then
+        if ! NODE_PATH="$NODE_DIR/node_modules" node server/tests/clients.mjs "$endpoint" \
+            >"$WORK/js.out" 2>"$WORK/js.err"; then
+            cat "$WORK/js.out" "$WORK/js.err" >&2
+            exit 1
+        fi
+        ok=$(grep -c '^clients.mjs: ok' "$WORK/js.out")
+        PASSED=$((PASSED + ok))
+        echo "server/tests/clients.sh: AWS SDK for JavaScript v3 checks passed: $ok"
+    else
+        echo "server/tests/clients.sh: npm is missing: the JavaScript SDK checks did not run"
+    fi
 
     # The AWS CLI: a scan in pages of 7 (the CLI follows LastEvaluatedKey)
     # of the 30 items clients.py left, and a delete.
