@@ -39,6 +39,32 @@
 //! The binary `dynamodb-mapper-server` serves a sled store
 //! (`--data ./data`) or a memory store (`--in-memory`) on
 //! `127.0.0.1:8000`; `--help` lists its options.
+//!
+//! # Limits and concurrency
+//!
+//! Request bodies over DynamoDB's 16 MB are refused with HTTP 413 before
+//! they are parsed (from `Content-Length`, or as soon as the bytes read pass
+//! the limit). JSON is parsed with serde_json's 128-level recursion limit,
+//! and attribute values nesting deeper than DynamoDB's 32 levels are refused
+//! with DynamoDB's message, so no input can exhaust the stack. Connections
+//! are served in parallel on the multi-threaded tokio runtime; requests are
+//! isolated by the engine's own lock, and the sled store waits for the disk
+//! on blocking threads (its own async API), never on the runtime's.
+//!
+//! # Where it differs from DynamoDB
+//!
+//! - Signatures are not verified (the server knows no secret keys). With
+//!   [`Server::access_keys`] only the access key id is checked.
+//! - Settings the library's [`TableDefinition`](dynamodb_mapper::TableDefinition)
+//!   cannot hold are refused, not ignored: streams, tags, KMS encryption,
+//!   the infrequent-access table class, deletion protection, warm and
+//!   on-demand throughput, resource policies; so is
+//!   `ReturnItemCollectionMetrics=SIZE`.
+//! - Index sizes and item counts in table descriptions are zero (the
+//!   backends report the table's only; DynamoDB refreshes them every six
+//!   hours, so zero is an answer it gives too).
+//! - `UpdateTable`, PartiQL, backups, exports, tags and global tables answer
+//!   `UnknownOperationException`.
 
 mod auth;
 mod error;
