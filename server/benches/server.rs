@@ -1,0 +1,333 @@
+//! The server against DynamoDB Local, side by side, in one run: raw
+//! aws-sdk-dynamodb `PutItem` and `GetItem`, one request at a time and from
+//! 16 tasks at once, against the server binary on the memory store and on
+//! sled, and against DynamoDB Local; then each server's start time (launch
+//! to first answered request) and idle resident memory.
+//!
+//! `tests/with-dynamodb-local cargo bench -p dynamodb-mapper-server --bench server`
+//!
+//! DynamoDB Local's throughput is measured on the instance named by
+//! `DYNAMODB_MAPPER_TEST_ENDPOINT`; its start time and memory on one more
+//! instance this benchmark launches (with the machine's `java` and the jar
+//! `tests/with-dynamodb-local` installs) and stops by its pid. Without them
+//! those columns say why they are missing. Each phase runs for a fixed time.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+
+const PHASE: Duration = Duration::from_secs(3);
+const TASKS: usize = 16;
+const SERVER: &str = env!("CARGO_BIN_EXE_dynamodb-mapper-server");
+
+/// A process this benchmark started, stopped by its pid when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+/// True once something answers HTTP on the address.
+fn answers(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let req = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nAuthorization: AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 12];
+    s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// Starts the server binary; returns it, its endpoint and its start time.
+fn start_server(args: &[&str]) -> (Process, String, Duration) {
+    let t0 = Instant::now();
+    let mut child = Command::new(SERVER)
+        .args(args)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let stdout = child.stdout.take().expect("its stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server prints its endpoint");
+    let endpoint = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("an endpoint")
+        .to_owned();
+    let addr: SocketAddr = endpoint["http://".len()..].parse().expect("an address");
+    while !answers(addr) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    (Process(child), endpoint, t0.elapsed())
+}
+
+fn dynamodb_local_jar() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/dynamodb-local");
+    let mut stack = vec![root];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).ok()?.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "DynamoDBLocal.jar") {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    found.pop()
+}
+
+/// Launches DynamoDB Local; its start time and idle memory.
+fn measure_dynamodb_local() -> Result<(Duration, Option<f64>), String> {
+    let jar = dynamodb_local_jar().ok_or(
+        "no DynamoDBLocal.jar under target/dynamodb-local (run tests/with-dynamodb-local once)",
+    )?;
+    let dir = jar.parent().ok_or("the jar has no directory")?;
+    let port = free_port();
+    let t0 = Instant::now();
+    let child = Command::new("java")
+        .current_dir(dir)
+        .arg(format!(
+            "-Djava.library.path={}",
+            dir.join("DynamoDBLocal_lib").display()
+        ))
+        .args([
+            "-jar",
+            "DynamoDBLocal.jar",
+            "-inMemory",
+            "-disableTelemetry",
+        ])
+        .args(["-port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("java did not start: {e}"))?;
+    let process = Process(child);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while !answers(addr) {
+        if t0.elapsed() > Duration::from_secs(120) {
+            return Err("DynamoDB Local did not answer within 120 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let started = t0.elapsed();
+    std::thread::sleep(Duration::from_secs(2));
+    Ok((started, rss_mib(process.0.id())))
+}
+
+fn client(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "bench"))
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(config)
+}
+
+async fn create_table(c: &Client, table: &str) {
+    c.create_table()
+        .table_name(table)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("a key"),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("a definition"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("the table is created");
+}
+
+async fn put(c: &Client, table: &str, i: u64) {
+    c.put_item()
+        .table_name(table)
+        .item("id", AttributeValue::S(format!("item-{}", i % 1000)))
+        .item("n", AttributeValue::N(i.to_string()))
+        .item("payload", AttributeValue::S("x".repeat(100)))
+        .send()
+        .await
+        .expect("a put");
+}
+
+async fn get(c: &Client, table: &str, i: u64) {
+    c.get_item()
+        .table_name(table)
+        .key("id", AttributeValue::S(format!("item-{}", i % 1000)))
+        .send()
+        .await
+        .expect("a get");
+}
+
+/// Operations per second of `tasks` tasks running `op` for [`PHASE`].
+async fn rate(c: &Client, table: &str, tasks: usize, write: bool) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|t| {
+            let (c, table, done) = (c.clone(), table.to_owned(), done.clone());
+            tokio::spawn(async move {
+                let mut i = t as u64 * 1_000_003;
+                while t0.elapsed() < PHASE {
+                    if write {
+                        put(&c, &table, i).await;
+                    } else {
+                        get(&c, &table, i).await;
+                    }
+                    i += 1;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.expect("a task");
+    }
+    done.load(Ordering::Relaxed) as f64 / t0.elapsed().as_secs_f64()
+}
+
+async fn throughput(endpoint: &str) -> [f64; 4] {
+    let c = client(endpoint);
+    let table = format!("bench_{}", std::process::id());
+    create_table(&c, &table).await;
+    for i in 0..1000 {
+        put(&c, &table, i).await;
+    }
+    let out = [
+        rate(&c, &table, 1, true).await,
+        rate(&c, &table, 1, false).await,
+        rate(&c, &table, TASKS, true).await,
+        rate(&c, &table, TASKS, false).await,
+    ];
+    let _ = c.delete_table().table_name(&table).send().await;
+    out
+}
+
+fn row(name: &str, r: &[f64; 4]) {
+    println!(
+        "{name:<36} {:>10.0} {:>10.0} {:>10.0} {:>10.0}",
+        r[0], r[1], r[2], r[3]
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let data = tempfile::tempdir().expect("a temporary directory");
+    let every = data.path().join("every-write");
+    let interval = data.path().join("interval");
+    let stores: Vec<(&str, Vec<String>)> = vec![
+        ("server, memory", vec!["--in-memory".into()]),
+        (
+            "server, sled (flush every write)",
+            vec!["--data".into(), every.display().to_string()],
+        ),
+        (
+            "server, sled (flush every 500 ms)",
+            vec![
+                "--data".into(),
+                interval.display().to_string(),
+                "--flush-interval-ms".into(),
+                "500".into(),
+            ],
+        ),
+    ];
+    println!(
+        "raw aws-sdk-dynamodb, ops/s over {} s each; x{TASKS} = {TASKS} tasks at once\n",
+        PHASE.as_secs()
+    );
+    println!(
+        "{:<36} {:>10} {:>10} {:>10} {:>10}",
+        "target", "put seq", "get seq", "put x16", "get x16"
+    );
+    let mut starts = Vec::new();
+    for (name, args) in &stores {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (process, endpoint, started) = start_server(&args);
+        let idle = rss_mib(process.0.id());
+        let r = rt.block_on(throughput(&endpoint));
+        row(name, &r);
+        starts.push((name.to_string(), Ok((started, idle))));
+    }
+    match std::env::var("DYNAMODB_MAPPER_TEST_ENDPOINT") {
+        Ok(endpoint) if endpoint.starts_with("http://127.0.0.1:") => {
+            row("DynamoDB Local", &rt.block_on(throughput(&endpoint)));
+        }
+        _ => println!(
+            "{:<36} not measured: DYNAMODB_MAPPER_TEST_ENDPOINT is not set (run under tests/with-dynamodb-local)",
+            "DynamoDB Local"
+        ),
+    }
+    starts.push(("DynamoDB Local".to_owned(), measure_dynamodb_local()));
+    println!(
+        "\n{:<36} {:>22} {:>16}",
+        "server", "start to first answer", "idle RSS"
+    );
+    for (name, m) in starts {
+        match m {
+            Ok((t, rss)) => println!(
+                "{name:<36} {:>19.1} ms {:>12} MiB",
+                t.as_secs_f64() * 1000.0,
+                rss.map_or("?".to_owned(), |r| format!("{r:.1}"))
+            ),
+            Err(why) => println!("{name:<36} not measured: {why}"),
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! A DynamoDB-compatible HTTP server over any `dynamodb-mapper`
+//! [`Backend`]: every AWS SDK, the AWS CLI and NoSQL Workbench can talk to
+//! the in-memory and sled stores (or to any other backend) as they talk to
+//! DynamoDB.
+//!
+//! It speaks DynamoDB's JSON protocol (`POST /`, `X-Amz-Target:
+//! DynamoDB_20120810.<Operation>`, `application/x-amz-json-1.0`) with
+//! DynamoDB's request and answer shapes: numbers as their exact text,
+//! base64 binaries, `ConsumedCapacity`, `UnprocessedItems` and
+//! `UnprocessedKeys`, `LastEvaluatedKey`, `Attributes` under
+//! `ReturnValues`, table descriptions with status, keys, indexes, billing,
+//! counts and creation time; errors as DynamoDB's exceptions (`__type` and
+//! `message`, the stored `Item` of a failed condition, the
+//! `CancellationReasons` of a cancelled transaction). Operations it does not
+//! implement answer `UnknownOperationException`, and request members the
+//! library cannot express (the legacy `AttributesToGet`, `KeyConditions`,
+//! `Expected`, ...) are refused by name, never ignored.
+//!
+//! Served operations: `CreateTable`, `DescribeTable`, `DeleteTable`,
+//! `ListTables`, `UpdateTimeToLive`, `DescribeTimeToLive`, `GetItem`,
+//! `PutItem`, `UpdateItem`, `DeleteItem`, `Query`, `Scan`, `BatchGetItem`,
+//! `BatchWriteItem`, `TransactWriteItems`, `TransactGetItems`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use dynamodb_mapper_memory::MemoryBackend;
+//! use dynamodb_mapper_server::Server;
+//!
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! let server = Server::start(Arc::new(MemoryBackend::new())).await?;
+//! // Point any SDK at it, e.g. `aws dynamodb list-tables --endpoint-url ...`.
+//! let endpoint = server.endpoint().to_owned();
+//! assert!(endpoint.starts_with("http://127.0.0.1:"));
+//! server.stop().await;
+//! # Ok::<(), std::io::Error>(())
+//! # }).unwrap();
+//! ```
+//!
+//! The binary `dynamodb-mapper-server` serves a sled store
+//! (`--data ./data`) or a memory store (`--in-memory`) on
+//! `127.0.0.1:8000`; `--help` lists its options.
+//!
+//! # Limits and concurrency
+//!
+//! Request bodies over DynamoDB's 16 MB are refused with HTTP 413 before
+//! they are parsed (from `Content-Length`, or as soon as the bytes read pass
+//! the limit). JSON is parsed with serde_json's 128-level recursion limit,
+//! and attribute values nesting deeper than DynamoDB's 32 levels are refused
+//! with DynamoDB's message, so no input can exhaust the stack. Connections
+//! are served in parallel on the multi-threaded tokio runtime; requests are
+//! isolated by the engine's own lock, and the sled store waits for the disk
+//! on blocking threads (its own async API), never on the runtime's.
+//!
+//! # Where it differs from DynamoDB
+//!
+//! - Signatures are not verified (the server knows no secret keys). With
+//!   [`Server::access_keys`] only the access key id is checked.
+//! - Settings the library's [`TableDefinition`](dynamodb_mapper::TableDefinition)
+//!   cannot hold are refused, not ignored: streams, tags, KMS encryption,
+//!   the infrequent-access table class, deletion protection, warm and
+//!   on-demand throughput, resource policies; so is
+//!   `ReturnItemCollectionMetrics=SIZE`.
+//! - Index sizes and item counts in table descriptions are zero (the
+//!   backends report the table's only; DynamoDB refreshes them every six
+//!   hours, so zero is an answer it gives too).
+//! - `UpdateTable`, PartiQL, backups, exports, tags and global tables answer
+//!   `UnknownOperationException`.
+
+mod auth;
+mod error;
+mod http;
+mod ops;
+mod wire;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dynamodb_mapper::backend::Backend;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use error::ApiError;
+pub use ops::OPERATIONS;
+
+/// The largest request body DynamoDB accepts: 16 MB.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long a stopping server waits for requests in flight.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// What a request handler knows besides its body.
+pub(crate) struct Context {
+    /// The region of the request's signature (for ARNs).
+    pub(crate) region: String,
+}
+
+/// A DynamoDB-compatible server over a backend; [`Server::start`] runs it.
+pub struct Server {
+    backend: Arc<dyn Backend>,
+    bind: SocketAddr,
+    access_keys: Option<Vec<String>>,
+    max_body_bytes: usize,
+    region: String,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("backend", &self.backend.capabilities().name)
+            .field("bind", &self.bind)
+            .field("access_keys", &self.access_keys.as_ref().map(Vec::len))
+            .finish()
+    }
+}
+
+impl Server {
+    /// A server over this backend, on a free port of 127.0.0.1, accepting
+    /// every request (signed or not). Change the settings, then [`Self::run`].
+    pub fn new(backend: Arc<dyn Backend>) -> Self {
+        Server {
+            backend,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            access_keys: None,
+            max_body_bytes: MAX_BODY_BYTES,
+            region: "ddblocal".to_owned(),
+        }
+    }
+
+    /// Starts a server over this backend on a free port of 127.0.0.1 (for
+    /// tests), on the current tokio runtime.
+    pub async fn start(backend: Arc<dyn Backend>) -> io::Result<RunningServer> {
+        Server::new(backend).run().await
+    }
+
+    /// The address to listen on (port 0 picks a free one).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Accepts only requests signed with one of these access key ids;
+    /// others get `UnrecognizedClientException`, unsigned ones
+    /// `MissingAuthenticationTokenException`. Signatures are not verified.
+    pub fn access_keys(mut self, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.access_keys = Some(keys.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The largest request body accepted (default [`MAX_BODY_BYTES`]).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The region named in ARNs of requests that are not signed (signed
+    /// requests use their signature's region); default `ddblocal`.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Binds and serves on the current tokio runtime (multi-threaded, for
+    /// requests to run in parallel); answers once the port is listening.
+    pub async fn run(self) -> io::Result<RunningServer> {
+        let listener = TcpListener::bind(self.bind).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(http::Shared::new(
+            self.backend,
+            self.access_keys,
+            self.max_body_bytes,
+            self.region,
+        ));
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, shared, stopped));
+        Ok(RunningServer {
+            addr,
+            endpoint: format!("http://{addr}"),
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    shared: Arc<http::Shared>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped.changed() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors or a connection reset before it
+                // was accepted: wait a little and go on serving the others.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let service = service_fn(move |req| http::handle(shared.clone(), req));
+        let conn = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(30))
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+}
+
+/// A running server. Dropping it stops accepting connections; [`Self::stop`]
+/// also waits for the requests in flight.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    endpoint: String,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// The endpoint URL for SDKs: `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections and waits (up to 10 s) for the requests
+    /// in flight to be answered.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

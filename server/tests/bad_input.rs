@@ -1,0 +1,388 @@
+//! Bad input over raw HTTP: garbage, truncated JSON, wrong content types,
+//! unknown targets, bodies of 10 and 17 MB, deeply nested JSON, legacy
+//! parameters, unsigned or foreign requests. Each gets a DynamoDB-shaped
+//! error, and the server goes on serving.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dynamodb_mapper_memory::MemoryBackend;
+use dynamodb_mapper_server::{RunningServer, Server};
+use serde_json::Value;
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    /// Asserts a DynamoDB error of this name; returns its message.
+    fn error(&self, name: &str) -> String {
+        let j = self.json();
+        let t = j["__type"].as_str().unwrap_or_default();
+        assert_eq!(t.rsplit('#').next(), Some(name), "{j}");
+        assert!(t.starts_with("com.amazon"), "{t}");
+        let m = j["message"].as_str().unwrap_or_default().to_owned();
+        assert!(!m.is_empty(), "an error message: {j}");
+        m
+    }
+}
+
+/// Sends one request on its own connection and reads the whole answer.
+fn send(addr: SocketAddr, head: &[(&str, &str)], body: &[u8], chunked: bool) -> Answer {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let mut req = String::from("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (k, v) in head {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if chunked {
+        req.push_str("Transfer-Encoding: chunked\r\n\r\n");
+    } else {
+        req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    }
+    // The server may answer (and close) before reading a refused body.
+    let _ = s.write_all(req.as_bytes());
+    if chunked {
+        for c in body.chunks(1 << 20) {
+            if s.write_all(format!("{:x}\r\n", c.len()).as_bytes())
+                .is_err()
+                || s.write_all(c).is_err()
+                || s.write_all(b"\r\n").is_err()
+            {
+                break;
+            }
+        }
+        let _ = s.write_all(b"0\r\n\r\n");
+    } else {
+        let _ = s.write_all(body);
+    }
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete HTTP answer");
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: raw[end + 4..].to_vec(),
+    }
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/x-amz-json-1.0");
+
+fn call(addr: SocketAddr, op: &str, body: &[u8]) -> Answer {
+    let target = format!("DynamoDB_20120810.{op}");
+    send(addr, &[JSON, ("X-Amz-Target", &target)], body, false)
+}
+
+fn start(server: Server) -> (tokio::runtime::Runtime, RunningServer) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let running = rt.block_on(server.run()).expect("the server starts");
+    (rt, running)
+}
+
+fn memory() -> Server {
+    Server::new(Arc::new(MemoryBackend::new()))
+}
+
+fn still_serving(addr: SocketAddr) {
+    let a = call(addr, "ListTables", b"{}");
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    assert!(a.json()["TableNames"].is_array());
+}
+
+fn create_table(addr: SocketAddr, name: &str) {
+    let body = format!(
+        r#"{{"TableName":"{name}","KeySchema":[{{"AttributeName":"id","KeyType":"HASH"}}],"AttributeDefinitions":[{{"AttributeName":"id","AttributeType":"S"}}],"BillingMode":"PAY_PER_REQUEST"}}"#
+    );
+    let a = call(addr, "CreateTable", body.as_bytes());
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+}
+
+#[test]
+fn every_answer_carries_a_request_id_and_the_crc32_of_its_body() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    for a in [
+        call(addr, "ListTables", b"{}"),
+        call(addr, "GetItem", b"nope"),
+    ] {
+        let id = a.header("x-amzn-RequestId").expect("a request id");
+        assert_eq!(id.len(), 52);
+        let crc: u32 = a.header("x-amz-crc32").expect("a crc").parse().unwrap();
+        assert_eq!(crc, crc32fast::hash(&a.body));
+        assert_eq!(a.header("Content-Type"), Some("application/x-amz-json-1.0"));
+    }
+    let a = call(addr, "ListTables", b"{}");
+    let b = call(addr, "ListTables", b"{}");
+    assert_ne!(a.header("x-amzn-RequestId"), b.header("x-amzn-RequestId"));
+}
+
+#[test]
+fn malformed_bodies_are_serialization_errors() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    for body in [
+        &b"garbage"[..],
+        b"{\"TableName\":\"t\",\"Key\":{\"id\"",
+        b"",
+        b"[1,2]",
+        b"\xff\xfe\x00",
+        b"{\"TableName\":5,\"Key\":{}}",
+        b"{\"TableName\":\"tab\",\"Key\":{\"id\":{\"N\":1}}}",
+        b"{\"TableName\":\"tab\",\"Key\":{\"id\":{\"B\":\"!!\"}}}",
+    ] {
+        let a = call(addr, "GetItem", body);
+        assert_eq!(a.status, 400);
+        a.error("SerializationException");
+    }
+    still_serving(addr);
+}
+
+#[test]
+fn wrong_content_types_and_targets_are_unknown_operations() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    let target = ("X-Amz-Target", "DynamoDB_20120810.ListTables");
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+    ] {
+        let a = send(addr, &[("Content-Type", ct), target], b"{}", false);
+        assert_eq!(a.status, 400);
+        assert!(a.error("UnknownOperationException").contains(ct));
+    }
+    let a = send(addr, &[target], b"{}", false);
+    a.error("UnknownOperationException");
+    let a = send(
+        addr,
+        &[("Content-Type", "application/json"), target],
+        b"{}",
+        false,
+    );
+    assert_eq!(a.status, 200, "application/json is accepted");
+    let a = send(addr, &[JSON], b"{}", false);
+    assert!(
+        a.error("UnknownOperationException")
+            .contains("X-Amz-Target")
+    );
+    let a = send(
+        addr,
+        &[JSON, ("X-Amz-Target", "Foo.ListTables")],
+        b"{}",
+        false,
+    );
+    a.error("UnknownOperationException");
+    let a = call(addr, "NoSuchThing", b"{}");
+    assert!(a.error("UnknownOperationException").contains("NoSuchThing"));
+    let a = call(
+        addr,
+        "ExecuteStatement",
+        b"{\"Statement\":\"SELECT * FROM t\"}",
+    );
+    assert!(
+        a.error("UnknownOperationException")
+            .contains("not implemented")
+    );
+    still_serving(addr);
+}
+
+#[test]
+fn large_bodies_are_refused_before_parsing() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "big");
+    // 10 MB of garbage: under the limit, read, not JSON.
+    let garbage = vec![b'x'; 10 << 20];
+    call(addr, "PutItem", &garbage).error("SerializationException");
+    // A 10 MB item: valid JSON, over DynamoDB's 400 KB item limit.
+    let item = format!(
+        r#"{{"TableName":"big","Item":{{"id":{{"S":"a"}},"v":{{"S":"{}"}}}}}}"#,
+        "a".repeat(10 << 20)
+    );
+    let a = call(addr, "PutItem", item.as_bytes());
+    assert!(a.error("ValidationException").contains("Item size"));
+    // 17 MB: over the 16 MB request limit, refused from Content-Length ...
+    let huge = vec![b' '; 17 << 20];
+    let a = call(addr, "PutItem", &huge);
+    assert_eq!(a.status, 413);
+    a.error("ValidationException");
+    // ... and, sent without a length, as soon as the limit is passed.
+    let target = ("X-Amz-Target", "DynamoDB_20120810.PutItem");
+    let a = send(addr, &[JSON, target], &huge, true);
+    assert_eq!(a.status, 413);
+    still_serving(addr);
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "deep");
+    let brackets = "[".repeat(100_000);
+    call(addr, "PutItem", brackets.as_bytes()).error("SerializationException");
+    let value = format!(
+        "{}{}{}",
+        r#"{"L":["#.repeat(50_000),
+        r#"{"S":"x"}"#,
+        "]}".repeat(50_000)
+    );
+    let body = format!(r#"{{"TableName":"deep","Item":{{"id":{{"S":"a"}},"v":{value}}}}}"#);
+    call(addr, "PutItem", body.as_bytes()).error("SerializationException");
+    let value = format!(
+        "{}{}{}",
+        r#"{"M":{"a":"#.repeat(40),
+        r#"{"S":"x"}"#,
+        "}}".repeat(40)
+    );
+    let body = format!(r#"{{"TableName":"deep","Item":{{"id":{{"S":"a"}},"v":{value}}}}}"#);
+    let a = call(addr, "PutItem", body.as_bytes());
+    assert!(a.error("ValidationException").contains("Nesting Levels"));
+    still_serving(addr);
+}
+
+#[test]
+fn requests_the_library_cannot_express_are_refused_by_name() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "legacy");
+    for (op, body, member) in [
+        (
+            "GetItem",
+            r#"{"TableName":"legacy","Key":{"id":{"S":"a"}},"AttributesToGet":["id"]}"#,
+            "AttributesToGet",
+        ),
+        (
+            "Query",
+            r#"{"TableName":"legacy","KeyConditions":{"id":{"AttributeValueList":[{"S":"a"}],"ComparisonOperator":"EQ"}}}"#,
+            "KeyConditions",
+        ),
+        (
+            "PutItem",
+            r#"{"TableName":"legacy","Item":{"id":{"S":"a"}},"Expected":{"id":{"Exists":false}}}"#,
+            "Expected",
+        ),
+        (
+            "UpdateItem",
+            r#"{"TableName":"legacy","Key":{"id":{"S":"a"}},"AttributeUpdates":{"x":{"Action":"DELETE"}}}"#,
+            "AttributeUpdates",
+        ),
+        (
+            "Scan",
+            r#"{"TableName":"legacy","ScanFilter":{}}"#,
+            "ScanFilter",
+        ),
+        (
+            "PutItem",
+            r#"{"TableName":"legacy","Item":{"id":{"S":"a"}},"ReturnItemCollectionMetrics":"SIZE"}"#,
+            "ReturnItemCollectionMetrics",
+        ),
+    ] {
+        let a = call(addr, op, body.as_bytes());
+        let m = a.error("ValidationException");
+        assert!(m.contains(member), "{op}: {m}");
+    }
+    // Nothing was written by the refused put.
+    let a = call(addr, "Scan", br#"{"TableName":"legacy"}"#);
+    assert_eq!(a.json()["Count"], 0);
+}
+
+#[test]
+fn missing_members_and_bad_enums_are_reported_together() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    let a = call(addr, "PutItem", br#"{"ReturnValues":"SOME"}"#);
+    let m = a.error("ValidationException");
+    assert!(m.starts_with("3 validation errors detected: "), "{m}");
+    assert!(m.contains("Value null at 'tableName'"), "{m}");
+    assert!(m.contains("Value null at 'item'"), "{m}");
+    assert!(m.contains("Value 'SOME' at 'returnValues'"), "{m}");
+    let a = call(
+        addr,
+        "TransactWriteItems",
+        br#"{"TransactItems":[{"Put":{"Item":{"id":{"S":"a"}}}}]}"#,
+    );
+    let m = a.error("ValidationException");
+    assert!(m.contains("'transactItems.1.member.put.tableName'"), "{m}");
+}
+
+#[test]
+fn access_keys_are_enforced_when_configured() {
+    let (_rt, server) = start(memory().access_keys(["AKIDGOOD"]));
+    let addr = server.local_addr();
+    let target = ("X-Amz-Target", "DynamoDB_20120810.ListTables");
+    let a = send(addr, &[JSON, target], b"{}", false);
+    a.error("MissingAuthenticationTokenException");
+    let sign = |key: &str| {
+        format!(
+            "AWS4-HMAC-SHA256 Credential={key}/20240101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00"
+        )
+    };
+    let bad = sign("AKIDBAD");
+    let a = send(addr, &[JSON, target, ("Authorization", &bad)], b"{}", false);
+    a.error("UnrecognizedClientException");
+    let good = sign("AKIDGOOD");
+    let a = send(
+        addr,
+        &[JSON, target, ("Authorization", &good)],
+        b"{}",
+        false,
+    );
+    assert_eq!(a.status, 200);
+}
+
+#[test]
+fn many_clients_at_once() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "many");
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    let body =
+                        format!(r#"{{"TableName":"many","Item":{{"id":{{"S":"{t}-{i}"}}}}}}"#);
+                    assert_eq!(call(addr, "PutItem", body.as_bytes()).status, 200);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a client thread");
+    }
+    let a = call(addr, "Scan", br#"{"TableName":"many","Select":"COUNT"}"#);
+    assert_eq!(a.json()["Count"], 400);
+}
