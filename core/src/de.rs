@@ -14,9 +14,9 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, Unexpecte
 
 use crate::error::{Error, MappingError, PathSegment};
 use crate::number::Number;
-use crate::ser::NUMBER_TOKEN;
+use crate::ser::{Depth, NUMBER_TOKEN};
 use crate::set::SET_TOKEN;
-use crate::value::{AttributeValue, Item};
+use crate::value::{AttributeValue, Item, Unpacked};
 
 const VALUE_TOKEN: &str = "\u{0}dynamodb_mapper::AttributeValue";
 
@@ -46,18 +46,43 @@ thread_local! {
 /// # Ok::<(), dynamodb_mapper::Error>(())
 /// ```
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
-    Ok(T::deserialize(ValueDeserializer(AttributeValue::M(
-        item.0,
-    )))?)
+    let value = AttributeValue::M(item.0);
+    Ok(T::deserialize(ValueDeserializer::new(value, Depth::ITEM))?)
 }
 
 /// Deserializes a value from one [`AttributeValue`].
+///
+/// Like [`from_item`], it refuses (with an error naming the path) to go
+/// deeper than DynamoDB's 32 levels of lists and maps, whatever the value
+/// and the type read from it.
 pub fn from_value<T: DeserializeOwned>(value: AttributeValue) -> Result<T, Error> {
-    Ok(T::deserialize(ValueDeserializer(value))?)
+    Ok(T::deserialize(ValueDeserializer::new(
+        value,
+        Depth::ATTRIBUTE,
+    ))?)
 }
 
-/// The deserializer behind [`from_item`] and [`from_value`]; it consumes the value.
-pub(crate) struct ValueDeserializer(pub(crate) AttributeValue);
+/// The deserializer behind [`from_item`] and [`from_value`]; it consumes
+/// the value, which sits at `depth`.
+pub(crate) struct ValueDeserializer {
+    value: AttributeValue,
+    depth: Depth,
+}
+
+impl ValueDeserializer {
+    pub(crate) fn new(value: AttributeValue, depth: Depth) -> Self {
+        ValueDeserializer { value, depth }
+    }
+
+    /// The same value, one serde call further in (an option's content, a
+    /// newtype's field).
+    fn call(self) -> Result<Self, MappingError> {
+        Ok(ValueDeserializer {
+            depth: self.depth.call()?,
+            value: self.value,
+        })
+    }
+}
 
 fn unexpected(v: &AttributeValue) -> Unexpected<'_> {
     match v {
@@ -130,7 +155,7 @@ fn check_set(value: &AttributeValue) -> Result<(), MappingError> {
 macro_rules! deserialize_int {
     ($($method:ident => $target:expr),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-            match &self.0 {
+            match &self.value {
                 AttributeValue::N(n) => visit_int(n, visitor, $target),
                 other => Err(invalid(other, &visitor)),
             }
@@ -142,34 +167,39 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     type Error = MappingError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match self.0 {
-            AttributeValue::S(s) => visitor.visit_string(s),
-            AttributeValue::N(n) => visit_number_any(n, visitor),
-            AttributeValue::B(b) => visitor.visit_byte_buf(b),
-            v @ AttributeValue::Ss(_) | v @ AttributeValue::Ns(_) | v @ AttributeValue::Bs(_) => {
-                check_set(&v)?;
-                match v {
-                    AttributeValue::Ss(m) => {
-                        visitor.visit_seq(SeqDe::new(m.into_iter().map(AttributeValue::S)))
-                    }
-                    AttributeValue::Ns(m) => {
-                        visitor.visit_seq(SeqDe::new(m.into_iter().map(AttributeValue::N)))
-                    }
-                    AttributeValue::Bs(m) => {
-                        visitor.visit_seq(SeqDe::new(m.into_iter().map(AttributeValue::B)))
-                    }
-                    _ => unreachable!("matched a set above"),
-                }
-            }
-            AttributeValue::M(m) => visitor.visit_map(MapDe::new(m)),
-            AttributeValue::L(l) => visitor.visit_seq(SeqDe::new(l.into_iter())),
-            AttributeValue::Bool(b) => visitor.visit_bool(b),
-            AttributeValue::Null => visitor.visit_unit(),
+        if matches!(
+            self.value,
+            AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)
+        ) {
+            check_set(&self.value)?;
+        }
+        let depth = self.depth;
+        match self.value.unpack() {
+            Unpacked::S(s) => visitor.visit_string(s),
+            Unpacked::N(n) => visit_number_any(n, visitor),
+            Unpacked::B(b) => visitor.visit_byte_buf(b),
+            // A set's members are one call in, but not a level of nesting.
+            Unpacked::Ss(m) => visitor.visit_seq(SeqDe::new(
+                m.into_iter().map(AttributeValue::S),
+                depth.call()?,
+            )),
+            Unpacked::Ns(m) => visitor.visit_seq(SeqDe::new(
+                m.into_iter().map(AttributeValue::N),
+                depth.call()?,
+            )),
+            Unpacked::Bs(m) => visitor.visit_seq(SeqDe::new(
+                m.into_iter().map(AttributeValue::B),
+                depth.call()?,
+            )),
+            Unpacked::M(m) => visitor.visit_map(MapDe::new(m, depth.container()?)),
+            Unpacked::L(l) => visitor.visit_seq(SeqDe::new(l.into_iter(), depth.container()?)),
+            Unpacked::Bool(b) => visitor.visit_bool(b),
+            Unpacked::Null => visitor.visit_unit(),
         }
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match self.0 {
+        match self.value {
             AttributeValue::Bool(b) => visitor.visit_bool(b),
             other => Err(invalid(&other, &visitor)),
         }
@@ -180,14 +210,14 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         deserialize_u64 => "u64");
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match &self.0 {
+        match &self.value {
             AttributeValue::N(n) => visitor.visit_i128(n.to_i128().map_err(number_error)?),
             other => Err(invalid(other, &visitor)),
         }
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match &self.0 {
+        match &self.value {
             AttributeValue::N(n) => visitor.visit_u128(n.to_u128().map_err(number_error)?),
             other => Err(invalid(other, &visitor)),
         }
@@ -198,7 +228,7 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match &self.0 {
+        match &self.value {
             AttributeValue::N(n) => visitor.visit_f64(n.to_f64()),
             other => Err(invalid(other, &visitor)),
         }
@@ -213,9 +243,9 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match self.0 {
-            AttributeValue::S(s) => visitor.visit_string(s),
-            other => Err(invalid(&other, &visitor)),
+        match self.value.unpack() {
+            Unpacked::S(s) => visitor.visit_string(s),
+            other => Err(invalid(&other.into(), &visitor)),
         }
     }
 
@@ -224,21 +254,24 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match self.0 {
-            AttributeValue::B(b) => visitor.visit_byte_buf(b),
-            other => ValueDeserializer(other).deserialize_any(visitor),
+        if !matches!(self.value, AttributeValue::B(_)) {
+            return self.deserialize_any(visitor);
+        }
+        match self.value.unpack() {
+            Unpacked::B(b) => visitor.visit_byte_buf(b),
+            _ => unreachable!("matched a binary"),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match self.0 {
+        match self.value {
             AttributeValue::Null => visitor.visit_none(),
-            other => visitor.visit_some(ValueDeserializer(other)),
+            _ => visitor.visit_some(self.call()?),
         }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match self.0 {
+        match self.value {
             AttributeValue::Null => visitor.visit_unit(),
             other => Err(invalid(&other, &visitor)),
         }
@@ -258,28 +291,28 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         visitor: V,
     ) -> Result<V::Value, MappingError> {
         match name {
-            NUMBER_TOKEN => match &self.0 {
+            NUMBER_TOKEN => match &self.value {
                 AttributeValue::N(n) => visitor.visit_str(n.as_str()),
                 other => Err(invalid(other, &visitor)),
             },
-            SET_TOKEN => match self.0 {
-                v @ (AttributeValue::Ss(_)
+            SET_TOKEN => match &self.value {
+                AttributeValue::Ss(_)
                 | AttributeValue::Ns(_)
                 | AttributeValue::Bs(_)
-                | AttributeValue::L(_)) => ValueDeserializer(v).deserialize_any(visitor),
+                | AttributeValue::L(_) => self.deserialize_any(visitor),
                 AttributeValue::Null => visitor.visit_unit(),
                 other => Err(de::Error::invalid_type(
-                    unexpected(&other),
+                    unexpected(other),
                     &"a set (SS, NS or BS)",
                 )),
             },
             VALUE_TOKEN => {
-                PASSTHROUGH.with(|slot| slot.set(Some(self.0)));
+                PASSTHROUGH.with(|slot| slot.set(Some(self.value)));
                 let result = visitor.visit_unit();
                 PASSTHROUGH.with(|slot| slot.set(None));
                 result
             }
-            _ => visitor.visit_newtype_struct(self),
+            _ => visitor.visit_newtype_struct(self.call()?),
         }
     }
 
@@ -305,9 +338,13 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        match self.0 {
-            AttributeValue::M(m) => visitor.visit_map(MapDe::new(m)),
-            other => Err(invalid(&other, &visitor)),
+        if !matches!(self.value, AttributeValue::M(_)) {
+            return Err(invalid(&self.value, &visitor));
+        }
+        let depth = self.depth.container()?;
+        match self.value.unpack() {
+            Unpacked::M(m) => visitor.visit_map(MapDe::new(m, depth)),
+            _ => unreachable!("matched a map"),
         }
     }
 
@@ -326,22 +363,33 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, MappingError> {
-        match self.0 {
-            AttributeValue::S(variant) => visitor.visit_enum(EnumDe {
+        match &self.value {
+            AttributeValue::S(_) => {}
+            AttributeValue::M(m) if m.len() == 1 => {}
+            other => {
+                return Err(de::Error::invalid_type(
+                    unexpected(other),
+                    &"an enum: a variant name (S) or a map with one entry (M)",
+                ));
+            }
+        }
+        let depth = self.depth;
+        match self.value.unpack() {
+            Unpacked::S(variant) => visitor.visit_enum(EnumDe {
                 variant,
                 value: None,
+                depth: depth.call()?,
             }),
-            AttributeValue::M(m) if m.len() == 1 => {
+            Unpacked::M(m) => {
                 let (variant, value) = m.into_iter().next().expect("one entry");
                 visitor.visit_enum(EnumDe {
                     variant,
                     value: Some(value),
+                    // `{variant: value}` is a map.
+                    depth: depth.container()?,
                 })
             }
-            other => Err(de::Error::invalid_type(
-                unexpected(&other),
-                &"an enum: a variant name (S) or a map with one entry (M)",
-            )),
+            _ => unreachable!("matched a string or a map"),
         }
     }
 
@@ -361,11 +409,17 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
 struct SeqDe<I> {
     iter: I,
     index: usize,
+    /// The depth of the elements.
+    depth: Depth,
 }
 
 impl<I> SeqDe<I> {
-    fn new(iter: I) -> Self {
-        SeqDe { iter, index: 0 }
+    fn new(iter: I, depth: Depth) -> Self {
+        SeqDe {
+            iter,
+            index: 0,
+            depth,
+        }
     }
 }
 
@@ -380,7 +434,7 @@ impl<'de, I: ExactSizeIterator<Item = AttributeValue>> de::SeqAccess<'de> for Se
             Some(v) => {
                 let index = self.index;
                 self.index += 1;
-                seed.deserialize(ValueDeserializer(v))
+                seed.deserialize(ValueDeserializer::new(v, self.depth))
                     .map(Some)
                     .map_err(|e| e.within(PathSegment::Index(index)))
             }
@@ -397,13 +451,16 @@ impl<'de, I: ExactSizeIterator<Item = AttributeValue>> de::SeqAccess<'de> for Se
 struct MapDe {
     iter: std::collections::btree_map::IntoIter<String, AttributeValue>,
     pending: Option<(String, AttributeValue)>,
+    /// The depth of the keys and values.
+    depth: Depth,
 }
 
 impl MapDe {
-    fn new(m: BTreeMap<String, AttributeValue>) -> Self {
+    fn new(m: BTreeMap<String, AttributeValue>, depth: Depth) -> Self {
         MapDe {
             iter: m.into_iter(),
             pending: None,
+            depth,
         }
     }
 }
@@ -418,7 +475,7 @@ impl<'de> de::MapAccess<'de> for MapDe {
         match self.iter.next() {
             Some((k, v)) => {
                 let key = seed
-                    .deserialize(KeyDe(&k))
+                    .deserialize(KeyDe::new(&k, self.depth))
                     .map_err(|e| e.within(PathSegment::Key(k.clone())))?;
                 self.pending = Some((k, v));
                 Ok(Some(key))
@@ -435,7 +492,7 @@ impl<'de> de::MapAccess<'de> for MapDe {
             .pending
             .take()
             .ok_or_else(|| MappingError::new("a map value was asked for before its key"))?;
-        seed.deserialize(ValueDeserializer(v))
+        seed.deserialize(ValueDeserializer::new(v, self.depth))
             .map_err(|e| e.within(PathSegment::Key(k)))
     }
 
@@ -446,14 +503,23 @@ impl<'de> de::MapAccess<'de> for MapDe {
 
 /// Deserializes a map key (an attribute name): as a string, or parsed as an
 /// integer, or as a unit enum variant.
-struct KeyDe<'a>(&'a str);
+struct KeyDe<'a> {
+    key: &'a str,
+    depth: Depth,
+}
+
+impl<'a> KeyDe<'a> {
+    fn new(key: &'a str, depth: Depth) -> Self {
+        KeyDe { key, depth }
+    }
+}
 
 macro_rules! key_parse {
     ($($method:ident: $t:ty => $visit:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-            match self.0.parse::<$t>() {
+            match self.key.parse::<$t>() {
                 Ok(v) => visitor.$visit(v),
-                Err(_) => Err(de::Error::invalid_value(Unexpected::Str(self.0), &visitor)),
+                Err(_) => Err(de::Error::invalid_value(Unexpected::Str(self.key), &visitor)),
             }
         }
     )*};
@@ -463,7 +529,7 @@ impl<'de> Deserializer<'de> for KeyDe<'_> {
     type Error = MappingError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
-        visitor.visit_str(self.0)
+        visitor.visit_str(self.key)
     }
 
     key_parse!(deserialize_i8: i8 => visit_i8, deserialize_i16: i16 => visit_i16, deserialize_i32: i32 => visit_i32,
@@ -476,7 +542,7 @@ impl<'de> Deserializer<'de> for KeyDe<'_> {
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, MappingError> {
-        visitor.visit_newtype_struct(self)
+        visitor.visit_newtype_struct(KeyDe::new(self.key, self.depth.call()?))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -486,8 +552,9 @@ impl<'de> Deserializer<'de> for KeyDe<'_> {
         visitor: V,
     ) -> Result<V::Value, MappingError> {
         visitor.visit_enum(EnumDe {
-            variant: self.0.to_owned(),
+            variant: self.key.to_owned(),
             value: None,
+            depth: self.depth.call()?,
         })
     }
 
@@ -501,6 +568,8 @@ impl<'de> Deserializer<'de> for KeyDe<'_> {
 struct EnumDe {
     variant: String,
     value: Option<AttributeValue>,
+    /// The depth of the variant's name and content.
+    depth: Depth,
 }
 
 impl<'de> de::EnumAccess<'de> for EnumDe {
@@ -511,12 +580,13 @@ impl<'de> de::EnumAccess<'de> for EnumDe {
         self,
         seed: V,
     ) -> Result<(V::Value, VariantDe), MappingError> {
-        let variant = seed.deserialize(KeyDe(&self.variant))?;
+        let variant = seed.deserialize(KeyDe::new(&self.variant, self.depth))?;
         Ok((
             variant,
             VariantDe {
                 name: self.variant,
                 value: self.value,
+                depth: self.depth,
             },
         ))
     }
@@ -525,12 +595,14 @@ impl<'de> de::EnumAccess<'de> for EnumDe {
 struct VariantDe {
     name: String,
     value: Option<AttributeValue>,
+    depth: Depth,
 }
 
 impl VariantDe {
-    fn content(self) -> Result<(String, AttributeValue), MappingError> {
+    /// The variant's name and its content, ready to read at its depth.
+    fn content(self) -> Result<(String, ValueDeserializer), MappingError> {
         match self.value {
-            Some(v) => Ok((self.name, v)),
+            Some(v) => Ok((self.name, ValueDeserializer::new(v, self.depth))),
             None => Err(MappingError::new(format!(
                 "enum variant `{}` has data, so it must be stored as a map with one entry",
                 self.name
@@ -557,7 +629,7 @@ impl<'de> de::VariantAccess<'de> for VariantDe {
         seed: T,
     ) -> Result<T::Value, MappingError> {
         let (name, value) = self.content()?;
-        seed.deserialize(ValueDeserializer(value))
+        seed.deserialize(value)
             .map_err(|e| e.within(PathSegment::Key(name)))
     }
 
@@ -567,7 +639,7 @@ impl<'de> de::VariantAccess<'de> for VariantDe {
         visitor: V,
     ) -> Result<V::Value, MappingError> {
         let (name, value) = self.content()?;
-        ValueDeserializer(value)
+        value
             .deserialize_seq(visitor)
             .map_err(|e| e.within(PathSegment::Key(name)))
     }
@@ -578,7 +650,7 @@ impl<'de> de::VariantAccess<'de> for VariantDe {
         visitor: V,
     ) -> Result<V::Value, MappingError> {
         let (name, value) = self.content()?;
-        ValueDeserializer(value)
+        value
             .deserialize_map(visitor)
             .map_err(|e| e.within(PathSegment::Key(name)))
     }
@@ -622,8 +694,11 @@ impl<'de> Deserialize<'de> for Number {
 }
 
 /// Builds an [`AttributeValue`] from any self-describing format (JSON, ...),
-/// or takes it whole from the mapper's own deserializer.
-struct AnyValueVisitor;
+/// or takes it whole from the mapper's own deserializer. Nesting deeper
+/// than DynamoDB allows is an error, not a recursion without bound.
+struct AnyValueVisitor {
+    depth: Depth,
+}
 
 impl<'de> Visitor<'de> for AnyValueVisitor {
     type Value = AttributeValue;
@@ -638,10 +713,12 @@ impl<'de> Visitor<'de> for AnyValueVisitor {
         Ok(AttributeValue::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<AttributeValue, D::Error> {
-        d.deserialize_any(self)
+        let depth = self.depth.call().map_err(de::Error::custom)?;
+        d.deserialize_any(AnyValueVisitor { depth })
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<AttributeValue, D::Error> {
-        d.deserialize_any(self)
+        let depth = self.depth.call().map_err(de::Error::custom)?;
+        d.deserialize_any(AnyValueVisitor { depth })
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<AttributeValue, E> {
         Ok(AttributeValue::Bool(v))
@@ -680,16 +757,18 @@ impl<'de> Visitor<'de> for AnyValueVisitor {
         Ok(AttributeValue::B(v))
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<AttributeValue, A::Error> {
+        let depth = self.depth.container().map_err(de::Error::custom)?;
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(v) = seq.next_element_seed(AnyValueSeed)? {
+        while let Some(v) = seq.next_element_seed(AnyValueSeed { depth })? {
             out.push(v);
         }
         Ok(AttributeValue::L(out))
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<AttributeValue, A::Error> {
+        let depth = self.depth.container().map_err(de::Error::custom)?;
         let mut out = BTreeMap::new();
         while let Some((k, v)) =
-            map.next_entry_seed(std::marker::PhantomData::<String>, AnyValueSeed)?
+            map.next_entry_seed(std::marker::PhantomData::<String>, AnyValueSeed { depth })?
         {
             out.insert(k, v);
         }
@@ -697,28 +776,35 @@ impl<'de> Visitor<'de> for AnyValueVisitor {
     }
 }
 
-/// Deserializes nested values of a foreign format without the passthrough.
-struct AnyValueSeed;
+/// Deserializes a value nested in a list or map at `depth`.
+struct AnyValueSeed {
+    depth: Depth,
+}
 
 impl<'de> DeserializeSeed<'de> for AnyValueSeed {
     type Value = AttributeValue;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<AttributeValue, D::Error> {
-        AttributeValue::deserialize(d)
+        let visitor = AnyValueVisitor { depth: self.depth };
+        d.deserialize_newtype_struct(VALUE_TOKEN, visitor)
     }
 }
 
 impl<'de> Deserialize<'de> for AttributeValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_newtype_struct(VALUE_TOKEN, AnyValueVisitor)
+        AnyValueSeed {
+            depth: Depth::ATTRIBUTE,
+        }
+        .deserialize(d)
     }
 }
 
 impl<'de> Deserialize<'de> for Item {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match AttributeValue::deserialize(d)? {
-            AttributeValue::M(m) => Ok(Item(m)),
+        let value = AnyValueSeed { depth: Depth::ITEM }.deserialize(d)?;
+        match value.unpack() {
+            Unpacked::M(m) => Ok(Item(m)),
             other => Err(de::Error::invalid_type(
-                unexpected(&other),
+                unexpected(&other.into()),
                 &"an item (a map)",
             )),
         }

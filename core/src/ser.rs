@@ -16,7 +16,11 @@ use serde::ser::{self, Serialize};
 use crate::error::{Error, MappingError, PathSegment};
 use crate::number::Number;
 use crate::set::SET_TOKEN;
-use crate::value::{AttributeValue, Item};
+use crate::value::{AttributeValue, Item, MAX_NESTING_DEPTH, Unpacked};
+
+mod depth;
+
+pub(crate) use depth::{Depth, TooDeep};
 
 pub(crate) const NUMBER_TOKEN: &str = "\u{0}dynamodb_mapper::Number";
 
@@ -36,8 +40,11 @@ pub(crate) const NUMBER_TOKEN: &str = "\u{0}dynamodb_mapper::Number";
 /// # Ok::<(), dynamodb_mapper::Error>(())
 /// ```
 pub fn to_item<T: Serialize + ?Sized>(value: &T) -> Result<Item, Error> {
-    match value.serialize(ValueSerializer)? {
-        Some(AttributeValue::M(map)) => Ok(Item(map)),
+    match value.serialize(ValueSerializer::at(Depth::ITEM))? {
+        Some(v @ AttributeValue::M(_)) => match v.unpack() {
+            Unpacked::M(map) => Ok(Item(map)),
+            _ => unreachable!("matched a map"),
+        },
         Some(other) => Err(MappingError::new(format!(
             "an item must be a struct or a map, but the value maps to {}",
             other.value_type()
@@ -60,14 +67,28 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<AttributeValue, Erro
 pub(crate) fn to_value_opt<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<Option<AttributeValue>, MappingError> {
-    value.serialize(ValueSerializer)
+    value.serialize(ValueSerializer::at(Depth::ATTRIBUTE))
 }
 
 type Result2 = Result<Option<AttributeValue>, MappingError>;
 
-/// The serializer behind [`to_item`] and [`to_value`].
+/// The serializer behind [`to_item`] and [`to_value`], at a depth in the
+/// value being built.
 #[derive(Clone, Copy)]
-pub(crate) struct ValueSerializer;
+pub(crate) struct ValueSerializer {
+    depth: Depth,
+}
+
+impl ValueSerializer {
+    pub(crate) fn at(depth: Depth) -> Self {
+        ValueSerializer { depth }
+    }
+
+    /// The serializer of a value one serde call further in.
+    fn call(self) -> Result<Self, MappingError> {
+        Ok(ValueSerializer::at(self.depth.call()?))
+    }
+}
 
 fn number(n: Result<Number, crate::NumberError>) -> Result2 {
     n.map(|n| Some(AttributeValue::N(n)))
@@ -137,7 +158,7 @@ impl ser::Serializer for ValueSerializer {
         Ok(None)
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result2 {
-        value.serialize(self)
+        value.serialize(self.call()?)
     }
     fn serialize_unit(self) -> Result2 {
         Ok(Some(AttributeValue::Null))
@@ -158,13 +179,14 @@ impl ser::Serializer for ValueSerializer {
         name: &'static str,
         value: &T,
     ) -> Result2 {
+        let depth = self.depth.call()?;
         match name {
-            SET_TOKEN => value.serialize(SetSerializer),
+            SET_TOKEN => value.serialize(SetSerializer { depth }),
             NUMBER_TOKEN => {
-                let text = value.serialize(TextSerializer)?;
+                let text = value.serialize(TextSerializer { depth })?;
                 number(Number::parse(&text))
             }
-            _ => value.serialize(self),
+            _ => value.serialize(ValueSerializer::at(depth)),
         }
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -174,8 +196,9 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         value: &T,
     ) -> Result2 {
+        // `{variant: value}` is a map.
         let inner = value
-            .serialize(self)
+            .serialize(ValueSerializer::at(self.depth.container()?))
             .map_err(|e| e.within(PathSegment::Key(variant.to_owned())))?
             .unwrap_or(AttributeValue::Null);
         let mut m = BTreeMap::new();
@@ -183,17 +206,17 @@ impl ser::Serializer for ValueSerializer {
         Ok(Some(AttributeValue::M(m)))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqSerializer, MappingError> {
-        Ok(SeqSerializer(Vec::with_capacity(len.unwrap_or(0))))
+        SeqSerializer::new(self.depth, len.unwrap_or(0))
     }
     fn serialize_tuple(self, len: usize) -> Result<SeqSerializer, MappingError> {
-        Ok(SeqSerializer(Vec::with_capacity(len)))
+        SeqSerializer::new(self.depth, len)
     }
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
         len: usize,
     ) -> Result<SeqSerializer, MappingError> {
-        Ok(SeqSerializer(Vec::with_capacity(len)))
+        SeqSerializer::new(self.depth, len)
     }
     fn serialize_tuple_variant(
         self,
@@ -202,15 +225,16 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         len: usize,
     ) -> Result<VariantWrap<SeqSerializer>, MappingError> {
-        Ok(VariantWrap {
-            variant,
-            inner: SeqSerializer(Vec::with_capacity(len)),
-        })
+        // `{variant: [fields]}`: a list in a map.
+        let inner = SeqSerializer::new(self.depth.container()?, len)
+            .map_err(|e| e.within(PathSegment::Key(variant.to_owned())))?;
+        Ok(VariantWrap { variant, inner })
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapSerializer, MappingError> {
         Ok(MapSerializer {
             map: BTreeMap::new(),
             key: None,
+            depth: self.depth.container()?,
         })
     }
     fn serialize_struct(
@@ -218,7 +242,7 @@ impl ser::Serializer for ValueSerializer {
         _name: &'static str,
         _len: usize,
     ) -> Result<StructSerializer, MappingError> {
-        Ok(StructSerializer(BTreeMap::new()))
+        StructSerializer::new(self.depth)
     }
     fn serialize_struct_variant(
         self,
@@ -227,10 +251,10 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         _len: usize,
     ) -> Result<VariantWrap<StructSerializer>, MappingError> {
-        Ok(VariantWrap {
-            variant,
-            inner: StructSerializer(BTreeMap::new()),
-        })
+        // `{variant: {fields}}`: a map in a map.
+        let inner = StructSerializer::new(self.depth.container()?)
+            .map_err(|e| e.within(PathSegment::Key(variant.to_owned())))?;
+        Ok(VariantWrap { variant, inner })
     }
     fn collect_str<T: std::fmt::Display + ?Sized>(self, value: &T) -> Result2 {
         Ok(Some(AttributeValue::S(value.to_string())))
@@ -238,16 +262,33 @@ impl ser::Serializer for ValueSerializer {
 }
 
 /// Builds an `L`; absent elements become `NULL`.
-pub(crate) struct SeqSerializer(Vec<AttributeValue>);
+pub(crate) struct SeqSerializer {
+    items: Vec<AttributeValue>,
+    /// The depth of the elements.
+    depth: Depth,
+}
 
 impl SeqSerializer {
+    /// A list at `depth`.
+    fn new(depth: Depth, len: usize) -> Result<Self, MappingError> {
+        Ok(SeqSerializer {
+            depth: depth.container()?,
+            // A length hint is the caller's word: cap what it reserves.
+            items: Vec::with_capacity(len.min(4096)),
+        })
+    }
+
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), MappingError> {
-        let index = self.0.len();
+        let index = self.items.len();
         let v = value
-            .serialize(ValueSerializer)
+            .serialize(ValueSerializer::at(self.depth))
             .map_err(|e| e.within(PathSegment::Index(index)))?;
-        self.0.push(v.unwrap_or(AttributeValue::Null));
+        self.items.push(v.unwrap_or(AttributeValue::Null));
         Ok(())
+    }
+
+    fn finish(self) -> Result2 {
+        Ok(Some(AttributeValue::L(self.items)))
     }
 }
 
@@ -258,7 +299,7 @@ impl ser::SerializeSeq for SeqSerializer {
         self.push(value)
     }
     fn end(self) -> Result2 {
-        Ok(Some(AttributeValue::L(self.0)))
+        self.finish()
     }
 }
 
@@ -269,7 +310,7 @@ impl ser::SerializeTuple for SeqSerializer {
         self.push(value)
     }
     fn end(self) -> Result2 {
-        Ok(Some(AttributeValue::L(self.0)))
+        self.finish()
     }
 }
 
@@ -280,12 +321,26 @@ impl ser::SerializeTupleStruct for SeqSerializer {
         self.push(value)
     }
     fn end(self) -> Result2 {
-        Ok(Some(AttributeValue::L(self.0)))
+        self.finish()
     }
 }
 
 /// Builds an `M` from a struct; absent fields are left out.
-pub(crate) struct StructSerializer(BTreeMap<String, AttributeValue>);
+pub(crate) struct StructSerializer {
+    fields: BTreeMap<String, AttributeValue>,
+    /// The depth of the fields.
+    depth: Depth,
+}
+
+impl StructSerializer {
+    /// A struct at `depth`.
+    fn new(depth: Depth) -> Result<Self, MappingError> {
+        Ok(StructSerializer {
+            fields: BTreeMap::new(),
+            depth: depth.container()?,
+        })
+    }
+}
 
 impl ser::SerializeStruct for StructSerializer {
     type Ok = Option<AttributeValue>;
@@ -295,9 +350,9 @@ impl ser::SerializeStruct for StructSerializer {
         key: &'static str,
         value: &T,
     ) -> Result<(), MappingError> {
-        match value.serialize(ValueSerializer) {
+        match value.serialize(ValueSerializer::at(self.depth)) {
             Ok(Some(v)) => {
-                self.0.insert(key.to_owned(), v);
+                self.fields.insert(key.to_owned(), v);
                 Ok(())
             }
             Ok(None) => Ok(()),
@@ -305,7 +360,7 @@ impl ser::SerializeStruct for StructSerializer {
         }
     }
     fn end(self) -> Result2 {
-        Ok(Some(AttributeValue::M(self.0)))
+        Ok(Some(AttributeValue::M(self.fields)))
     }
 }
 
@@ -314,13 +369,15 @@ impl ser::SerializeStruct for StructSerializer {
 pub(crate) struct MapSerializer {
     map: BTreeMap<String, AttributeValue>,
     key: Option<String>,
+    /// The depth of the keys and values.
+    depth: Depth,
 }
 
 impl ser::SerializeMap for MapSerializer {
     type Ok = Option<AttributeValue>;
     type Error = MappingError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), MappingError> {
-        self.key = Some(key.serialize(KeySerializer)?);
+        self.key = Some(key.serialize(KeySerializer { depth: self.depth })?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), MappingError> {
@@ -328,7 +385,7 @@ impl ser::SerializeMap for MapSerializer {
             .key
             .take()
             .ok_or_else(|| MappingError::new("a map value was given before its key"))?;
-        match value.serialize(ValueSerializer) {
+        match value.serialize(ValueSerializer::at(self.depth)) {
             Ok(Some(v)) => {
                 self.map.insert(key, v);
                 Ok(())
@@ -394,7 +451,9 @@ fn unsupported_key(what: &str) -> MappingError {
 }
 
 /// Serializes a map key to the string DynamoDB uses as the attribute name.
-struct KeySerializer;
+struct KeySerializer {
+    depth: Depth,
+}
 
 macro_rules! key_int {
     ($($m:ident: $t:ty),*) => {$(
@@ -459,7 +518,9 @@ impl ser::Serializer for KeySerializer {
         _name: &'static str,
         value: &T,
     ) -> Result<String, MappingError> {
-        value.serialize(self)
+        value.serialize(KeySerializer {
+            depth: self.depth.call()?,
+        })
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -514,7 +575,9 @@ impl ser::Serializer for KeySerializer {
 }
 
 /// Extracts the text of a [`Number`] passed through `NUMBER_TOKEN`.
-struct TextSerializer;
+struct TextSerializer {
+    depth: Depth,
+}
 
 impl ser::Serializer for TextSerializer {
     type Ok = String;
@@ -559,7 +622,9 @@ impl ser::Serializer for TextSerializer {
         _n: &'static str,
         v: &T,
     ) -> Result<String, MappingError> {
-        v.serialize(self)
+        v.serialize(TextSerializer {
+            depth: self.depth.call()?,
+        })
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -614,7 +679,9 @@ impl ser::Serializer for TextSerializer {
 }
 
 /// Serializes a [`Set`](crate::Set)'s members into `SS`, `NS` or `BS`.
-struct SetSerializer;
+struct SetSerializer {
+    depth: Depth,
+}
 
 enum Members {
     Empty,
@@ -626,6 +693,8 @@ enum Members {
 pub(crate) struct SetSeq {
     members: Members,
     index: usize,
+    /// The depth of the members (a set is not a level of nesting).
+    depth: Depth,
 }
 
 impl ser::SerializeSeq for SetSeq {
@@ -635,7 +704,7 @@ impl ser::SerializeSeq for SetSeq {
         let at = PathSegment::Index(self.index);
         self.index += 1;
         let v = value
-            .serialize(ValueSerializer)
+            .serialize(ValueSerializer::at(self.depth))
             .map_err(|e| e.within(at.clone()))?;
         let mismatch = |found: &str| {
             MappingError::new(format!(
@@ -643,14 +712,17 @@ impl ser::SerializeSeq for SetSeq {
             ))
             .within(at.clone())
         };
-        match (&mut self.members, v) {
-            (Members::Empty, Some(AttributeValue::S(s))) => self.members = Members::S(vec![s]),
-            (Members::Empty, Some(AttributeValue::N(n))) => self.members = Members::N(vec![n]),
-            (Members::Empty, Some(AttributeValue::B(b))) => self.members = Members::B(vec![b]),
-            (Members::S(v), Some(AttributeValue::S(s))) => v.push(s),
-            (Members::N(v), Some(AttributeValue::N(n))) => v.push(n),
-            (Members::B(v), Some(AttributeValue::B(b))) => v.push(b),
-            (_, Some(other)) => return Err(mismatch(other.value_type().as_str())),
+        match (&mut self.members, v.map(AttributeValue::unpack)) {
+            (Members::Empty, Some(Unpacked::S(s))) => self.members = Members::S(vec![s]),
+            (Members::Empty, Some(Unpacked::N(n))) => self.members = Members::N(vec![n]),
+            (Members::Empty, Some(Unpacked::B(b))) => self.members = Members::B(vec![b]),
+            (Members::S(v), Some(Unpacked::S(s))) => v.push(s),
+            (Members::N(v), Some(Unpacked::N(n))) => v.push(n),
+            (Members::B(v), Some(Unpacked::B(b))) => v.push(b),
+            (_, Some(other)) => {
+                let found = AttributeValue::from(other).value_type();
+                return Err(mismatch(found.as_str()));
+            }
             (_, None) => return Err(mismatch("an absent value (None)")),
         }
         Ok(())
@@ -685,6 +757,7 @@ impl ser::Serializer for SetSerializer {
         Ok(SetSeq {
             members: Members::Empty,
             index: 0,
+            depth: self.depth.call()?,
         })
     }
 
@@ -746,7 +819,9 @@ impl ser::Serializer for SetSerializer {
         Err(not_a_set())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _n: &'static str, v: &T) -> Result2 {
-        v.serialize(self)
+        v.serialize(SetSerializer {
+            depth: self.depth.call()?,
+        })
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -828,13 +903,22 @@ impl<T: Serialize> Serialize for SetOf<'_, T> {
     }
 }
 
-/// An [`AttributeValue`] serializes as the value it holds, so that a field
-/// of type `AttributeValue` (or [`Item`]) passes through the mapper
-/// unchanged, and reads naturally in other formats such as JSON.
-impl Serialize for AttributeValue {
+/// An attribute value nested `depth` lists and maps inside the value being
+/// serialized.
+struct Nested<'a> {
+    value: &'a AttributeValue,
+    depth: usize,
+}
+
+impl Serialize for Nested<'_> {
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ser::{SerializeMap, SerializeSeq};
-        match self {
+        let child = |value| Nested {
+            value,
+            depth: self.depth + 1,
+        };
+        let too_deep = || <S::Error as ser::Error>::custom(TooDeep::Levels);
+        match self.value {
             AttributeValue::S(s) => serializer.serialize_str(s),
             AttributeValue::N(n) => n.serialize(serializer),
             AttributeValue::B(b) => serializer.serialize_bytes(b),
@@ -845,22 +929,45 @@ impl Serialize for AttributeValue {
                 serializer.serialize_newtype_struct(SET_TOKEN, &SetOf(&members))
             }
             AttributeValue::M(m) => {
+                if self.depth >= MAX_NESTING_DEPTH {
+                    return Err(too_deep());
+                }
                 let mut map = serializer.serialize_map(Some(m.len()))?;
                 for (k, v) in m {
-                    map.serialize_entry(k, v)?;
+                    map.serialize_entry(k, &child(v))?;
                 }
                 map.end()
             }
             AttributeValue::L(l) => {
+                if self.depth >= MAX_NESTING_DEPTH {
+                    return Err(too_deep());
+                }
                 let mut seq = serializer.serialize_seq(Some(l.len()))?;
                 for v in l {
-                    seq.serialize_element(v)?;
+                    seq.serialize_element(&child(v))?;
                 }
                 seq.end()
             }
             AttributeValue::Bool(b) => serializer.serialize_bool(*b),
             AttributeValue::Null => serializer.serialize_unit(),
         }
+    }
+}
+
+/// An [`AttributeValue`] serializes as the value it holds, so that a field
+/// of type `AttributeValue` (or [`Item`]) passes through the mapper
+/// unchanged, and reads naturally in other formats such as JSON.
+///
+/// A value nested deeper than DynamoDB allows (see
+/// [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH)) is refused with an
+/// error, in every format, rather than recursing without bound.
+impl Serialize for AttributeValue {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Nested {
+            value: self,
+            depth: 0,
+        }
+        .serialize(serializer)
     }
 }
 
