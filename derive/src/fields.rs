@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::errors::{Errors, each_item};
-use crate::rules::{Rule, parse_rule};
+use crate::rules::{Rule, check_rules, option_inner, parse_rule};
 use crate::serde_attrs::{container_rename_all, parse_serialize_name, rename_rule, skip_meta};
 
 /// One field and its attributes.
@@ -102,6 +102,8 @@ pub(crate) fn parse_fields(
             };
             errors.ok(parsed);
         }
+        let inner = option_inner(&info.ty).unwrap_or(&info.ty);
+        check_rules(&info.rules, inner, &info.ident, errors);
         info.attr = attr;
         out.push(info);
     }

@@ -1,6 +1,9 @@
-//! `#[validate(...)]` rules.
+//! `#[validate(...)]` rules: parsing them, and the mistakes that can be
+//! seen from a field's type before rustc sees the generated code.
 
-use syn::{Expr, LitStr, Token, Type};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Token, Type};
 
 use crate::errors::{Errors, each_item};
 
@@ -9,6 +12,8 @@ pub(crate) enum Rule {
     Range {
         min: Option<Expr>,
         max: Option<Expr>,
+        /// Where `range` is written, for diagnostics.
+        span: Span,
     },
     Length {
         min: Option<Expr>,
@@ -52,7 +57,11 @@ pub(crate) fn parse_rule(
     let p = &meta.path;
     if p.is_ident("range") {
         let (min, max) = parse_bounds(meta, "range")?;
-        Ok(Rule::Range { min, max })
+        Ok(Rule::Range {
+            min,
+            max,
+            span: p.span(),
+        })
     } else if p.is_ident("length") {
         let (min, max) = parse_bounds(meta, "length")?;
         Ok(Rule::Length { min, max })
@@ -122,4 +131,88 @@ fn generic_arg<'a>(ty: &'a Type, names: &[&str], index: usize) -> Option<&'a Typ
             _ => None,
         })
         .nth(index)
+}
+
+/// True for the string types a reader recognises by name (`String`,
+/// `&str`, `Cow<str>`, `Box<str>`, ...).
+fn is_string(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => is_string(&r.elem),
+        Type::Paren(p) => is_string(&p.elem),
+        Type::Group(g) => is_string(&g.elem),
+        Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            last.ident == "String"
+                || last.ident == "str"
+                || generic_arg(ty, &["Cow", "Box", "Rc", "Arc"], 0).is_some_and(is_string)
+        }
+        _ => false,
+    }
+}
+
+/// The type of what `each(...)` visits in a value of type `ty`, when it
+/// can be read from the type's name.
+fn element_type(ty: &Type) -> Option<Type> {
+    if let Type::Path(p) = ty {
+        if p.path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "StringSet")
+        {
+            return Some(syn::parse_quote!(String));
+        }
+    }
+    match ty {
+        Type::Reference(r) => element_type(&r.elem),
+        Type::Array(a) => Some((*a.elem).clone()),
+        Type::Slice(s) => Some((*s.elem).clone()),
+        _ => generic_arg(
+            ty,
+            &[
+                "Vec",
+                "VecDeque",
+                "LinkedList",
+                "BTreeSet",
+                "HashSet",
+                "Set",
+                "Option",
+            ],
+            0,
+        )
+        .or_else(|| generic_arg(ty, &["BTreeMap", "HashMap"], 1))
+        .cloned(),
+    }
+}
+
+/// Records the rules that cannot apply to a field of type `ty` (the type
+/// inside the field's `Option`, if it has one): today, a `range` on a
+/// string, which rustc would report as a type mismatch with a hint to
+/// turn the bound into a string.
+pub(crate) fn check_rules(rules: &[Rule], ty: &Type, field: &Ident, errors: &Errors) {
+    check_rules_of(rules, ty, &format!("`{field}`"), errors);
+}
+
+/// [`check_rules`] for the values named by `subject`: a field, or the
+/// elements that `each` visits.
+fn check_rules_of(rules: &[Rule], ty: &Type, subject: &str, errors: &Errors) {
+    for rule in rules {
+        match rule {
+            Rule::Range { span, .. } if is_string(ty) => errors.push(syn::Error::new(
+                *span,
+                format!(
+                    "`range` applies to numbers (and other ordered values), but {subject} is a \
+                     string: to bound the length of a string, use `length(min = .., max = ..)`"
+                ),
+            )),
+            Rule::Each(inner) => {
+                if let Some(elem) = element_type(ty) {
+                    let subject = format!("each element of {subject}");
+                    check_rules_of(inner, &elem, &subject, errors);
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -17,7 +17,7 @@ fn opt(e: &Option<Expr>) -> TokenStream2 {
 fn gen_rules(rules: &[Rule], v: &TokenStream2) -> TokenStream2 {
     let rules_mod = quote!(::dynamodb_mapper::validate::rules);
     let checks = rules.iter().map(|rule| match rule {
-        Rule::Range { min, max } => {
+        Rule::Range { min, max, .. } => {
             let (min, max) = (opt(min), opt(max));
             quote!(#rules_mod::range(#v, #min, #max, __path, __report);)
         }
