@@ -2,11 +2,11 @@
 //! `#[derive(Validate)]`. Use them through the `dynamodb_mapper` crate,
 //! which re-exports both and documents their attributes.
 //!
-//! The code is split by what it reads and what it writes: [`fields`] reads
-//! each field (with [`serde_attrs`] for the attribute names serde writes
-//! and [`rules`] for `#[validate(...)]`), [`container`] the struct's
-//! `#[model(...)]`; [`validate`] writes the `Validate` impl and [`model`]
-//! the `Model` impl. [`errors`] gathers every attribute error, so that a
+//! The code is split by what it reads and what it writes: `fields` reads
+//! each field (with `serde_attrs` for the attribute names serde writes
+//! and `rules` for `#[validate(...)]`), `container` the struct's
+//! `#[model(...)]`; `validate` writes the `Validate` impl and `model`
+//! the `Model` impl. `errors` gathers every attribute error, so that a
 //! user sees them all in one compile.
 
 use proc_macro::TokenStream;

@@ -10,7 +10,7 @@
 //! asks for; [`access`] hands out the elements of lists and maps, [`key`]
 //! reads map keys, [`variant`] enums; [`impls`] deserializes the data
 //! model's own types. Every nested read carries a
-//! [`Depth`](crate::ser::Depth), so no value or type recurses without bound.
+//! `Depth` (in `ser`), so no value or type recurses without bound.
 
 use std::cell::Cell;
 

@@ -11,7 +11,7 @@ use crate::ser::{Depth, NUMBER_TOKEN};
 use crate::set::SET_TOKEN;
 use crate::value::{AttributeValue, Unpacked};
 
-/// The deserializer behind [`from_item`] and [`from_value`]; it consumes
+/// The deserializer behind [`from_item`](crate::from_item) and [`from_value`](crate::from_value); it consumes
 /// the value, which sits at `depth`.
 pub(crate) struct ValueDeserializer {
     value: AttributeValue,

@@ -91,7 +91,7 @@ impl Serialize for Nested<'_> {
 /// unchanged, and reads naturally in other formats such as JSON.
 ///
 /// A value nested deeper than DynamoDB allows (see
-/// [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH)) is refused with an
+/// [`MAX_NESTING_DEPTH`]) is refused with an
 /// error, in every format, rather than recursing without bound.
 impl Serialize for AttributeValue {
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

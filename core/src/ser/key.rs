@@ -135,7 +135,7 @@ impl ser::Serializer for KeySerializer {
     }
 }
 
-/// Extracts the text of a [`Number`] passed through `NUMBER_TOKEN`.
+/// Extracts the text of a [`Number`](crate::Number) passed through `NUMBER_TOKEN`.
 pub(super) struct TextSerializer {
     pub(super) depth: Depth,
 }

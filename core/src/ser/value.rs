@@ -14,7 +14,7 @@ use crate::number::Number;
 use crate::set::SET_TOKEN;
 use crate::value::AttributeValue;
 
-/// The serializer behind [`to_item`] and [`to_value`], at a depth in the
+/// The serializer behind [`to_item`](crate::to_item) and [`to_value`](crate::to_value), at a depth in the
 /// value being built.
 #[derive(Clone, Copy)]
 pub(crate) struct ValueSerializer {
