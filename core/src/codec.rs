@@ -3,7 +3,10 @@
 //!
 //! A version byte, then each attribute as its name and a tagged value
 //! (lengths as varints, numbers as their text). Decoding never panics:
-//! corrupt bytes are an error.
+//! corrupt bytes are an error. Neither direction recurses: a value of any
+//! depth encodes and decodes on a small, fixed amount of thread stack.
+
+use std::collections::BTreeMap;
 
 use crate::error::Error;
 use crate::number::Number;
@@ -37,7 +40,15 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
+/// A list or map being encoded: the children still to write.
+enum EncodeFrame<'a> {
+    L(std::slice::Iter<'a, AttributeValue>),
+    M(std::collections::btree_map::Iter<'a, String, AttributeValue>),
+}
+
+/// Writes one value's tag and content, or, for a list or map, its tag and
+/// length, pushing its children to write next.
+fn put_one<'a>(out: &mut Vec<u8>, v: &'a AttributeValue, stack: &mut Vec<EncodeFrame<'a>>) {
     match v {
         AttributeValue::S(s) => {
             out.push(T_S);
@@ -75,21 +86,37 @@ fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
         AttributeValue::M(m) => {
             out.push(T_M);
             put_varint(out, m.len());
-            for (k, v) in m {
-                put_bytes(out, k.as_bytes());
-                put_value(out, v);
-            }
+            stack.push(EncodeFrame::M(m.iter()));
         }
         AttributeValue::L(l) => {
             out.push(T_L);
             put_varint(out, l.len());
-            for v in l {
-                put_value(out, v);
-            }
+            stack.push(EncodeFrame::L(l.iter()));
         }
         AttributeValue::Bool(false) => out.push(T_FALSE),
         AttributeValue::Bool(true) => out.push(T_TRUE),
         AttributeValue::Null => out.push(T_NULL),
+    }
+}
+
+/// Writes a value of any depth, without recursion.
+fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
+    let mut stack = Vec::new();
+    put_one(out, v, &mut stack);
+    while let Some(top) = stack.last_mut() {
+        let next = match top {
+            EncodeFrame::L(it) => it.next(),
+            EncodeFrame::M(it) => it.next().map(|(k, v)| {
+                put_bytes(out, k.as_bytes());
+                v
+            }),
+        };
+        match next {
+            Some(v) => put_one(out, v, &mut stack),
+            None => {
+                stack.pop();
+            }
+        }
     }
 }
 
@@ -164,11 +191,9 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
-    fn value(&mut self, depth: usize) -> Result<AttributeValue, Error> {
-        if depth > 64 {
-            return Err(corrupt());
-        }
-        Ok(match self.byte()? {
+    /// Reads a value that is not a list or map, after its tag.
+    fn leaf(&mut self, tag: u8) -> Result<AttributeValue, Error> {
+        Ok(match tag {
             T_S => AttributeValue::S(self.string()?),
             T_N => AttributeValue::N(self.number()?),
             T_B => AttributeValue::B(self.bytes()?.to_vec()),
@@ -196,29 +221,99 @@ impl<'a> Reader<'a> {
                 }
                 AttributeValue::Bs(v)
             }
-            T_M => {
-                let n = self.count()?;
-                let mut m = std::collections::BTreeMap::new();
-                for _ in 0..n {
-                    let k = self.string()?;
-                    let v = self.value(depth + 1)?;
-                    m.insert(k, v);
-                }
-                AttributeValue::M(m)
-            }
-            T_L => {
-                let n = self.count()?;
-                let mut l = Vec::with_capacity(n);
-                for _ in 0..n {
-                    l.push(self.value(depth + 1)?);
-                }
-                AttributeValue::L(l)
-            }
             T_FALSE => AttributeValue::Bool(false),
             T_TRUE => AttributeValue::Bool(true),
             T_NULL => AttributeValue::Null,
             _ => return Err(corrupt()),
         })
+    }
+
+    /// Reads a value of any depth, without recursion: lists and maps being
+    /// read wait on a heap stack for their elements.
+    fn value(&mut self) -> Result<AttributeValue, Error> {
+        let mut stack: Vec<DecodeFrame> = Vec::new();
+        loop {
+            let mut done = match self.byte()? {
+                T_M => {
+                    let remaining = self.count()?;
+                    stack.push(DecodeFrame::M {
+                        remaining,
+                        out: BTreeMap::new(),
+                        key: None,
+                    });
+                    None
+                }
+                T_L => {
+                    let remaining = self.count()?;
+                    stack.push(DecodeFrame::L {
+                        remaining,
+                        out: Vec::with_capacity(remaining.min(1024)),
+                    });
+                    None
+                }
+                tag => Some(self.leaf(tag)?),
+            };
+            // Hand finished values up until a list or map wants another
+            // element (then read it), or the outermost value is done.
+            loop {
+                if let Some(v) = done.take() {
+                    match stack.last_mut() {
+                        Some(parent) => parent.push(v)?,
+                        None => return Ok(v),
+                    }
+                }
+                let top = stack.last_mut().expect("a list or map is being read");
+                match top {
+                    DecodeFrame::L { remaining: 0, .. } | DecodeFrame::M { remaining: 0, .. } => {
+                        done = stack.pop().map(DecodeFrame::finish);
+                    }
+                    DecodeFrame::L { remaining, .. } => {
+                        *remaining -= 1;
+                        break;
+                    }
+                    DecodeFrame::M { remaining, key, .. } => {
+                        *remaining -= 1;
+                        *key = Some(self.string()?);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A list or map being decoded: how many elements are still to read, and
+/// those read so far.
+enum DecodeFrame {
+    L {
+        remaining: usize,
+        out: Vec<AttributeValue>,
+    },
+    M {
+        remaining: usize,
+        out: BTreeMap<String, AttributeValue>,
+        /// The key of the value being read.
+        key: Option<String>,
+    },
+}
+
+impl DecodeFrame {
+    fn push(&mut self, v: AttributeValue) -> Result<(), Error> {
+        match self {
+            DecodeFrame::L { out, .. } => out.push(v),
+            DecodeFrame::M { out, key, .. } => {
+                let k = key.take().ok_or_else(corrupt)?;
+                out.insert(k, v);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> AttributeValue {
+        match self {
+            DecodeFrame::L { out, .. } => AttributeValue::L(out),
+            DecodeFrame::M { out, .. } => AttributeValue::M(out),
+        }
     }
 }
 
@@ -232,7 +327,7 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
     let mut m = std::collections::BTreeMap::new();
     for _ in 0..n {
         let k = r.string()?;
-        let v = r.value(0)?;
+        let v = r.value()?;
         m.insert(k, v);
     }
     if r.i != bytes.len() {

@@ -108,7 +108,7 @@ pub use ser::{to_item, to_value};
 pub use set::{Binary, BinarySet, NumberSet, Set, StringSet};
 pub use time::{EpochSeconds, Timestamp, TimestampError};
 pub use validate::{Validate, ValidationErrors, Violation};
-pub use value::{AttributeValue, Item, MAX_NESTING_DEPTH, ValueError, ValueType};
+pub use value::{AttributeValue, Item, MAX_NESTING_DEPTH, Unpacked, ValueError, ValueType};
 
 /// `#[derive(Model)]`: implements [`Model`] and [`Validate`] for a struct.
 ///

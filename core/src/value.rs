@@ -12,8 +12,19 @@ use std::ops::{Deref, DerefMut};
 
 use crate::number::Number;
 
+mod deep;
+
+pub use deep::Unpacked;
+
 /// One DynamoDB attribute value, of any of DynamoDB's ten types.
-#[derive(Clone)]
+///
+/// A value may nest lists and maps to any depth, and every walk over it
+/// (`Clone`, `Drop`, `==`, `Hash`, `Debug`, [`size`](Self::size)) works
+/// without recursion, so even a value far deeper than DynamoDB's 32 levels
+/// (which [`check`](Self::check) refuses) is safe to hold and drop.
+///
+/// `AttributeValue` implements `Drop`, so a `match` cannot move content out
+/// of it: match on a reference, or on [`unpack`](Self::unpack)'s result.
 pub enum AttributeValue {
     /// String (`S`).
     S(String),
@@ -114,13 +125,16 @@ pub enum ValueError {
     #[error("the set contains duplicates")]
     DuplicateSetMember,
     /// More levels of nesting than DynamoDB allows.
-    #[error("nesting exceeds DynamoDB's limit of {MAX_NESTING_DEPTH} levels")]
+    #[error("nesting exceeds DynamoDB's limit of 32 levels")]
     TooDeep,
 }
 
 /// How many levels of lists and maps one attribute may hold (DynamoDB's
 /// "32 levels", counting the attribute's own level as the item's).
 pub const MAX_NESTING_DEPTH: usize = 31;
+
+// `ValueError::TooDeep`'s message names the limit as DynamoDB does.
+const _: () = assert!(MAX_NESTING_DEPTH + 1 == 32);
 
 fn has_duplicates<T: Ord>(members: &[T]) -> bool {
     match members.len() {
@@ -248,19 +262,7 @@ impl AttributeValue {
     /// plus one, booleans and nulls one byte, lists and maps three bytes
     /// plus one per element (and each map key's length).
     pub fn size(&self) -> usize {
-        match self {
-            AttributeValue::S(s) => s.len(),
-            AttributeValue::N(n) => number_size(n),
-            AttributeValue::B(b) => b.len(),
-            AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
-            AttributeValue::Ns(v) => v.iter().map(number_size).sum(),
-            AttributeValue::Bs(v) => v.iter().map(Vec::len).sum(),
-            AttributeValue::M(m) => {
-                3 + m.iter().map(|(k, v)| 1 + k.len() + v.size()).sum::<usize>()
-            }
-            AttributeValue::L(l) => 3 + l.iter().map(|v| 1 + v.size()).sum::<usize>(),
-            AttributeValue::Bool(_) | AttributeValue::Null => 1,
-        }
+        deep::size(self)
     }
 }
 
@@ -287,58 +289,6 @@ pub(crate) fn number_size(n: &Number) -> usize {
     let last = first - d.digit_count() as i64 + 1;
     let pairs = (first.div_euclid(2) - last.div_euclid(2) + 1) as usize;
     1 + pairs + usize::from(d.is_negative())
-}
-
-impl PartialEq for AttributeValue {
-    fn eq(&self, other: &Self) -> bool {
-        use AttributeValue::*;
-        match (self, other) {
-            (S(a), S(b)) => a == b,
-            (N(a), N(b)) => a == b,
-            (B(a), B(b)) => a == b,
-            (Ss(a), Ss(b)) => same_set(a, b),
-            (Ns(a), Ns(b)) => same_set(a, b),
-            (Bs(a), Bs(b)) => same_set(a, b),
-            (M(a), M(b)) => a == b,
-            (L(a), L(b)) => a == b,
-            (Bool(a), Bool(b)) => a == b,
-            (Null, Null) => true,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for AttributeValue {}
-
-impl fmt::Debug for AttributeValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AttributeValue::S(s) => write!(f, "S({s:?})"),
-            AttributeValue::N(n) => write!(f, "N({n})"),
-            AttributeValue::B(b) => write!(f, "B({} bytes)", b.len()),
-            AttributeValue::Ss(v) => f.debug_tuple("Ss").field(v).finish(),
-            AttributeValue::Ns(v) => {
-                f.write_str("Ns(")?;
-                f.debug_list()
-                    .entries(v.iter().map(|n| n.as_str()))
-                    .finish()?;
-                f.write_str(")")
-            }
-            AttributeValue::Bs(v) => write!(f, "Bs({} members)", v.len()),
-            AttributeValue::M(m) => {
-                f.write_str("M(")?;
-                f.debug_map().entries(m.iter()).finish()?;
-                f.write_str(")")
-            }
-            AttributeValue::L(l) => {
-                f.write_str("L(")?;
-                f.debug_list().entries(l.iter()).finish()?;
-                f.write_str(")")
-            }
-            AttributeValue::Bool(b) => write!(f, "Bool({b})"),
-            AttributeValue::Null => f.write_str("Null"),
-        }
-    }
 }
 
 impl From<String> for AttributeValue {

@@ -233,8 +233,8 @@ fn eval_set_operand(op: &SetOperand, item: &Item) -> Result<AttributeValue, Erro
         },
         SetOperand::ListAppend(a, b) => {
             let (a, b) = (eval_set_operand(a, item)?, eval_set_operand(b, item)?);
-            match (a, b) {
-                (AttributeValue::L(mut x), AttributeValue::L(y)) => {
+            match (a.unpack(), b.unpack()) {
+                (crate::Unpacked::L(mut x), crate::Unpacked::L(y)) => {
                     x.extend(y);
                     Ok(AttributeValue::L(x))
                 }
@@ -249,12 +249,12 @@ fn eval_set_value(v: &SetValue, item: &Item) -> Result<AttributeValue, Error> {
         SetValue::Operand(o) => eval_set_operand(o, item),
         SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
             let (a, b) = (eval_set_operand(a, item)?, eval_set_operand(b, item)?);
-            match (a, b) {
+            match (&a, &b) {
                 (AttributeValue::N(x), AttributeValue::N(y)) => {
                     let r = if matches!(v, SetValue::Plus(..)) {
-                        x.checked_add(&y)
+                        x.checked_add(y)
                     } else {
-                        x.checked_sub(&y)
+                        x.checked_sub(y)
                     };
                     r.map(AttributeValue::N).map_err(arithmetic_error)
                 }
