@@ -113,17 +113,26 @@ pub enum Error {
         message: String,
     },
 
-    /// Keys or items a batch request left unprocessed, still unprocessed
-    /// after the retry policy's attempts (the store is throttling); the
-    /// rest of the batch was done. Retry these keys later.
-    #[error("{} keys of table `{table}` still unprocessed after {attempts} attempts: {}", .keys.len(), describe_keys(.keys))]
+    /// A batch operation (`get_many`, `put_many`, `delete_many`) stopped
+    /// part-way: the keys in `keys` were not read or written, those in
+    /// `done` were. Either the store kept leaving work unprocessed for the
+    /// retry policy's attempts in a row (throttling; `cause` is `None`), or
+    /// a request failed after others had succeeded (`cause` says why).
+    /// Every request the call started had finished when it returned:
+    /// nothing lands after this error. Retry the keys in `keys`.
+    #[error("{} keys of table `{table}` unprocessed ({} done){}: {}", .keys.len(), .done.len(), describe_cause(.attempts, .cause), describe_keys(.keys))]
     Unprocessed {
         /// The table.
         table: String,
         /// The keys not read or written.
         keys: Vec<Item>,
+        /// The keys read or written before the operation stopped.
+        done: Vec<Item>,
         /// Attempts made in a row without progress.
         attempts: u32,
+        /// The error that stopped the operation, when it was not the
+        /// retries running out.
+        cause: Option<Box<Error>>,
     },
 
     /// The table does not exist (or is not active yet).
@@ -169,6 +178,13 @@ fn describe_stored(stored: &Option<Box<Item>>) -> String {
     match stored {
         Some(_) => " (stored item returned)".to_owned(),
         None => String::new(),
+    }
+}
+
+fn describe_cause(attempts: &u32, cause: &Option<Box<Error>>) -> String {
+    match cause {
+        Some(e) => format!(" because {e}"),
+        None => format!(" after {attempts} attempts"),
     }
 }
 

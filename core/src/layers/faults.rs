@@ -23,10 +23,12 @@ struct State {
     conflict_next: AtomicU64,
     lose_next: AtomicU64,
     cancel_next: Mutex<VecDeque<Vec<CancellationReason>>>,
+    /// Data calls to let through, then data calls to fail.
+    fail_calls: Mutex<(u64, u64)>,
 }
 
 /// Faults for tests, over any backend: throttling (the next N data calls,
-/// or a seeded fraction of them), latency on every call, and transaction
+/// or a seeded fraction of them), store failures, latency on every call, and transaction
 /// faults (the next N write transactions cancelled by a transaction
 /// conflict, applied but with their response lost, or cancelled with
 /// given reasons). Cheap to clone: clones share the settings, so a test
@@ -91,6 +93,28 @@ impl Faults {
         lock(&self.state.cancel_next).push_back(reasons);
     }
 
+    /// After `skip` more data calls succeed, fails the next `count` with
+    /// [`Error::Backend`] (a store failure that retrying does not cure);
+    /// they change nothing.
+    pub fn fail_calls(&self, skip: u64, count: u64) {
+        *lock(&self.state.fail_calls) = (skip, count);
+    }
+
+    fn failed(&self) -> bool {
+        let mut f = lock(&self.state.fail_calls);
+        match *f {
+            (_, 0) => false,
+            (0, n) => {
+                *f = (0, n - 1);
+                true
+            }
+            (s, n) => {
+                *f = (s - 1, n);
+                false
+            }
+        }
+    }
+
     fn throttled(&self) -> bool {
         if take_one(&self.state.throttle_next) {
             return true;
@@ -120,6 +144,12 @@ impl Layer for Faults {
         if operation.is_data() && self.throttled() {
             return Err(Error::Throttled {
                 message: INJECTED_THROTTLE.to_owned(),
+            });
+        }
+        if operation.is_data() && self.failed() {
+            return Err(Error::Backend {
+                message: "the store failed (injected by the test)".to_owned(),
+                source: None,
             });
         }
         if operation != Operation::TransactWriteItems {
