@@ -120,7 +120,13 @@ pub use value::{AttributeValue, Item, MAX_NESTING_DEPTH, Unpacked, ValueError, V
 ///
 /// Field attributes, in `#[model(...)]`: `hash_key`, `range_key`,
 /// `auto_increment` (with `hash_key`, on an integer, not with a range
-/// key), `version` (an integer: optimistic locking), `ttl` (an
+/// key), `version` (an integer: optimistic locking: a guarded save or
+/// delete succeeds only while the stored version is the one loaded, and
+/// every save counts it up by one; a value saved for the first time starts
+/// at the time in microseconds since 1970 (seconds for a 32-bit type), so
+/// that a copy loaded before a delete can never match the version of the
+/// item re-created after it; a value saved again after its own delete
+/// continues its count), `ttl` (an
 /// [`EpochSeconds`] or integer). Rules in `#[validate(...)]` as for
 /// [`derive@Validate`]. Attribute names follow serde's `rename` and
 /// `rename_all`.

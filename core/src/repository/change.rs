@@ -52,9 +52,13 @@ impl<T: Model> Table<T> {
                     .as_ref()
                     .and_then(|c| c.get(v))
                     .and_then(AttributeValue::as_n)
-                    .and_then(|n| n.as_str().parse::<u64>().ok())
-                    .unwrap_or(0);
-                full = full.set(attr(v), AttributeValue::N(Number::from(old + 1)));
+                    .and_then(|n| n.as_str().parse::<u64>().ok());
+                // A new item starts where a first save would.
+                let next = match old {
+                    Some(old) => old.saturating_add(1),
+                    None => super::guard::first_version().0,
+                };
+                full = full.set(attr(v), AttributeValue::N(Number::from(next)));
             }
             // The caller's condition first, as DynamoDB evaluates it
             // before the update: false on the item read is a conflict.

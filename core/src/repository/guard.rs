@@ -2,14 +2,43 @@
 //! bump, and the single-item writes that use them. Transactions reuse the
 //! same guard, so a guarded save means one thing everywhere.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::{SaveMode, Table, Tracked};
-use crate::backend::{DeleteItem, GetItem, PutItem, ReturnValues};
+use crate::backend::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem};
 use crate::error::{Error, Result};
-use crate::expr::{Condition, attr};
+use crate::expr::{Condition, Update, attr};
 use crate::model::Model;
 use crate::ser::to_item;
 use crate::trace::MODEL;
 use crate::value::Item;
+
+/// DynamoDB's limit on the length of one expression.
+pub const MAX_EXPRESSION_BYTES: usize = 4096;
+
+/// The first version of a value written for the first time: the time in
+/// microseconds since 1970 (and in seconds, for version types too narrow
+/// for it), never the same twice in this process.
+///
+/// This is what keeps a copy loaded before a delete from overwriting the
+/// item re-created after it (the ABA problem of counters): the copy's
+/// guard asks for the version it saw, which the new incarnation, starting
+/// later in time, does not hold unless the old one was saved more times
+/// than microseconds passed between the two creations.
+pub(super) fn first_version() -> (u64, u64) {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return (next, next / 1_000_000),
+            Err(seen) => last = seen,
+        }
+    }
+}
 
 impl<T: Model> Table<T> {
     /// The condition that the stored item is still `stored` (or, for
@@ -49,12 +78,32 @@ impl<T: Model> Table<T> {
         }
     }
 
-    /// Increments the value's version, when versioned; returns the old one
-    /// (to restore if the write fails).
+    /// Sets the version the value will carry once written, when the model
+    /// is versioned; returns the old one (to restore if the write fails).
+    ///
+    /// A value written for the first time (version 0) starts at a version
+    /// no copy of an earlier incarnation of its item can hold: see
+    /// [`first_version`]. Every other write counts up by one, a value
+    /// re-saved after its delete included (its version continues).
     pub(crate) fn bump_version(value: &mut T) -> Result<Option<u64>> {
         let Some(old) = value.version() else {
             return Ok(None);
         };
+        if old == 0 {
+            let (micros, seconds) = first_version();
+            for start in [micros, seconds] {
+                value.set_version(start);
+                if value.version() == Some(start) {
+                    return Ok(Some(old));
+                }
+            }
+            value.set_version(old);
+            return Err(Error::InvalidRequest {
+                message: format!(
+                    "the version attribute's type cannot hold a first version ({seconds}, seconds since 1970): use u64 or i64"
+                ),
+            });
+        }
         let new = old.checked_add(1).ok_or_else(|| Error::InvalidRequest {
             message: "the version attribute cannot be incremented past u64::MAX".to_owned(),
         })?;
@@ -68,8 +117,8 @@ impl<T: Model> Table<T> {
         Ok(Some(old))
     }
 
-    /// Writes the tracked value, guarded or not; on success it remembers
-    /// the item written.
+    /// Writes the tracked value whole, guarded or not; on success it
+    /// remembers the item written.
     pub(super) async fn write(
         &self,
         item: &mut Tracked<T>,
@@ -87,16 +136,79 @@ impl<T: Model> Table<T> {
         Ok(())
     }
 
+    /// Writes what changed in a loaded value (`SET` of the model's
+    /// attributes whose value changed, `REMOVE` of those that became
+    /// absent), guarded on the item still being what was loaded. Attributes
+    /// the model does not know are kept; the new stored form, which has
+    /// them, is remembered.
+    async fn write_changes(&self, item: &mut Tracked<T>, stored: &Item) -> Result<()> {
+        let new_item = to_item(&item.value)?;
+        let schema = T::schema();
+        let key = Self::key_schema().key_of(stored);
+        self.refuse_counter(&key)?;
+        let mut update = Update::new();
+        for (name, value) in new_item.iter() {
+            if schema.table.key.contains(name) || stored.get(name) == Some(value) {
+                continue;
+            }
+            update = update.set(attr(name.clone()), value.clone());
+        }
+        for name in &schema.attributes {
+            if !schema.table.key.contains(name)
+                && stored.contains_key(name)
+                && !new_item.contains_key(name)
+            {
+                update = update.remove(attr(name.clone()));
+            }
+        }
+        let guard = Self::guard(Some(stored));
+        let mut request = UpdateItem::new(&*self.name, key)
+            .condition(&guard)
+            .return_old_on_condition_failure(true)
+            .return_values(ReturnValues::AllNew);
+        if !update.is_empty() {
+            request = request.update(&update);
+        }
+        self.check_expression_sizes(&request)?;
+        let out = self.backend.update_item(request).await?;
+        let written = out.attributes.ok_or_else(|| Error::Backend {
+            message: "UpdateItem with ALL_NEW returned no item".to_owned(),
+            source: None,
+        })?;
+        item.stored = Some(written);
+        Ok(())
+    }
+
+    /// Refuses, before sending, a save whose expressions DynamoDB would
+    /// refuse for their length, saying why and what to do.
+    fn check_expression_sizes(&self, request: &UpdateItem) -> Result<()> {
+        let condition = request.condition_expression.as_deref().unwrap_or("");
+        let update = request.update_expression.as_deref().unwrap_or("");
+        for (what, text) in [("conflict condition", condition), ("update", update)] {
+            if text.len() > MAX_EXPRESSION_BYTES {
+                return Err(Error::LimitExceeded {
+                    message: format!(
+                        "the {what} of a save to table `{}` would be {} bytes, over DynamoDB's limit of {MAX_EXPRESSION_BYTES} for an expression: the item has too many attributes to be guarded one by one; declare a #[model(version)] attribute",
+                        self.name,
+                        text.len()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn save_inner(&self, item: &mut Tracked<T>, mode: SaveMode) -> Result<()> {
         item.value.validate()?;
         let old_version = Self::bump_version(&mut item.value)?;
         let result = if item.stored.is_none() && Self::unassigned(&item.value)? {
             self.create_auto(item).await
+        } else if let (Some(stored), SaveMode::FailOnConflict) = (item.stored.clone(), mode) {
+            self.write_changes(item, &stored).await
         } else {
             let key = item.value.key();
-            let guard =
-                (mode == SaveMode::FailOnConflict).then(|| Self::guard(item.stored.as_ref()));
             let new = item.stored.is_none();
+            let guard = (mode == SaveMode::FailOnConflict).then(|| Self::guard(None));
             match self.write(item, guard).await {
                 Err(Error::Conflict { .. }) if new => Err(self.already_exists(&key)),
                 other => other,
@@ -143,10 +255,8 @@ impl<T: Model> Table<T> {
             .condition(&Self::guard(Some(stored)))
             .return_old_on_condition_failure(true);
         self.backend.delete_item(request).await?;
+        // The version is kept: saved again, the value continues after it.
         item.stored = None;
-        if item.value.version().is_some() {
-            item.value.set_version(0);
-        }
         Ok(())
     }
 

@@ -72,18 +72,32 @@ impl<T: fmt::Debug> fmt::Debug for Tracked<T> {
 
 /// How a save treats the item already stored.
 ///
-/// Conflict detection without a version attribute sends a condition with
-/// one clause per top-level attribute (the attribute as loaded, or absent
-/// for a model field that was absent). Mind three consequences:
+/// A guarded save of a loaded value ([`SaveMode::FailOnConflict`], the
+/// default) writes only what changed: an `UpdateItem` that sets the
+/// model's attributes whose value changed and removes those that became
+/// absent (a field set to `None`), on condition that the stored item is
+/// still the one loaded. Attributes the model does not know (written by a
+/// newer version of the service, or by another one) are kept, and the
+/// value remembers the stored item with them, so the next guarded save is
+/// exact again.
 ///
-/// - DynamoDB limits a condition to 4 KB, roughly 200 attributes: a model
-///   with more top-level attributes should declare a `#[model(version)]`.
+/// The condition is the version attribute when the model declares one
+/// (`#[model(version)]`), and otherwise one clause per attribute of the
+/// loaded item (plus "absent" for each model attribute it lacked). Mind:
+///
+/// - DynamoDB limits a condition to 4 KB, roughly 200 attributes: a save
+///   whose condition would be longer is refused before it is sent, with
+///   [`Error::LimitExceeded`](crate::Error::LimitExceeded) saying so; a
+///   model with that many top-level attributes should declare a version.
 /// - Attributes outside the model that appear after the load are not
-///   detected (as in the Python mapper); a save writes the whole item
-///   (`PutItem`), so it drops attributes the model does not know.
+///   detected (they are not in the loaded item), and are kept.
 /// - A value read from an index that does not project every attribute
 ///   remembers the projected item: saving it is a conflict. Reload it from
 ///   the table first.
+///
+/// A new value (`create`, or `save` of a value never saved) and
+/// [`SaveMode::Overwrite`] (and `put`, `put_many`) write the whole item
+/// (`PutItem`): attributes the model does not know are not kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SaveMode {
     /// Succeed only if the stored item is still what was loaded (or, for a

@@ -23,7 +23,112 @@ pub fn cases() -> Vec<Case> {
         delete_then_save_is_new,
         version_checked_and_incremented,
         version_ignores_other_attributes,
+        unknown_attributes_survive_a_save,
+        unknown_attribute_changed_behind_back,
+        a_field_set_to_none_is_removed,
+        a_guard_over_4_kb_is_refused_before_sending,
     ]
+}
+
+async fn a_guard_over_4_kb_is_refused_before_sending(env: Env) {
+    let users = env.table::<User>().await;
+    let mut raw = dynamodb_mapper::to_item(&User::new("wide")).unwrap();
+    for i in 0..300 {
+        raw.insert(format!("extra{i}"), AttributeValue::from(i));
+    }
+    users
+        .backend()
+        .put_item(dynamodb_mapper::backend::PutItem::new(
+            users.table_name(),
+            raw,
+        ))
+        .await
+        .unwrap();
+    let mut wide = users.get_consistent(k("wide")).await.unwrap().unwrap();
+    wide.energy = 11;
+    match users.save(&mut wide).await {
+        Err(Error::LimitExceeded { message }) => {
+            assert!(
+                message.contains("4096") && message.contains("version"),
+                "{message}"
+            );
+        }
+        other => panic!("expected the 4 KB limit, got {other:?}"),
+    }
+    let now = users.get_consistent(k("wide")).await.unwrap().unwrap();
+    assert_eq!(now.energy, 10);
+}
+
+async fn unknown_attributes_survive_a_save(env: Env) {
+    let users = env.table::<User>().await;
+    users.create(User::new("alice")).await.unwrap();
+    // A newer version of the service (or another one) adds an attribute
+    // this model does not know.
+    behind_back(&users, "alice", Update::new().set(attr("loyalty"), 7)).await;
+    let mut alice = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    alice.energy = 42;
+    users.save(&mut alice).await.unwrap();
+    let raw = users
+        .backend()
+        .get_item(
+            dynamodb_mapper::backend::GetItem::new(
+                users.table_name(),
+                dynamodb_mapper::Item::new().with("id", "alice"),
+            )
+            .consistent(true),
+        )
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        raw.get("loyalty"),
+        Some(&AttributeValue::from(7)),
+        "{raw:?}"
+    );
+    assert_eq!(raw.get("energy"), Some(&AttributeValue::from(42)));
+    // The saved value remembers it, so the next guarded save is exact.
+    assert_eq!(
+        alice.stored().and_then(|s| s.get("loyalty")),
+        Some(&AttributeValue::from(7))
+    );
+    alice.energy = 43;
+    users.save(&mut alice).await.unwrap();
+    let now = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    assert_eq!(now.energy, 43);
+    assert_eq!(
+        now.stored().and_then(|s| s.get("loyalty")),
+        Some(&AttributeValue::from(7))
+    );
+}
+
+async fn unknown_attribute_changed_behind_back(env: Env) {
+    let users = env.table::<User>().await;
+    users.create(User::new("alice")).await.unwrap();
+    behind_back(&users, "alice", Update::new().set(attr("loyalty"), 7)).await;
+    let mut alice = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    behind_back(&users, "alice", Update::new().set(attr("loyalty"), 8)).await;
+    alice.energy = 42;
+    let stored = expect_conflict(users.save(&mut alice).await).expect("the stored item");
+    assert_eq!(stored.get("loyalty"), Some(&AttributeValue::from(8)));
+    let now = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    assert_eq!(now.energy, 10, "the conflicting save changed nothing");
+}
+
+async fn a_field_set_to_none_is_removed(env: Env) {
+    let users = env.table::<User>().await;
+    let mut u = User::new("alice");
+    u.nickname = Some("al".into());
+    users.create(u).await.unwrap();
+    behind_back(&users, "alice", Update::new().set(attr("loyalty"), 7)).await;
+    let mut alice = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    alice.nickname = None;
+    users.save(&mut alice).await.unwrap();
+    let now = users.get_consistent(k("alice")).await.unwrap().unwrap();
+    assert_eq!(now.nickname, None);
+    let stored = now.stored().unwrap();
+    assert!(!stored.contains_key("nickname"), "{stored:?}");
+    assert_eq!(stored.get("loyalty"), Some(&AttributeValue::from(7)));
 }
 
 async fn stale_save(env: Env) {
@@ -282,34 +387,39 @@ async fn version_checked_and_incremented(env: Env) {
         })
         .await
         .unwrap();
-    assert_eq!(created.version, 1);
+    // A first version no earlier incarnation of the item can hold (the
+    // time of creation, in microseconds): see the version attribute.
+    let v1 = created.version;
+    assert!(v1 > 1_600_000_000_000_000, "{v1}");
     let mut a = docs.get_consistent(k("d")).await.unwrap().unwrap();
     let mut b = docs.get_consistent(k("d")).await.unwrap().unwrap();
     a.body = "two".into();
     docs.save(&mut a).await.unwrap();
-    assert_eq!(a.version, 2);
+    assert_eq!(a.version, v1 + 1);
     b.body = "three".into();
     let stored = expect_conflict(docs.save(&mut b).await).expect("stored item");
-    assert_eq!(stored.get("version"), Some(&AttributeValue::from(2)));
-    assert_eq!(b.version, 1, "a failed save leaves the version as it was");
+    assert_eq!(stored.get("version"), Some(&AttributeValue::from(v1 + 1)));
+    assert_eq!(b.version, v1, "a failed save leaves the version as it was");
     expect_conflict(docs.delete(&mut b).await);
 
     let now = docs.get_consistent(k("d")).await.unwrap().unwrap();
-    assert_eq!((now.body.as_str(), now.version), ("two", 2));
+    assert_eq!((now.body.as_str(), now.version), ("two", v1 + 1));
 
     // Overwrite skips the check but still counts the version up.
     docs.save_with(&mut b, SaveMode::Overwrite).await.unwrap();
-    assert_eq!(b.version, 2);
+    assert_eq!(b.version, v1 + 1);
 
-    // A delete resets the version: the next save creates the item anew.
+    // A delete keeps the version: the next save creates the item anew,
+    // its version continuing after the deleted one.
     let mut c = docs.get_consistent(k("d")).await.unwrap().unwrap();
     docs.delete(&mut c).await.unwrap();
-    assert_eq!(c.version, 0);
+    assert_eq!(c.version, v1 + 1);
+    assert!(c.is_new());
     docs.save(&mut c).await.unwrap();
-    assert_eq!(c.version, 1);
+    assert_eq!(c.version, v1 + 2);
     assert_eq!(
         docs.get_consistent(k("d")).await.unwrap().unwrap().version,
-        1
+        v1 + 2
     );
 }
 
@@ -337,10 +447,23 @@ async fn version_ignores_other_attributes(env: Env) {
         .await
         .unwrap();
     loaded.body = "two".into();
+    let v = loaded.version;
     docs.save(&mut loaded).await.unwrap();
+    // The save writes what it changed (`body`, the version): the other
+    // writer's `note` is kept, not overwritten with the stale `None`.
     let now = docs.get_consistent(k("d")).await.unwrap().unwrap();
     assert_eq!(
         (now.body.as_str(), now.version, now.note.as_deref()),
-        ("two", 2, None)
+        ("two", v + 1, Some("n"))
+    );
+    assert_eq!(
+        loaded.note.as_deref(),
+        None,
+        "the saved value is as the caller left it"
+    );
+    assert_eq!(
+        loaded.stored().and_then(|s| s.get("note")),
+        Some(&dynamodb_mapper::AttributeValue::from("n")),
+        "the stored form remembers what is stored"
     );
 }
