@@ -24,7 +24,9 @@ impl Sdk {
             request.insert(
                 table.clone(),
                 sdk::KeysAndAttributes::builder()
-                    .set_keys(Some(ka.keys.iter().map(item_to_sdk).collect()))
+                    .set_keys(Some(
+                        ka.keys.iter().map(item_to_sdk).collect::<Result<_>>()?,
+                    ))
                     .set_consistent_read(ka.consistent_read.then_some(true))
                     .set_projection_expression(ka.projection_expression.clone())
                     .set_expression_attribute_names(names(&ka.expression_attribute_names))
@@ -91,7 +93,7 @@ impl Sdk {
                     WriteRequest::Put(item) => sdk::WriteRequest::builder()
                         .put_request(
                             sdk::PutRequest::builder()
-                                .set_item(Some(item_to_sdk(item)))
+                                .set_item(Some(item_to_sdk(item)?))
                                 .build()
                                 .map_err(build_error)?,
                         )
@@ -99,7 +101,7 @@ impl Sdk {
                     WriteRequest::Delete(key) => sdk::WriteRequest::builder()
                         .delete_request(
                             sdk::DeleteRequest::builder()
-                                .set_key(Some(item_to_sdk(key)))
+                                .set_key(Some(item_to_sdk(key)?))
                                 .build()
                                 .map_err(build_error)?,
                         )

@@ -10,9 +10,24 @@ use dynamodb_mapper::{
     Number, Projection, ScalarType, TableDefinition, Throughput,
 };
 
-/// A neutral value as the SDK's: numbers go as their exact text.
-pub(crate) fn to_sdk(v: &AttributeValue) -> sdk::AttributeValue {
-    match v {
+/// Values nested deeper than this are refused before the SDK sees them
+/// (DynamoDB's own limit is 32 levels; the SDK's serializer recurses).
+const MAX_DEPTH: usize = 64;
+
+/// A neutral value as the SDK's: numbers go as their exact text. A value
+/// nested deeper than DynamoDB could store is refused with DynamoDB's
+/// message, before anything is sent.
+pub(crate) fn to_sdk(v: &AttributeValue) -> Result<sdk::AttributeValue, Error> {
+    to_sdk_at(v, 0)
+}
+
+fn to_sdk_at(v: &AttributeValue, depth: usize) -> Result<sdk::AttributeValue, Error> {
+    if depth > MAX_DEPTH {
+        return Err(Error::limit(
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+        ));
+    }
+    Ok(match v {
         AttributeValue::S(s) => sdk::AttributeValue::S(s.clone()),
         AttributeValue::N(n) => sdk::AttributeValue::N(n.as_str().to_owned()),
         AttributeValue::B(b) => sdk::AttributeValue::B(Blob::new(b.clone())),
@@ -23,13 +38,19 @@ pub(crate) fn to_sdk(v: &AttributeValue) -> sdk::AttributeValue {
         AttributeValue::Bs(v) => {
             sdk::AttributeValue::Bs(v.iter().map(|b| Blob::new(b.clone())).collect())
         }
-        AttributeValue::M(m) => {
-            sdk::AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect())
-        }
-        AttributeValue::L(l) => sdk::AttributeValue::L(l.iter().map(to_sdk).collect()),
+        AttributeValue::M(m) => sdk::AttributeValue::M(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), to_sdk_at(v, depth + 1)?)))
+                .collect::<Result<_, Error>>()?,
+        ),
+        AttributeValue::L(l) => sdk::AttributeValue::L(
+            l.iter()
+                .map(|v| to_sdk_at(v, depth + 1))
+                .collect::<Result<_, Error>>()?,
+        ),
         AttributeValue::Bool(b) => sdk::AttributeValue::Bool(*b),
         AttributeValue::Null => sdk::AttributeValue::Null(true),
-    }
+    })
 }
 
 fn bad_number(text: &str, e: dynamodb_mapper::NumberError) -> Error {
@@ -77,8 +98,10 @@ pub(crate) fn from_sdk(v: sdk::AttributeValue) -> Result<AttributeValue, Error> 
     })
 }
 
-pub(crate) fn item_to_sdk(item: &Item) -> HashMap<String, sdk::AttributeValue> {
-    item.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect()
+pub(crate) fn item_to_sdk(item: &Item) -> Result<HashMap<String, sdk::AttributeValue>, Error> {
+    item.iter()
+        .map(|(k, v)| Ok((k.clone(), to_sdk(v)?)))
+        .collect()
 }
 
 pub(crate) fn item_from_sdk(item: HashMap<String, sdk::AttributeValue>) -> Result<Item, Error> {
@@ -101,8 +124,15 @@ pub(crate) fn names(names: &BTreeMap<String, String>) -> Option<HashMap<String, 
 
 pub(crate) fn values(
     values: &BTreeMap<String, AttributeValue>,
-) -> Option<HashMap<String, sdk::AttributeValue>> {
-    (!values.is_empty()).then(|| values.iter().map(|(k, v)| (k.clone(), to_sdk(v))).collect())
+) -> Result<Option<HashMap<String, sdk::AttributeValue>>, Error> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    values
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), to_sdk(v)?)))
+        .collect::<Result<_, Error>>()
+        .map(Some)
 }
 
 /// `None` for DynamoDB's default (`NONE`): requests carry only what differs

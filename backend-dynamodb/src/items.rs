@@ -26,7 +26,7 @@ macro_rules! write_fields {
             ))
             .set_expression_attribute_values($crate::convert::values(
                 &$input.expression_attributes.values,
-            ))
+            )?)
             .set_return_values_on_condition_check_failure($crate::convert::on_condition_failure(
                 $input.return_values_on_condition_check_failure,
             ))
@@ -71,20 +71,20 @@ macro_rules! send_write {
 impl Sdk {
     pub(crate) async fn put_item_call(&self, input: PutItem) -> Result<WriteOutput> {
         let builder =
-            write_fields!(self.client.put_item(), input).set_item(Some(item_to_sdk(&input.item)));
+            write_fields!(self.client.put_item(), input).set_item(Some(item_to_sdk(&input.item)?));
         send_write!(builder, input, PutItemError)
     }
 
     pub(crate) async fn update_item_call(&self, input: UpdateItem) -> Result<WriteOutput> {
         let builder = write_fields!(self.client.update_item(), input)
-            .set_key(Some(item_to_sdk(&input.key)))
+            .set_key(Some(item_to_sdk(&input.key)?))
             .set_update_expression(input.update_expression.clone());
         send_write!(builder, input, UpdateItemError)
     }
 
     pub(crate) async fn delete_item_call(&self, input: DeleteItem) -> Result<WriteOutput> {
         let builder =
-            write_fields!(self.client.delete_item(), input).set_key(Some(item_to_sdk(&input.key)));
+            write_fields!(self.client.delete_item(), input).set_key(Some(item_to_sdk(&input.key)?));
         send_write!(builder, input, DeleteItemError)
     }
 }

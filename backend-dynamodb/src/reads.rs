@@ -22,10 +22,16 @@ macro_rules! paged_fields {
             .set_filter_expression($input.filter_expression.clone())
             .set_projection_expression($input.projection_expression.clone())
             .set_expression_attribute_names(names(&$input.expression_attributes.names))
-            .set_expression_attribute_values(values(&$input.expression_attributes.values))
+            .set_expression_attribute_values(values(&$input.expression_attributes.values)?)
             .set_select($input.select.map(select))
             .set_limit($input.limit.map(int))
-            .set_exclusive_start_key($input.exclusive_start_key.as_ref().map(item_to_sdk))
+            .set_exclusive_start_key(
+                $input
+                    .exclusive_start_key
+                    .as_ref()
+                    .map(item_to_sdk)
+                    .transpose()?,
+            )
             .set_consistent_read($input.consistent_read.then_some(true))
             .set_return_consumed_capacity(rcc($input.return_consumed_capacity))
     };
@@ -58,7 +64,7 @@ impl Sdk {
             .client
             .get_item()
             .table_name(&input.table)
-            .set_key(Some(item_to_sdk(&input.key)))
+            .set_key(Some(item_to_sdk(&input.key)?))
             .set_consistent_read(input.consistent_read.then_some(true))
             .set_projection_expression(input.projection_expression.clone())
             .set_expression_attribute_names(names(&input.expression_attributes.names))

@@ -24,7 +24,7 @@ fn action(action: &TransactWriteItem) -> Result<sdk::TransactWriteItem> {
         TransactWriteItem::Put(p) => b
             .put(
                 write_fields!(sdk::Put::builder(), p)
-                    .set_item(Some(item_to_sdk(&p.item)))
+                    .set_item(Some(item_to_sdk(&p.item)?))
                     .build()
                     .map_err(build_error)?,
             )
@@ -32,7 +32,7 @@ fn action(action: &TransactWriteItem) -> Result<sdk::TransactWriteItem> {
         TransactWriteItem::Update(u) => b
             .update(
                 write_fields!(sdk::Update::builder(), u)
-                    .set_key(Some(item_to_sdk(&u.key)))
+                    .set_key(Some(item_to_sdk(&u.key)?))
                     .update_expression(u.update_expression.clone().unwrap_or_default())
                     .build()
                     .map_err(build_error)?,
@@ -41,7 +41,7 @@ fn action(action: &TransactWriteItem) -> Result<sdk::TransactWriteItem> {
         TransactWriteItem::Delete(d) => b
             .delete(
                 write_fields!(sdk::Delete::builder(), d)
-                    .set_key(Some(item_to_sdk(&d.key)))
+                    .set_key(Some(item_to_sdk(&d.key)?))
                     .build()
                     .map_err(build_error)?,
             )
@@ -53,7 +53,7 @@ fn action(action: &TransactWriteItem) -> Result<sdk::TransactWriteItem> {
                     c,
                     Some(c.condition_expression.clone())
                 )
-                .set_key(Some(item_to_sdk(&c.key)))
+                .set_key(Some(item_to_sdk(&c.key)?))
                 .build()
                 .map_err(build_error)?,
             )
@@ -109,7 +109,7 @@ impl Sdk {
                     .get(
                         sdk::Get::builder()
                             .table_name(&g.table)
-                            .set_key(Some(item_to_sdk(&g.key)))
+                            .set_key(Some(item_to_sdk(&g.key)?))
                             .set_projection_expression(g.projection_expression.clone())
                             .set_expression_attribute_names(names(&g.expression_attributes.names))
                             .build()

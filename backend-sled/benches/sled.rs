@@ -77,6 +77,7 @@ fn main() {
         SledOptions {
             durability: Durability::Interval(Duration::from_secs(1)),
             cache_capacity: None,
+            ..SledOptions::default()
         },
     )
     .unwrap();

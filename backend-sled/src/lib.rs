@@ -38,6 +38,8 @@
 //! # }).unwrap();
 //! ```
 
+mod guard;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +66,11 @@ pub struct SledOptions {
     pub durability: Durability,
     /// sled's page cache size in bytes (sled's default when `None`).
     pub cache_capacity: Option<u64>,
+    /// How long an open waits for the store's lock to be released by an
+    /// earlier handle in this process (sled's threads keep it for a moment
+    /// after the last handle is dropped); default 5 s. A store held by
+    /// another process is refused at once, naming that process.
+    pub lock_wait: Duration,
 }
 
 impl Default for SledOptions {
@@ -71,6 +78,7 @@ impl Default for SledOptions {
         SledOptions {
             durability: Durability::EveryWrite,
             cache_capacity: None,
+            lock_wait: guard::RELEASE_WAIT,
         }
     }
 }
@@ -97,8 +105,7 @@ impl Storage for SledStorage {
     type Value = sled::IVec;
 
     fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>, Error> {
-        self.db
-            .get(key)
+        guard::unwind("reading", || self.db.get(key))?
             .map_err(|e| sled_error("reading from sled", e))
     }
 
@@ -112,12 +119,15 @@ impl Storage for SledStorage {
         if start >= end {
             return Ok(Vec::new());
         }
-        let range = self.db.range(start..end);
-        let entries: Result<Vec<(sled::IVec, sled::IVec)>, sled::Error> = if reverse {
-            range.rev().take(max).collect()
-        } else {
-            range.take(max).collect()
-        };
+        let entries: Result<Vec<(sled::IVec, sled::IVec)>, sled::Error> =
+            guard::unwind("reading", || {
+                let range = self.db.range(start..end);
+                if reverse {
+                    range.rev().take(max).collect()
+                } else {
+                    range.take(max).collect()
+                }
+            })?;
         entries
             .map(|e| e.into_iter().map(|(k, v)| (k.to_vec(), v)).collect())
             .map_err(|e| sled_error("reading from sled", e))
@@ -131,15 +141,13 @@ impl Storage for SledStorage {
                 None => batch.remove(k),
             }
         }
-        self.db
-            .apply_batch(batch)
+        guard::unwind("writing", || self.db.apply_batch(batch))?
             .map_err(|e| sled_error("writing to sled", e))
     }
 
     fn sync(&self) -> Result<(), Error> {
         if self.flush_each_write {
-            self.db
-                .flush()
+            guard::unwind("flushing", || self.db.flush())?
                 .map_err(|e| sled_error("flushing sled to disk", e))?;
         }
         Ok(())
@@ -181,7 +189,7 @@ impl SledBackend {
         let path = config.get_path();
         let options = SledOptions {
             durability: Durability::Interval(Duration::from_millis(500)),
-            cache_capacity: None,
+            ..SledOptions::default()
         };
         Self::open_config(config, &path, &options)
     }
@@ -201,18 +209,7 @@ impl SledBackend {
         if let Some(c) = options.cache_capacity {
             config = config.cache_capacity(c);
         }
-        let db = config.open().map_err(|e| {
-            let text = e.to_string();
-            let message = if text.contains("lock")
-                || text.contains("WouldBlock")
-                || text.contains("temporarily unavailable")
-            {
-                format!("cannot open the store at {shown}: it is in use by another process")
-            } else {
-                format!("cannot open the store at {shown}: {text}")
-            };
-            Error::backend(message, e)
-        })?;
+        let db = guard::open(&config, path, options.lock_wait)?;
         let storage = SledStorage {
             db,
             flush_each_write: options.durability == Durability::EveryWrite,
@@ -221,6 +218,9 @@ impl SledBackend {
             Error::Backend { message, source } => Error::Backend {
                 message: format!("cannot open the store at {shown}: {message}"),
                 source,
+            },
+            Error::Corrupt { message } => Error::Corrupt {
+                message: format!("cannot open the store at {shown}: {message}"),
             },
             other => other,
         })?;

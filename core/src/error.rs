@@ -163,6 +163,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A persistent store's data is damaged (its files were corrupted or
+    /// truncated): the store refuses to open, or a read found data it
+    /// cannot trust. The message names the check that failed.
+    #[error("the store is corrupt: {message}")]
+    Corrupt {
+        /// What was found, where.
+        message: String,
+    },
+
     /// Any other failure of the store or the network, with its source.
     #[error("backend error: {message}")]
     Backend {

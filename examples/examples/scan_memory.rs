@@ -134,6 +134,7 @@ async fn main() -> Result<(), Error> {
     let options = SledOptions {
         durability: Durability::Interval(Duration::from_millis(500)),
         cache_capacity: Some(16 * 1024 * 1024),
+        ..SledOptions::default()
     };
     let sled = SledBackend::open_with(&dir, options)?;
     let result = measure("sled (16 MiB page cache)", Arc::new(sled), n).await;

@@ -143,6 +143,7 @@ async fn run(o: Options) -> Result<(), String> {
                     None => Durability::EveryWrite,
                 },
                 cache_capacity: None,
+                ..SledOptions::default()
             };
             let store = SledBackend::open_with(dir, options).map_err(|e| e.to_string())?;
             (
