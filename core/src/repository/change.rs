@@ -56,7 +56,7 @@ impl<T: Model> Table<T> {
                 // A new item starts where a first save would.
                 let next = match old {
                     Some(old) => old.saturating_add(1),
-                    None => super::guard::first_version().0,
+                    None => super::plan::first_version().0,
                 };
                 full = full.set(attr(v), AttributeValue::N(Number::from(next)));
             }

@@ -61,6 +61,7 @@ mod guard;
 mod key;
 mod lifecycle;
 mod paging;
+mod plan;
 mod preflight;
 mod retry;
 mod spec;
