@@ -54,6 +54,9 @@ impl Backend for Sdk {
         }
         c
     }
+    fn store_id(&self) -> usize {
+        std::ptr::from_ref(self).cast::<()>() as usize
+    }
     async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription> {
         self.create_table_call(definition).await
     }

@@ -55,6 +55,31 @@ pub enum Error {
         reasons: Vec<CancellationReason>,
     },
 
+    /// A typed transaction was cancelled: one entry per action, in the
+    /// order they were added, each naming the action (table, model, key)
+    /// and why it failed ([`crate::transaction::FailureReason::None`] for
+    /// the actions that did not). Nothing was written.
+    #[error("transaction cancelled: {}", crate::transaction::describe_failures(.actions))]
+    TransactionFailed {
+        /// One entry per action.
+        actions: Vec<crate::transaction::ActionFailure>,
+    },
+
+    /// An operation that retries on conflicts (a transaction of targets,
+    /// `modify`, `update`) met a conflict on every attempt, up to its
+    /// bound. Nothing of the last attempt was written.
+    #[error("{operation} on table `{table}` gave up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// What was retried.
+        operation: String,
+        /// The (first) table involved.
+        table: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The error of the last attempt.
+        last: Box<Error>,
+    },
+
     /// Another transaction was in progress on an item (DynamoDB's
     /// `TransactionConflictException` or `TransactionInProgressException`).
     #[error("transaction conflict: {message}")]

@@ -70,6 +70,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The derive names this crate `::dynamodb_mapper`, in here too.
+extern crate self as dynamodb_mapper;
+
 pub mod backend;
 pub mod codec;
 #[cfg(feature = "conformance")]
@@ -89,6 +92,7 @@ mod ser;
 mod set;
 mod time;
 pub mod trace;
+pub mod transaction;
 pub mod validate;
 mod value;
 

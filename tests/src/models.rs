@@ -166,3 +166,43 @@ pub struct Counter {
     /// The count.
     pub value: i64,
 }
+
+/// An account, for transactions: a balance that may not go negative.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "accounts")]
+pub struct Account {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// The balance, never negative.
+    #[validate(range(min = 0))]
+    pub balance: i64,
+    /// Version, checked and incremented on every save.
+    #[model(version)]
+    pub version: u64,
+}
+
+impl Account {
+    /// An account with a balance.
+    pub fn new(id: &str, balance: i64) -> Account {
+        Account {
+            id: id.to_owned(),
+            balance,
+            version: 0,
+        }
+    }
+}
+
+/// An order, for transactions across models.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "orders")]
+pub struct Order {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// The account that pays.
+    pub account: String,
+    /// The amount, positive.
+    #[validate(range(min = 1))]
+    pub amount: i64,
+}

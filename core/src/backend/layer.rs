@@ -533,6 +533,10 @@ impl<L: Layer, B: Backend> Layered<L, B> {
     fn capabilities_of(&self) -> Capabilities {
         self.layer.capabilities(self.inner.capabilities())
     }
+
+    fn store_id_of(&self) -> usize {
+        self.inner.store_id()
+    }
 }
 
 /// Implements [`Backend`] for a type that handles every call as a
@@ -545,6 +549,9 @@ macro_rules! dispatch_backend {
         impl<$($generics)*> Backend for $ty {
             fn capabilities(&self) -> Capabilities {
                 self.capabilities_of()
+            }
+            fn store_id(&self) -> usize {
+                self.store_id_of()
             }
             async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription> {
                 let r = self.dispatch(Request::CreateTable(definition)).await?;

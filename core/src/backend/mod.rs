@@ -160,6 +160,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// What this backend supports.
     fn capabilities(&self) -> Capabilities;
 
+    /// An identity of the store behind this handle: two handles on one
+    /// store (clones, layers over it) answer the same, handles on
+    /// different stores answer differently. A transaction refuses to span
+    /// two stores by it. The default is the handle's own address.
+    fn store_id(&self) -> usize {
+        std::ptr::from_ref(self).cast::<()>() as usize
+    }
+
     /// `CreateTable`, with the definition's TTL attribute enabled as part
     /// of the creation. Answers at once; the table may still be `CREATING`.
     async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription>;
@@ -226,6 +234,10 @@ macro_rules! delegate_backend {
             fn capabilities(&self) -> $crate::backend::Capabilities {
                 let $s = self;
                 $target.capabilities()
+            }
+            fn store_id(&self) -> usize {
+                let $s = self;
+                $target.store_id()
             }
             async fn create_table(
                 &self,

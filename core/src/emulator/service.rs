@@ -88,6 +88,10 @@ impl<S: Storage> EmulatorBackend<S> {
     fn capabilities_of(&self) -> Capabilities {
         self.capabilities.clone()
     }
+
+    fn store_id_of(&self) -> usize {
+        Arc::as_ptr(&self.engine).cast::<()>() as usize
+    }
 }
 
 dispatch_backend!(impl[S: Storage] for EmulatorBackend<S>);

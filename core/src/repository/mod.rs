@@ -53,7 +53,7 @@ macro_rules! op_span {
 }
 
 mod auto_increment;
-mod batch;
+pub(crate) mod batch;
 mod change;
 mod cursor;
 mod ext;
@@ -61,18 +61,22 @@ mod guard;
 mod key;
 mod lifecycle;
 mod paging;
-mod plan;
-mod preflight;
+pub(crate) mod plan;
+pub(crate) mod preflight;
 mod retry;
 mod spec;
 mod table;
 mod tracked;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
+use crate::backend::Backend;
 use crate::error::Result;
 use crate::expr::{Condition, Update};
 use crate::model::Model;
+use crate::value::Item;
 
 pub use cursor::Cursor;
 pub use ext::RepositoryExt;
@@ -115,6 +119,15 @@ pub type ModifyFn<'a, T> = dyn FnMut(&mut T) -> Result<()> + Send + 'a;
 pub trait Repository<T: Model>: Send + Sync {
     /// The table's name.
     fn table_name(&self) -> &str;
+
+    /// The store the table is in (transactions across repositories need
+    /// their tables in one store).
+    fn backend(&self) -> &Arc<dyn Backend>;
+
+    /// The value of an item read from this table, remembering the item as
+    /// stored (for conflict detection): what every read path does with
+    /// the items it reads.
+    fn load_item(&self, item: Item) -> Result<Tracked<T>>;
 
     /// Creates the table from the model (keys, indexes, billing, TTL) and
     /// waits until it is active.

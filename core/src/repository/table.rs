@@ -143,6 +143,14 @@ impl<T: Model> Repository<T> for Table<T> {
         &self.name
     }
 
+    fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    fn load_item(&self, item: Item) -> Result<Tracked<T>> {
+        self.load(item)
+    }
+
     async fn create_table(&self) -> Result<()> {
         let span = op_span!("create_table", self.name);
         self.create_table_inner().instrument(span).await
