@@ -25,6 +25,7 @@ struct State {
     cancel_next: Mutex<VecDeque<Vec<CancellationReason>>>,
     /// Data calls to let through, then data calls to fail.
     fail_calls: Mutex<(u64, u64)>,
+    conflict_writes: AtomicU64,
 }
 
 /// Faults for tests, over any backend: throttling (the next N data calls,
@@ -100,6 +101,13 @@ impl Faults {
         *lock(&self.state.fail_calls) = (skip, count);
     }
 
+    /// Fails the next `n` conditional single-item writes (a put, update
+    /// or delete with a condition) with [`Error::Conflict`], unapplied, as
+    /// if another writer had changed the item just before.
+    pub fn conflict_next_writes(&self, n: u64) {
+        self.state.conflict_writes.store(n, Ordering::SeqCst);
+    }
+
     fn failed(&self) -> bool {
         let mut f = lock(&self.state.fail_calls);
         match *f {
@@ -150,6 +158,22 @@ impl Layer for Faults {
             return Err(Error::Backend {
                 message: "the store failed (injected by the test)".to_owned(),
                 source: None,
+            });
+        }
+        let conditional = match &request {
+            Request::PutItem(p) => p.condition_expression.is_some(),
+            Request::UpdateItem(u) => u.condition_expression.is_some(),
+            Request::DeleteItem(d) => d.condition_expression.is_some(),
+            _ => false,
+        };
+        if conditional && take_one(&self.state.conflict_writes) {
+            return Err(Error::Conflict {
+                table: request
+                    .tables()
+                    .first()
+                    .map(|t| (*t).to_owned())
+                    .unwrap_or_default(),
+                stored: None,
             });
         }
         if operation != Operation::TransactWriteItems {

@@ -95,10 +95,16 @@ impl<T: Model> Table<T> {
                 }
                 Err(Error::Conflict { table, stored }) => {
                     // Unchanged item: the caller's condition is false.
-                    if stored.as_deref() == current.as_ref()
-                        || attempt >= self.retry.max_conflict_retries
-                    {
+                    if stored.as_deref() == current.as_ref() {
                         return Err(Error::Conflict { table, stored });
+                    }
+                    if attempt >= self.retry.max_conflict_retries {
+                        return Err(Error::RetriesExhausted {
+                            operation: "update".to_owned(),
+                            table: table.clone(),
+                            attempts: attempt + 1,
+                            last: Box::new(Error::Conflict { table, stored }),
+                        });
                     }
                     attempt += 1;
                     tracing::debug!(target: MODEL, table = %self.name, attempt, "update met a concurrent change; retrying");
@@ -128,6 +134,14 @@ impl<T: Model> Table<T> {
                 Err(Error::Conflict { .. }) if attempt < self.retry.max_conflict_retries => {
                     attempt += 1;
                     self.retry.after_conflict(attempt).await;
+                }
+                Err(e @ Error::Conflict { .. }) => {
+                    return Err(Error::RetriesExhausted {
+                        operation: "modify".to_owned(),
+                        table: self.name.to_string(),
+                        attempts: attempt + 1,
+                        last: Box::new(e),
+                    });
                 }
                 Err(e) => return Err(e),
             }

@@ -11,7 +11,12 @@ use dynamodb_mapper_tests::{Case, Env, cases};
 use crate::k;
 
 pub fn cases() -> Vec<Case> {
-    cases![counter_increments_with_retry, modify_and_update_retry,]
+    cases![
+        counter_increments_with_retry,
+        modify_and_update_retry,
+        modify_gives_up_after_its_retries,
+        modify_can_refuse_with_its_own_error,
+    ]
 }
 
 /// 8 tasks each make 200 guarded read-modify-write increments, retrying
@@ -117,4 +122,74 @@ async fn modify_and_update_retry(env: Env) {
         })
         .await;
     assert!(matches!(result, Err(Error::NotFound { .. })), "{result:?}");
+}
+
+async fn modify_gives_up_after_its_retries(env: Env) {
+    let mut policy = dynamodb_mapper::repository::RetryPolicy::default();
+    policy.max_conflict_retries = 3;
+    let users = env.table::<User>().await.with_retry(policy);
+    users.create(User::new("alice")).await.unwrap();
+    env.faults.conflict_next_writes(1_000);
+    let result = users
+        .modify("alice", |u: &mut User| {
+            u.energy += 1;
+            Ok::<_, Error>(())
+        })
+        .await;
+    env.faults.conflict_next_writes(0);
+    match result {
+        Err(Error::RetriesExhausted {
+            operation,
+            attempts,
+            last,
+            ..
+        }) => {
+            assert_eq!(operation, "modify");
+            assert_eq!(attempts, 4);
+            assert!(matches!(*last, Error::Conflict { .. }));
+        }
+        other => panic!("expected the retries to run out, got {other:?}"),
+    }
+    assert_eq!(
+        users.get_consistent("alice").await.unwrap().unwrap().energy,
+        10
+    );
+}
+
+#[derive(Debug)]
+enum Refusal {
+    TooMuch(i64),
+    Store(Error),
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Store(e)
+    }
+}
+
+async fn modify_can_refuse_with_its_own_error(env: Env) {
+    let users = env.table::<User>().await;
+    users.create(User::new("alice")).await.unwrap();
+    let mut seen = Vec::new();
+    let result = users
+        .modify("alice", |u: &mut User| {
+            seen.push(u.energy);
+            if u.energy < 100 {
+                return Err(Refusal::TooMuch(u.energy));
+            }
+            u.energy -= 100;
+            Ok(())
+        })
+        .await;
+    match result {
+        Err(Refusal::TooMuch(10)) => {}
+        Err(Refusal::Store(e)) => panic!("expected the refusal, got {e}"),
+        other => panic!("expected the refusal, got {other:?}"),
+    }
+    assert_eq!(seen, [10], "the change ran once, on the stored value");
+    assert_eq!(
+        users.get_consistent("alice").await.unwrap().unwrap().energy,
+        10
+    );
 }
