@@ -1,6 +1,7 @@
 //! DynamoDB's rules on values and items, with the messages DynamoDB gives.
 //! Shared by the expression parser and the emulator.
 
+use crate::error::Error;
 use crate::value::{AttributeValue, Item, MAX_NESTING_DEPTH};
 
 /// The largest item DynamoDB stores: 400 KB.
@@ -15,65 +16,63 @@ fn has_duplicates<T: Ord>(members: &[T]) -> bool {
 }
 
 /// Checks one value: no empty set, no duplicate member, no empty map key,
-/// no more than [`MAX_NESTING_DEPTH`] levels of lists and maps.
-pub fn check_value(v: &AttributeValue) -> Result<(), String> {
+/// no more than [`MAX_NESTING_DEPTH`] levels of lists and maps (a
+/// [`Error::LimitExceeded`]; the rest are [`Error::InvalidRequest`]).
+pub fn check_value(v: &AttributeValue) -> Result<(), Error> {
     check_at(v, 0)
 }
 
-fn check_at(v: &AttributeValue, depth: usize) -> Result<(), String> {
+fn check_at(v: &AttributeValue, depth: usize) -> Result<(), Error> {
     match v {
         AttributeValue::Ss(s) => {
             if s.is_empty() {
-                return Err(
-                    "One or more parameter values were invalid: An string set  may not be empty"
-                        .into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: An string set  may not be empty",
+                ));
             }
             if has_duplicates(s) {
-                return Err(format!(
+                return Err(Error::invalid(format!(
                     "One or more parameter values were invalid: Input collection [{}] contains duplicates",
                     s.join(", ")
-                ));
+                )));
             }
         }
         AttributeValue::Ns(s) => {
             if s.is_empty() {
-                return Err(
-                    "One or more parameter values were invalid: An number set  may not be empty"
-                        .into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: An number set  may not be empty",
+                ));
             }
             if has_duplicates(s) {
-                return Err("Input collection contains duplicates".into());
+                return Err(Error::invalid("Input collection contains duplicates"));
             }
         }
         AttributeValue::Bs(s) => {
             if s.is_empty() {
-                return Err(
-                    "One or more parameter values were invalid: Binary sets should not be empty"
-                        .into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: Binary sets should not be empty",
+                ));
             }
             if has_duplicates(s) {
-                return Err(
-                    "One or more parameter values were invalid: Input collection of type BS contains duplicates.".into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: Input collection of type BS contains duplicates.",
+                ));
             }
         }
         AttributeValue::M(m) => {
             if depth >= MAX_NESTING_DEPTH {
-                return Err(NESTING.into());
+                return Err(Error::limit(NESTING));
             }
             for (k, v) in m {
                 if k.is_empty() {
-                    return Err("Empty attribute name".into());
+                    return Err(Error::invalid("Empty attribute name"));
                 }
                 check_at(v, depth + 1)?;
             }
         }
         AttributeValue::L(l) => {
             if depth >= MAX_NESTING_DEPTH {
-                return Err(NESTING.into());
+                return Err(Error::limit(NESTING));
             }
             for v in l {
                 check_at(v, depth + 1)?;
@@ -85,10 +84,10 @@ fn check_at(v: &AttributeValue, depth: usize) -> Result<(), String> {
 }
 
 /// Checks every attribute of an item (names and values); not its size or keys.
-pub fn check_item(item: &Item) -> Result<(), String> {
+pub fn check_item(item: &Item) -> Result<(), Error> {
     for (name, v) in item.iter() {
         if name.is_empty() {
-            return Err("Empty attribute name".into());
+            return Err(Error::invalid("Empty attribute name"));
         }
         check_value(v)?;
     }

@@ -57,11 +57,14 @@
 //!   message names that pair; Local's "path two" is chosen by Java hash
 //!   order and need not overlap "path one".
 
+mod backend;
+mod batch;
 pub mod codec;
-mod ops;
 mod read;
 mod storage;
 mod table;
+mod tables;
+mod transact;
 mod write;
 
 use std::collections::{BTreeMap, HashMap};

@@ -238,7 +238,6 @@ fn check_read_maps(
 impl<S: Storage> Emulator<S> {
     /// `GetItem`.
     pub fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "get_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         meta.check_key(&input.key)?;
         check_read_maps(
@@ -279,7 +278,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `Query`.
     pub fn query(&self, input: Query) -> Result<Page, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "query", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         let source = meta.source(input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;
@@ -387,7 +385,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `Scan`.
     pub fn scan(&self, input: Scan) -> Result<Page, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "scan", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         let source = meta.source(input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;

@@ -120,7 +120,7 @@ impl TableMeta {
             MAX_RANGE_KEY_BYTES
         };
         if key_len(v) > limit {
-            return Err(Error::invalid(
+            return Err(Error::limit(
                 "Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
             ));
         }
@@ -148,13 +148,13 @@ impl TableMeta {
     /// the index key attributes, and the size. `from_update` selects
     /// DynamoDB's messages for an item made by an update expression.
     pub(crate) fn check_item(&self, item: &Item, from_update: bool) -> Result<(), Error> {
-        if let Err(message) = crate::rules::check_item(item) {
-            if from_update && message.starts_with("Nesting Levels") {
-                return Err(Error::invalid(
+        if let Err(e) = crate::rules::check_item(item) {
+            if from_update && matches!(e, Error::LimitExceeded { .. }) {
+                return Err(Error::limit(
                     "Nesting Levels have exceeded supported limits",
                 ));
             }
-            return Err(Error::invalid(message));
+            return Err(e);
         }
         let schema = self.key();
         for (attr, is_hash) in
@@ -203,14 +203,14 @@ impl TableMeta {
                     MAX_RANGE_KEY_BYTES
                 };
                 if key_len(v) > limit {
-                    return Err(Error::invalid(
+                    return Err(Error::limit(
                         "One or more parameter values were invalid: Size limit exceeded",
                     ));
                 }
             }
         }
         if item.size() > MAX_ITEM_SIZE {
-            return Err(Error::invalid(if from_update {
+            return Err(Error::limit(if from_update {
                 "Item size to update has exceeded the maximum allowed size"
             } else {
                 "Item size has exceeded the maximum allowed size"

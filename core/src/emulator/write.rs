@@ -177,7 +177,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `PutItem`.
     pub fn put_item(&self, input: PutItem) -> Result<WriteOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "put_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         if !matches!(
             input.return_values,
@@ -232,7 +231,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `UpdateItem`.
     pub fn update_item(&self, input: UpdateItem) -> Result<WriteOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "update_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         meta.check_key(&input.key)?;
         let exprs = parse_write(
@@ -299,7 +297,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `DeleteItem`.
     pub fn delete_item(&self, input: DeleteItem) -> Result<WriteOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "delete_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         if !matches!(
             input.return_values,
