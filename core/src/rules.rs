@@ -7,6 +7,11 @@ use crate::value::{AttributeValue, Item, MAX_NESTING_DEPTH};
 /// The largest item DynamoDB stores: 400 KB.
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 
+/// The longest attribute name (or map key), in bytes: DynamoDB's 64 KB.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
+
+const NAME_TOO_LARGE: &str = "One or more parameter values were invalid: Attribute name is too large, must be less than 65536 bytes";
+
 const NESTING: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
 fn has_duplicates<T: Ord>(members: &[T]) -> bool {
@@ -67,6 +72,9 @@ fn check_at(v: &AttributeValue, depth: usize) -> Result<(), Error> {
                 if k.is_empty() {
                     return Err(Error::invalid("Empty attribute name"));
                 }
+                if k.len() > MAX_ATTRIBUTE_NAME_BYTES {
+                    return Err(Error::limit(NAME_TOO_LARGE));
+                }
                 check_at(v, depth + 1)?;
             }
         }
@@ -89,6 +97,9 @@ pub fn check_item(item: &Item) -> Result<(), Error> {
         if name.is_empty() {
             return Err(Error::invalid("Empty attribute name"));
         }
+        if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+            return Err(Error::limit(NAME_TOO_LARGE));
+        }
         check_value(v)?;
     }
     Ok(())
@@ -110,6 +121,10 @@ const LIMIT_MESSAGES: &[&str] = &[
     "The IN operator is provided with too many operands",
     "exceeds the per-table limit",
     "exceeds per-table limit",
+    "Expression size has exceeded the maximum allowed size",
+    "The expression contains too many operators",
+    "The expression attribute map contains a key that is too long",
+    "Attribute name is too large",
 ];
 
 /// True when a DynamoDB validation message reports a limit.

@@ -46,12 +46,30 @@ pub enum Operand {
 }
 
 impl Operand {
+    /// The operand under any `size(...)` wrappers, and how many there are.
+    pub(super) fn unwrap_sizes(&self) -> (&Operand, usize) {
+        let mut base = self;
+        let mut sizes = 0;
+        while let Operand::Size(inner) = base {
+            base = inner;
+            sizes += 1;
+        }
+        (base, sizes)
+    }
+
     pub(super) fn render(&self, ctx: &mut ExpressionAttributes) -> String {
-        match self {
+        // A loop over `size(size(...))`, however deep a caller built it.
+        let (base, sizes) = self.unwrap_sizes();
+        let inner = match base {
             Operand::Path(p) => p.render(ctx),
             Operand::Value(v) => ctx.value(v),
-            Operand::Size(inner) => format!("size({})", inner.render(ctx)),
-        }
+            Operand::Size(_) => unreachable!("unwrapped above"),
+        };
+        let mut out = String::with_capacity(inner.len() + sizes * 6);
+        (0..sizes).for_each(|_| out.push_str("size("));
+        out.push_str(&inner);
+        (0..sizes).for_each(|_| out.push(')'));
+        out
     }
 
     /// `operand = value`, for `size(...)` comparisons.
@@ -184,8 +202,56 @@ impl Condition {
         conditions.into_iter().reduce(Condition::or)
     }
 
-    /// Renders with placeholders recorded in `ctx`.
+    /// Renders with placeholders recorded in `ctx`. A loop over the tree,
+    /// not recursion: any condition a caller builds renders.
     pub fn render(&self, ctx: &mut ExpressionAttributes) -> String {
+        enum Frame<'c> {
+            Node(&'c Condition, bool),
+            Text(&'static str),
+        }
+        let mut out = String::new();
+        let mut stack = vec![Frame::Node(self, false)];
+        while let Some(frame) = stack.pop() {
+            let (c, parens) = match frame {
+                Frame::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Frame::Node(c, parens) => (c, parens),
+            };
+            if parens {
+                out.push('(');
+                stack.push(Frame::Text(")"));
+            }
+            match c {
+                Condition::And(l, r) => {
+                    stack.push(Frame::Node(
+                        r,
+                        matches!(**r, Condition::Or(..) | Condition::And(..)),
+                    ));
+                    stack.push(Frame::Text(" AND "));
+                    stack.push(Frame::Node(l, matches!(**l, Condition::Or(..))));
+                }
+                Condition::Or(l, r) => {
+                    stack.push(Frame::Node(r, matches!(**r, Condition::Or(..))));
+                    stack.push(Frame::Text(" OR "));
+                    stack.push(Frame::Node(l, false));
+                }
+                Condition::Not(inner) => {
+                    out.push_str("NOT ");
+                    stack.push(Frame::Node(
+                        inner,
+                        matches!(**inner, Condition::Or(..) | Condition::And(..)),
+                    ));
+                }
+                leaf => out.push_str(&leaf.render_leaf(ctx)),
+            }
+        }
+        out
+    }
+
+    /// Renders a condition that has no condition inside.
+    fn render_leaf(&self, ctx: &mut ExpressionAttributes) -> String {
         match self {
             Condition::Compare { left, op, right } => {
                 format!("{} {} {}", left.render(ctx), op.as_str(), right.render(ctx))
@@ -212,28 +278,72 @@ impl Condition {
                 format!("begins_with({}, {})", p.render(ctx), v.render(ctx))
             }
             Condition::Contains(p, v) => format!("contains({}, {})", p.render(ctx), v.render(ctx)),
-            Condition::And(l, r) => {
-                let left = l.render_child(ctx, matches!(**l, Condition::Or(..)));
-                let right =
-                    r.render_child(ctx, matches!(**r, Condition::Or(..) | Condition::And(..)));
-                format!("{left} AND {right}")
-            }
-            Condition::Or(l, r) => {
-                let left = l.render_child(ctx, false);
-                let right = r.render_child(ctx, matches!(**r, Condition::Or(..)));
-                format!("{left} OR {right}")
-            }
-            Condition::Not(c) => {
-                let inner =
-                    c.render_child(ctx, matches!(**c, Condition::Or(..) | Condition::And(..)));
-                format!("NOT {inner}")
+            Condition::And(..) | Condition::Or(..) | Condition::Not(..) => {
+                unreachable!("rendered by the loop")
             }
         }
     }
 
-    fn render_child(&self, ctx: &mut ExpressionAttributes, parens: bool) -> String {
-        let s = self.render(ctx);
-        if parens { format!("({s})") } else { s }
+    /// A condition with nothing inside, cheap to make and to drop.
+    pub(super) fn leaf() -> Condition {
+        Condition::AttributeExists(Path(Vec::new()))
+    }
+
+    /// Takes the condition out, leaving a [`Condition::leaf`] in its place.
+    pub(super) fn take(&mut self) -> Condition {
+        std::mem::replace(self, Condition::leaf())
+    }
+
+    /// Moves the composite children out (to be dropped in a loop).
+    fn detach_children(&mut self, out: &mut Vec<Condition>) {
+        let mut detach = |c: &mut Box<Condition>| {
+            if matches!(
+                **c,
+                Condition::And(..) | Condition::Or(..) | Condition::Not(..)
+            ) {
+                out.push(c.take());
+            }
+        };
+        match self {
+            Condition::And(a, b) | Condition::Or(a, b) => {
+                detach(a);
+                detach(b);
+            }
+            Condition::Not(a) => detach(a),
+            _ => {}
+        }
+    }
+}
+
+/// Dropped in a loop: a condition of any depth a caller builds (a long
+/// `Condition::all`, say) cannot exhaust the stack.
+impl Drop for Condition {
+    fn drop(&mut self) {
+        if !matches!(
+            self,
+            Condition::And(..) | Condition::Or(..) | Condition::Not(..)
+        ) {
+            return;
+        }
+        let mut stack = Vec::new();
+        self.detach_children(&mut stack);
+        while let Some(mut c) = stack.pop() {
+            c.detach_children(&mut stack);
+        }
+    }
+}
+
+/// Dropped in a loop over `size(size(...))`.
+impl Drop for Operand {
+    fn drop(&mut self) {
+        let Operand::Size(inner) = self else {
+            return;
+        };
+        let mut next = std::mem::replace(&mut **inner, Operand::Value(AttributeValue::Null));
+        while let Operand::Size(inner) = &mut next {
+            let deeper = std::mem::replace(&mut **inner, Operand::Value(AttributeValue::Null));
+            next = deeper;
+        }
     }
 }
 

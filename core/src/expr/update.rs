@@ -17,16 +17,95 @@ pub enum SetOperand {
 }
 
 impl SetOperand {
+    /// Renders with placeholders recorded in `ctx`, in a loop over the tree.
     pub(super) fn render(&self, ctx: &mut ExpressionAttributes) -> String {
+        enum Frame<'o> {
+            Node(&'o SetOperand),
+            Text(&'static str),
+        }
+        let mut out = String::new();
+        let mut stack = vec![Frame::Node(self)];
+        while let Some(frame) = stack.pop() {
+            match frame {
+                Frame::Text(t) => out.push_str(t),
+                Frame::Node(SetOperand::Path(p)) => out.push_str(&p.render(ctx)),
+                Frame::Node(SetOperand::Value(v)) => out.push_str(&ctx.value(v)),
+                Frame::Node(SetOperand::IfNotExists(p, v)) => {
+                    out.push_str("if_not_exists(");
+                    out.push_str(&p.render(ctx));
+                    out.push_str(", ");
+                    stack.push(Frame::Text(")"));
+                    stack.push(Frame::Node(v));
+                }
+                Frame::Node(SetOperand::ListAppend(a, b)) => {
+                    out.push_str("list_append(");
+                    stack.push(Frame::Text(")"));
+                    stack.push(Frame::Node(b));
+                    stack.push(Frame::Text(", "));
+                    stack.push(Frame::Node(a));
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds the paths this operand reads to `out`, left to right.
+    pub(crate) fn collect_paths<'o>(&'o self, out: &mut Vec<&'o Path>) {
+        let mut stack = vec![self];
+        while let Some(o) = stack.pop() {
+            match o {
+                SetOperand::Path(p) => out.push(p),
+                SetOperand::Value(_) => {}
+                SetOperand::IfNotExists(p, v) => {
+                    out.push(p);
+                    stack.push(v);
+                }
+                SetOperand::ListAppend(a, b) => {
+                    stack.push(b);
+                    stack.push(a);
+                }
+            }
+        }
+    }
+
+    /// How deeply functions nest in this operand (a loop over the tree).
+    pub(crate) fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((o, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            match o {
+                SetOperand::IfNotExists(_, v) => stack.push((v, d + 1)),
+                SetOperand::ListAppend(a, b) => {
+                    stack.push((a, d + 1));
+                    stack.push((b, d + 1));
+                }
+                SetOperand::Path(_) | SetOperand::Value(_) => {}
+            }
+        }
+        deepest
+    }
+
+    /// Moves the composite children out (to be dropped in a loop).
+    fn detach_children(&mut self, out: &mut Vec<SetOperand>) {
+        let mut detach = |o: &mut Box<SetOperand>| {
+            if matches!(
+                **o,
+                SetOperand::IfNotExists(..) | SetOperand::ListAppend(..)
+            ) {
+                out.push(std::mem::replace(
+                    &mut **o,
+                    SetOperand::Value(AttributeValue::Null),
+                ));
+            }
+        };
         match self {
-            SetOperand::Path(p) => p.render(ctx),
-            SetOperand::Value(v) => ctx.value(v),
-            SetOperand::IfNotExists(p, v) => {
-                format!("if_not_exists({}, {})", p.render(ctx), v.render(ctx))
-            }
+            SetOperand::IfNotExists(_, v) => detach(v),
             SetOperand::ListAppend(a, b) => {
-                format!("list_append({}, {})", a.render(ctx), b.render(ctx))
+                detach(a);
+                detach(b);
             }
+            SetOperand::Path(_) | SetOperand::Value(_) => {}
         }
     }
 
@@ -43,6 +122,21 @@ impl SetOperand {
     /// `self - operand`
     pub fn minus(self, operand: impl Into<SetOperand>) -> SetValue {
         SetValue::Minus(self, operand.into())
+    }
+}
+
+/// Dropped in a loop: an operand of any depth a caller builds cannot
+/// exhaust the stack.
+impl Drop for SetOperand {
+    fn drop(&mut self) {
+        if matches!(self, SetOperand::Path(_) | SetOperand::Value(_)) {
+            return;
+        }
+        let mut stack = Vec::new();
+        self.detach_children(&mut stack);
+        while let Some(mut o) = stack.pop() {
+            o.detach_children(&mut stack);
+        }
     }
 }
 
@@ -145,6 +239,22 @@ impl Update {
             .chain(self.remove.iter())
             .chain(self.add.iter().map(|(p, _)| p))
             .chain(self.delete.iter().map(|(p, _)| p))
+    }
+
+    /// Every document path the update writes (in clause order) and then
+    /// every path its `SET` values read.
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut out: Vec<&Path> = self.target_paths().collect();
+        for (_, value) in &self.set {
+            match value {
+                SetValue::Operand(o) => o.collect_paths(&mut out),
+                SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
+                    a.collect_paths(&mut out);
+                    b.collect_paths(&mut out);
+                }
+            }
+        }
+        out
     }
 
     /// Renders with placeholders recorded in `ctx`.

@@ -13,6 +13,7 @@ impl Run<'_, '_, '_> {
         let mut left = self.and_condition()?;
         while self.at_keyword("OR") {
             self.advance();
+            self.operator();
             let right = self.and_condition()?;
             left = Condition::Or(Box::new(left), Box::new(right));
         }
@@ -23,6 +24,7 @@ impl Run<'_, '_, '_> {
         let mut left = self.not_condition()?;
         while self.at_keyword("AND") {
             self.advance();
+            self.operator();
             let right = self.not_condition()?;
             left = Condition::And(Box::new(left), Box::new(right));
         }
@@ -30,12 +32,18 @@ impl Run<'_, '_, '_> {
     }
 
     pub(super) fn not_condition(&mut self) -> PResult<Condition> {
-        if self.at_keyword("NOT") {
+        // A loop, not recursion: `NOT NOT ... NOT` cannot exhaust the stack.
+        let mut nots = 0usize;
+        while self.at_keyword("NOT") {
             self.advance();
-            let inner = self.not_condition()?;
-            return Ok(Condition::Not(Box::new(inner)));
+            self.operator();
+            nots += 1;
         }
-        self.primary_condition()
+        let mut condition = self.primary_condition()?;
+        for _ in 0..nots {
+            condition = Condition::Not(Box::new(condition));
+        }
+        Ok(condition)
     }
 
     pub(super) fn snapshot(&self) -> Snapshot {
@@ -45,6 +53,7 @@ impl Run<'_, '_, '_> {
             used_names: self.parser.used_names.clone(),
             used_values: self.parser.used_values.clone(),
             last_group: self.last_group,
+            operators: self.operators,
         }
     }
 
@@ -54,43 +63,67 @@ impl Run<'_, '_, '_> {
         self.parser.used_names = s.used_names;
         self.parser.used_values = s.used_values;
         self.last_group = s.last_group;
+        self.operators = s.operators;
     }
 
     pub(super) fn primary_condition(&mut self) -> PResult<Condition> {
+        // The recursive path stays in small frames: the group attempt and
+        // the comparison are functions of their own.
         if self.peek() == Tok::LParen {
-            // A parenthesised condition, or a parenthesised operand of a comparison.
-            let saved = self.snapshot();
-            let open = self.pos;
-            self.advance();
-            if let Ok(c) = self.or_condition() {
-                if self.peek() == Tok::RParen {
-                    let close = self.pos;
-                    self.advance();
-                    // Redundant when the whole inside is itself one group.
-                    if self.last_group == Some((open + 1, close - 1)) {
-                        self.semantic(
-                            RANK_PARENS,
-                            "The expression has redundant parentheses;".to_owned(),
-                        );
-                    }
-                    self.last_group = Some((open, close));
-                    return Ok(c);
+            if let Some(c) = self.group_condition()? {
+                return Ok(c);
+            }
+        }
+        self.comparison()
+    }
+
+    /// A parenthesised condition, if the parenthesis opens one (it may open
+    /// a parenthesised operand of a comparison instead: `None`).
+    #[inline(never)]
+    fn group_condition(&mut self) -> PResult<Option<Condition>> {
+        let saved = self.snapshot();
+        let open = self.pos;
+        self.advance();
+        if let Ok(c) = self.nested(|r| r.or_condition()) {
+            if self.peek() == Tok::RParen {
+                let close = self.pos;
+                self.advance();
+                // Redundant when the whole inside is itself one group.
+                if self.last_group == Some((open + 1, close - 1)) {
+                    self.semantic(
+                        RANK_PARENS,
+                        "The expression has redundant parentheses;".to_owned(),
+                    );
                 }
-            }
-            self.restore(saved);
-        }
-        let first = self.term()?;
-        if let Term::Func { name, args } = &first {
-            let is_boolean = CONDITION_FUNCTIONS.contains(&name.as_str()) && name != "size";
-            let is_operand_position = matches!(
-                self.peek(),
-                Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge
-            ) || self.at_keyword("BETWEEN")
-                || self.at_keyword("IN");
-            if is_boolean || !is_operand_position {
-                return Ok(self.function_condition(name.clone(), args.clone()));
+                self.last_group = Some((open, close));
+                return Ok(Some(c));
             }
         }
+        if self.fatal.is_some() {
+            return Err(String::new());
+        }
+        self.restore(saved);
+        Ok(None)
+    }
+
+    /// A comparison, `BETWEEN`, `IN` or condition function.
+    #[inline(never)]
+    fn comparison(&mut self) -> PResult<Condition> {
+        let first = match self.term()? {
+            Term::Func { name, args } => {
+                let is_boolean = CONDITION_FUNCTIONS.contains(&name.as_str()) && name != "size";
+                let is_operand_position = matches!(
+                    self.peek(),
+                    Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge
+                ) || self.at_keyword("BETWEEN")
+                    || self.at_keyword("IN");
+                if is_boolean || !is_operand_position {
+                    return Ok(self.function_condition(name, args));
+                }
+                Term::Func { name, args }
+            }
+            other => other,
+        };
         let left = self.condition_operand(first);
         let op = match self.peek() {
             Tok::Eq => Comparator::Eq,
@@ -134,6 +167,7 @@ impl Run<'_, '_, '_> {
                         );
                     }
                 }
+                self.operator();
                 return Ok(Condition::Between {
                     value: left,
                     low,
@@ -160,6 +194,7 @@ impl Run<'_, '_, '_> {
                         format!("The IN operator is provided with too many operands; number of operands: {}", list.len()),
                     );
                 }
+                self.operator();
                 return Ok(Condition::In { value: left, list });
             }
             _ => {
@@ -183,10 +218,12 @@ impl Run<'_, '_, '_> {
             self.check_ordered_operand(op.as_str(), &left);
             self.check_ordered_operand(op.as_str(), &right);
         }
+        self.operator();
         Ok(Condition::Compare { left, op, right })
     }
 
     pub(super) fn function_condition(&mut self, name: String, args: Vec<Term>) -> Condition {
+        self.operator();
         let placeholder = Condition::AttributeExists(Path(vec![PathElement::Attr(String::new())]));
         if !self.check_function_known(&name) {
             return placeholder;

@@ -7,12 +7,22 @@ use crate::value::AttributeValue;
 
 /// Turns a parsed key condition into a [`KeyCondition`] on `key`.
 pub(super) fn key_condition(condition: Condition, key: &KeySchema) -> Result<KeyCondition, Error> {
-    fn leaves(c: Condition, out: &mut Vec<Condition>) -> Result<(), Error> {
-        match c {
-            Condition::And(a, b) => {
-                leaves(*a, out)?;
-                leaves(*b, out)
+    /// The conditions joined by `AND`, left to right (a loop, not recursion).
+    fn leaves<'c>(c: &'c Condition, out: &mut Vec<&'c Condition>) -> Result<(), Error> {
+        let mut stack = vec![c];
+        while let Some(c) = stack.pop() {
+            if let Condition::And(a, b) = c {
+                stack.push(b);
+                stack.push(a);
+            } else {
+                leaf(c, out)?;
             }
+        }
+        Ok(())
+    }
+    fn leaf<'c>(c: &'c Condition, out: &mut Vec<&'c Condition>) -> Result<(), Error> {
+        match c {
+            Condition::And(..) => unreachable!("split by leaves"),
             Condition::Or(..) => Err(Error::invalid(
                 "Invalid operator used in KeyConditionExpression: OR",
             )),
@@ -48,7 +58,7 @@ pub(super) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
     let missed = || Error::invalid("Query condition missed key schema element");
     let unsupported = || Error::invalid("Query key condition not supported");
     let mut parts = Vec::new();
-    leaves(condition, &mut parts)?;
+    leaves(&condition, &mut parts)?;
 
     // (attribute, condition) per leaf.
     let mut on_keys: Vec<(String, RangeCondition)> = Vec::new();
@@ -56,19 +66,20 @@ pub(super) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
         let (path, cond) = match leaf {
             Condition::Compare { left, op, right } => {
                 let (path, value, op) = match (left, right) {
-                    (Operand::Path(p), Operand::Value(v)) => (p, v, op),
+                    (Operand::Path(p), Operand::Value(v)) => (p, v, *op),
                     (Operand::Value(v), Operand::Path(p)) => {
                         let flipped = match op {
                             Comparator::Lt => Comparator::Gt,
                             Comparator::Le => Comparator::Ge,
                             Comparator::Gt => Comparator::Lt,
                             Comparator::Ge => Comparator::Le,
-                            other => other,
+                            other => *other,
                         };
                         (p, v, flipped)
                     }
                     _ => return Err(unsupported()),
                 };
+                let value = value.clone();
                 let c = match op {
                     Comparator::Eq => RangeCondition::Eq(value),
                     Comparator::Lt => RangeCondition::Lt(value),
@@ -81,11 +92,13 @@ pub(super) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
             }
             Condition::Between { value, low, high } => match (value, low, high) {
                 (Operand::Path(p), Operand::Value(a), Operand::Value(b)) => {
-                    (p, RangeCondition::Between(a, b))
+                    (p, RangeCondition::Between(a.clone(), b.clone()))
                 }
                 _ => return Err(unsupported()),
             },
-            Condition::BeginsWith(p, Operand::Value(v)) => (p, RangeCondition::BeginsWith(v)),
+            Condition::BeginsWith(p, Operand::Value(v)) => {
+                (p, RangeCondition::BeginsWith(v.clone()))
+            }
             _ => return Err(unsupported()),
         };
         if !path.is_top_level() || !key.contains(path.head()) {

@@ -48,6 +48,40 @@ impl ExpressionKind {
 const MAX_PATH_DEPTH: usize = 32;
 /// The most operands of `IN`.
 const MAX_IN_OPERANDS: usize = 100;
+/// The longest placeholder (`#name` or `:value`), in bytes.
+const MAX_PLACEHOLDER_BYTES: usize = 255;
+/// The longest expression DynamoDB accepts, in bytes.
+pub(crate) const MAX_EXPRESSION_BYTES: usize = 4096;
+/// The most operators and functions in one expression.
+const MAX_OPERATORS: usize = 300;
+/// The most bytes of values one expression may substitute (each reference
+/// of a placeholder counts its value again), as DynamoDB Local measures it.
+const MAX_SUBSTITUTED_BYTES: usize = 1024 * 1024;
+/// The deepest nesting of parentheses, `NOT`s and function calls the parser
+/// follows. Past the operator limit no expression DynamoDB accepts nests
+/// deeper; the bound keeps the recursive parser within a small stack.
+const MAX_PARSE_DEPTH: usize = 640;
+/// Expressions nested at most this deep are parsed on the caller's stack.
+const SHALLOW_DEPTH: usize = 48;
+/// The stack of the thread that parses deeper expressions: room for
+/// [`MAX_PARSE_DEPTH`] levels with a wide margin, even in debug builds.
+const DEEP_PARSE_STACK: usize = 32 * 1024 * 1024;
+
+/// The deepest nesting of parentheses among the tokens.
+fn paren_depth(tokens: &[Token]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for t in tokens {
+        match t.tok {
+            Tok::LParen => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Tok::RParen => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
 /// An operand or function call, before it is known where it is used.
 #[derive(Clone, Debug)]
 enum Term {
@@ -66,6 +100,7 @@ const RANK_OPERAND_COUNT: u8 = 5;
 const RANK_DISTINCT: u8 = 6;
 const RANK_TYPE: u8 = 7;
 const RANK_OTHER: u8 = 8;
+const RANK_OPERATORS: u8 = 9;
 
 const CONDITION_FUNCTIONS: [&str; 6] = [
     "attribute_exists",
@@ -125,6 +160,14 @@ struct Run<'p, 'a, 't> {
     semantic: Option<(u8, String, bool)>,
     /// Token positions of the `(` and `)` of the last parenthesised condition.
     last_group: Option<(usize, usize)>,
+    /// Operators and functions counted so far.
+    operators: usize,
+    /// Current nesting of recursive descent.
+    depth: usize,
+    /// Bytes of values substituted so far.
+    substituted: usize,
+    /// A limit that stops the parse at once: reported whatever else failed.
+    fatal: Option<String>,
 }
 
 type PResult<T> = Result<T, String>;
@@ -138,6 +181,7 @@ struct Snapshot {
     used_names: BTreeSet<String>,
     used_values: BTreeSet<String>,
     last_group: Option<(usize, usize)>,
+    operators: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -154,16 +198,22 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn run<'p, 't, T>(
+    fn run<'p, 't, T: Send>(
         &'p mut self,
         text: &'t str,
         kind: ExpressionKind,
-        f: impl FnOnce(&mut Run<'p, 'a, 't>) -> PResult<T>,
+        f: impl FnOnce(&mut Run<'p, 'a, 't>) -> PResult<T> + Send,
     ) -> Result<T, Error> {
         let prefix = format!("Invalid {}: ", kind.name());
         if text.trim().is_empty() {
             return Err(Error::invalid(format!(
                 "{prefix}The expression can not be empty;"
+            )));
+        }
+        if text.len() > MAX_EXPRESSION_BYTES {
+            return Err(Error::limit(format!(
+                "{prefix}Expression size has exceeded the maximum allowed size; expression size: {}",
+                text.len()
             )));
         }
         let mut run = Run {
@@ -173,14 +223,49 @@ impl<'a> Parser<'a> {
             pos: 0,
             semantic: None,
             last_group: None,
+            operators: 0,
+            depth: 0,
+            substituted: text.len(),
+            fatal: None,
         };
-        let result = f(&mut run).and_then(|v| {
-            if run.peek() != Tok::Eof {
-                Err(run.syntax_error())
-            } else {
-                Ok(v)
-            }
-        });
+        let parse = |run: &mut Run<'p, 'a, 't>| {
+            f(run).and_then(|v| {
+                if run.peek() != Tok::Eof {
+                    Err(run.syntax_error())
+                } else {
+                    Ok(v)
+                }
+            })
+        };
+        let result = if paren_depth(&run.tokens) <= SHALLOW_DEPTH {
+            parse(&mut run)
+        } else {
+            // Deep nesting (bounded by MAX_PARSE_DEPTH) is parsed on a
+            // thread whose stack holds it, whatever the caller's stack is.
+            std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .name("expression-parser".to_owned())
+                    .stack_size(DEEP_PARSE_STACK)
+                    .spawn_scoped(scope, || parse(&mut run))
+                    .map_err(|e| Error::backend("cannot start the expression parser", e))
+                    .map(|handle| handle.join())
+            })?
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        if let Some(message) = run.fatal.take() {
+            return Err(Error::limit(format!("{prefix}{message}")));
+        }
+        if result.is_ok() && run.operators > MAX_OPERATORS {
+            // The lowest-ranked semantic error, as DynamoDB Local reports it
+            // (it stops counting at the first operator over the limit).
+            run.semantic_limit(
+                RANK_OPERATORS,
+                format!(
+                    "The expression contains too many operators; operator count: {}",
+                    MAX_OPERATORS + 1
+                ),
+            );
+        }
         match (result, run.semantic) {
             (Err(syntax), _) => Err(Error::invalid(format!("{prefix}{syntax}"))),
             (Ok(_), Some((_, message, true))) => Err(Error::limit(format!("{prefix}{message}"))),
@@ -261,14 +346,35 @@ pub fn check_attribute_maps(
     names: &BTreeMap<String, String>,
     values: &BTreeMap<String, AttributeValue>,
 ) -> Result<(), Error> {
-    for k in names.keys() {
+    for (k, name) in names {
+        if k.len() > MAX_PLACEHOLDER_BYTES {
+            return Err(Error::limit(format!(
+                "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: {}",
+                k.len()
+            )));
+        }
         if !k.starts_with('#') || k.len() < 2 || !k.bytes().skip(1).all(is_ident_char) {
             return Err(Error::invalid(format!(
                 "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
             )));
         }
+        if name.is_empty() {
+            return Err(Error::invalid(format!(
+                "ExpressionAttributeNames contains invalid value: Empty attribute name for key {k}"
+            )));
+        }
+        if name.len() > crate::rules::MAX_ATTRIBUTE_NAME_BYTES {
+            return Err(Error::limit(format!(
+                "ExpressionAttributeNames contains invalid value: Attribute name is too large, must be less than 65536 bytes for key {k}"
+            )));
+        }
     }
     for (k, v) in values {
+        if k.len() > MAX_PLACEHOLDER_BYTES {
+            return Err(Error::limit(
+                "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;",
+            ));
+        }
         if !k.starts_with(':') || k.len() < 2 || !k.bytes().skip(1).all(is_ident_char) {
             return Err(Error::invalid(format!(
                 "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
@@ -355,6 +461,70 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
         } else {
             Err(self.syntax_error())
         }
+    }
+
+    /// Counts an operator or function of the expression.
+    fn operator(&mut self) {
+        self.operators += 1;
+    }
+
+    /// Enters one level of recursive descent; refuses to go deeper than
+    /// [`MAX_PARSE_DEPTH`] (the parse stops with a clear error, never a
+    /// stack overflow).
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_PARSE_DEPTH {
+            // Nesting this deep needs more than 300 operators unless it is
+            // redundant: name whichever the expression has.
+            let operators = self
+                .tokens
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| {
+                    matches!(
+                        t.tok,
+                        Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge
+                    ) || (t.tok == Tok::Ident
+                        && (self.tokens.get(i + 1).is_some_and(|n| n.tok == Tok::LParen)
+                            || ["AND", "OR", "NOT", "BETWEEN", "IN"]
+                                .iter()
+                                .any(|k| self.is_keyword(*i, k))))
+                })
+                .count();
+            self.fatal = Some(if operators > MAX_OPERATORS {
+                format!(
+                    "The expression contains too many operators; operator count: {}",
+                    MAX_OPERATORS + 1
+                )
+            } else {
+                "The expression has redundant parentheses;".to_owned()
+            });
+            return Err(String::new());
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// Runs one level of recursive descent (see [`Run::enter`]).
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        self.enter()?;
+        let result = f(self);
+        self.leave();
+        result
+    }
+
+    /// Charges a substituted value against the expression's size; false
+    /// (and the parse stops) once the expression is over DynamoDB's limit.
+    fn substitute(&mut self, v: &AttributeValue) -> bool {
+        self.substituted = self.substituted.saturating_add(v.size());
+        if self.substituted > MAX_SUBSTITUTED_BYTES {
+            self.fatal = Some("Expression size has exceeded the maximum allowed size;".to_owned());
+            return false;
+        }
+        true
     }
 
     fn semantic(&mut self, rank: u8, message: String) {

@@ -95,6 +95,12 @@ impl Run<'_, '_, '_> {
         match self.parser.values.get(placeholder) {
             Some(v) => {
                 self.parser.used_values.insert(placeholder.to_owned());
+                // Each reference substitutes the value again: charge it
+                // before copying, so that no expression copies more than
+                // DynamoDB's limit.
+                if self.fatal.is_some() || !self.substitute(v) {
+                    return Some(AttributeValue::Null);
+                }
                 Some(v.clone())
             }
             None => {
@@ -114,31 +120,45 @@ impl Run<'_, '_, '_> {
             Tok::Ident
                 if self.peek_at(1) == Tok::LParen && !self.is_condition_keyword(self.pos) =>
             {
-                let name = self.text_of(self.pos).to_owned();
-                self.advance();
-                self.advance();
-                let mut args = vec![self.term()?];
-                while self.peek() == Tok::Comma {
-                    self.advance();
-                    args.push(self.term()?);
-                }
-                self.expect(Tok::RParen)?;
-                Ok(Term::Func { name, args })
+                self.function_term()
             }
-            Tok::LParen => {
-                self.advance();
-                if self.peek() == Tok::LParen {
-                    self.semantic(
-                        RANK_PARENS,
-                        "The expression has redundant parentheses;".to_owned(),
-                    );
-                }
-                let t = self.term()?;
-                self.expect(Tok::RParen)?;
-                Ok(t)
-            }
+            Tok::LParen => self.group_term(),
             _ => Ok(Term::Path(self.path()?)),
         }
+    }
+
+    /// A function call: its name and arguments.
+    #[inline(never)]
+    fn function_term(&mut self) -> PResult<Term> {
+        let name = self.text_of(self.pos).to_owned();
+        self.advance();
+        self.advance();
+        self.nested(|r| {
+            let mut args = vec![r.term()?];
+            while r.peek() == Tok::Comma {
+                r.advance();
+                args.push(r.term()?);
+            }
+            r.expect(Tok::RParen)?;
+            Ok(Term::Func { name, args })
+        })
+    }
+
+    /// A parenthesised operand.
+    #[inline(never)]
+    fn group_term(&mut self) -> PResult<Term> {
+        self.advance();
+        if self.peek() == Tok::LParen {
+            self.semantic(
+                RANK_PARENS,
+                "The expression has redundant parentheses;".to_owned(),
+            );
+        }
+        self.nested(|r| {
+            let t = r.term()?;
+            r.expect(Tok::RParen)?;
+            Ok(t)
+        })
     }
 
     pub(super) fn check_function_known(&mut self, name: &str) -> bool {
@@ -222,6 +242,7 @@ impl Run<'_, '_, '_> {
                         self.type_error("size", t);
                     }
                 }
+                self.operator();
                 Operand::Size(Box::new(inner))
             }
         }
