@@ -24,7 +24,9 @@
 mod batch;
 mod concurrency;
 mod expressions;
+mod fidelity;
 mod items;
+mod limits;
 mod reads;
 mod tables;
 mod transactions;
@@ -230,6 +232,8 @@ pub fn cases() -> Vec<Case> {
     all.extend(batch::cases());
     all.extend(transactions::cases());
     all.extend(concurrency::cases());
+    all.extend(fidelity::cases());
+    all.extend(limits::cases());
     all
 }
 

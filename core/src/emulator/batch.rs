@@ -80,6 +80,9 @@ impl<S: Storage> Emulator<S> {
                 ka.projection_expression.as_deref(),
                 &ka.expression_attribute_names,
             )?;
+            if let Some(p) = &projection {
+                meta.check_key_paths(p.iter())?;
+            }
             plans.push((meta, ka, keys, projection));
         }
         let mut output = BatchGetOutput::default();

@@ -121,7 +121,9 @@ fn check_start_key(meta: &TableMeta, source: Source<'_>, key: &Item) -> Result<(
             }
         }
     }
-    if let Source::Table = source {
+    // A table's or a local index's start key of the wrong size gets its
+    // own message from DynamoDB; a global index's does not.
+    if !matches!(source, Source::Index(_, i) if i.kind == IndexKind::Global) {
         if key.len() != expected.len() {
             return Err(Error::invalid(
                 "Exclusive Start Key must have same size as table's key schema",
@@ -235,6 +237,69 @@ fn check_read_maps(
     Ok(())
 }
 
+/// Refuses a filter or projection path into a key attribute (`pk.x`).
+fn check_read_paths(
+    meta: &TableMeta,
+    filter: Option<&Condition>,
+    projection: Option<&crate::expr::Projection>,
+) -> Result<(), Error> {
+    if let Some(f) = filter {
+        meta.check_key_paths(f.paths().into_iter())?;
+    }
+    if let Some(p) = projection {
+        meta.check_key_paths(p.0.iter())?;
+    }
+    Ok(())
+}
+
+/// Refuses a read of an index that names what the index does not hold: a
+/// query's filter on an attribute the index does not project (global or
+/// local), a projection of one from a global index (a local index fetches
+/// it from the table). DynamoDB lists the filter's attributes sorted and
+/// the projection's in the order of a Java hash set.
+fn check_index_projection(
+    meta: &TableMeta,
+    source: Source<'_>,
+    filter: Option<&Condition>,
+    projection: Option<&crate::expr::Projection>,
+) -> Result<(), Error> {
+    let Source::Index(_, index) = source else {
+        return Ok(());
+    };
+    if let Some(f) = filter {
+        let missing: std::collections::BTreeSet<&str> = f
+            .paths()
+            .into_iter()
+            .map(Path::head)
+            .filter(|h| !meta.index_projects(index, h))
+            .collect();
+        if !missing.is_empty() {
+            let missing: Vec<&str> = missing.into_iter().collect();
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{}]",
+                index.name,
+                missing.join(", ")
+            )));
+        }
+    }
+    if let (Some(p), IndexKind::Global) = (projection, index.kind) {
+        let mut missing: Vec<&str> = Vec::new();
+        for h in p.0.iter().map(Path::head) {
+            if !meta.index_projects(index, h) && !missing.contains(&h) {
+                missing.push(h);
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
+                index.name,
+                crate::expr::java_hash_set_order(missing).join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl<S: Storage> Emulator<S> {
     /// `GetItem`.
     pub fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
@@ -253,6 +318,7 @@ impl<S: Storage> Emulator<S> {
                 let mut parser = Parser::new(&attrs.names, &no_values);
                 let proj = parser.projection(p)?;
                 parser.finish()?;
+                meta.check_key_paths(proj.0.iter())?;
                 Some(proj.0)
             }
             None => None,
@@ -297,6 +363,7 @@ impl<S: Storage> Emulator<S> {
             .map(|p| parser.projection(p))
             .transpose()?;
         parser.finish()?;
+        check_read_paths(&meta, filter.as_ref(), projection.as_ref())?;
         if let Some(f) = &filter {
             for path in f.paths() {
                 if schema.contains(path.head()) {
@@ -307,7 +374,12 @@ impl<S: Storage> Emulator<S> {
                 }
             }
         }
+        // The start key is checked before the select, as DynamoDB Local does.
+        if let Some(esk) = &input.exclusive_start_key {
+            check_start_key(&meta, source, esk)?;
+        }
         let select = resolve_select(source, input.select, projection.is_some())?;
+        check_index_projection(&meta, source, filter.as_ref(), projection.as_ref())?;
         let mut condition_values = vec![(&key_condition.hash.0, &key_condition.hash.1)];
         if let Some((name, cond)) = &key_condition.range {
             match cond {
@@ -328,7 +400,6 @@ impl<S: Storage> Emulator<S> {
         let range = key_condition.range.as_ref().map(|(_, c)| c);
         let (mut start, mut end) = range_bounds(&partition, range);
         if let Some(esk) = &input.exclusive_start_key {
-            check_start_key(&meta, source, esk)?;
             let matches = esk.get(&key_condition.hash.0) == Some(&key_condition.hash.1)
                 && match (&key_condition.range, &schema.range) {
                     (Some((_, cond)), Some(r)) => range_matches(cond, &esk[&r.name]),
@@ -389,6 +460,11 @@ impl<S: Storage> Emulator<S> {
         let source = meta.source(input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;
         if let Some(seg) = input.segment {
+            if seg.total == 0 {
+                return Err(Error::invalid(
+                    "1 validation error detected: Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1",
+                ));
+            }
             if seg.total > 1_000_000 {
                 return Err(Error::invalid(format!(
                     "1 validation error detected: Value '{}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000",
@@ -424,7 +500,14 @@ impl<S: Storage> Emulator<S> {
             .map(|p| parser.projection(p))
             .transpose()?;
         parser.finish()?;
+        check_read_paths(&meta, filter.as_ref(), projection.as_ref())?;
+        if let Some(esk) = &input.exclusive_start_key {
+            check_start_key(&meta, source, esk)?;
+        }
         let select = resolve_select(source, input.select, projection.is_some())?;
+        // A scan's filter sees the whole item, as DynamoDB Local's does;
+        // only what it returns is limited to what the index projects.
+        check_index_projection(&meta, source, None, projection.as_ref())?;
 
         let prefix = meta.source_prefix(source);
         let (mut start, end) = match input.segment {
@@ -445,7 +528,6 @@ impl<S: Storage> Emulator<S> {
             }
         };
         if let Some(esk) = &input.exclusive_start_key {
-            check_start_key(&meta, source, esk)?;
             start = start.max(successor(&meta.position_key(source, esk)));
         }
         self.read_page(

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::codec::{partition_digest, put_key_part};
 use crate::backend::TableStatus;
 use crate::error::Error;
+use crate::expr::Path;
 use crate::model::{
     BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
     TableDefinition, Throughput,
@@ -19,6 +20,9 @@ pub(crate) const META_PREFIX: u8 = 0x00;
 pub(crate) const TABLE_PREFIX: u8 = 0x01;
 pub(crate) const ITEM_PREFIX: u8 = 0x02;
 pub(crate) const INDEX_PREFIX: u8 = 0x03;
+
+/// The most non-key attributes all of a table's indexes project together.
+const MAX_PROJECTED_ATTRIBUTES: usize = 100;
 
 /// DynamoDB's limits on key values.
 const MAX_HASH_KEY_BYTES: usize = 2048;
@@ -40,6 +44,30 @@ pub(crate) struct TableMeta {
 pub(crate) enum Source<'a> {
     Table,
     Index(usize, &'a IndexDefinition),
+}
+
+/// Which checks of a key or an item to run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Checks {
+    /// Presence and emptiness: a transaction is refused on these.
+    shape: bool,
+    /// Types and sizes: a transaction's action is cancelled on these.
+    faults: bool,
+}
+
+impl Checks {
+    const ALL: Checks = Checks {
+        shape: true,
+        faults: true,
+    };
+    const SHAPE: Checks = Checks {
+        shape: true,
+        faults: false,
+    };
+    const FAULTS: Checks = Checks {
+        shape: false,
+        faults: true,
+    };
 }
 
 fn key_error() -> Error {
@@ -95,31 +123,39 @@ impl TableMeta {
         attr: &KeyAttribute,
         v: &AttributeValue,
         is_hash: bool,
+        part: Checks,
     ) -> Result<(), Error> {
-        if v.value_type() != attr.scalar_type.value_type() {
-            return Err(key_error());
+        let typed = v.value_type() == attr.scalar_type.value_type();
+        if !typed {
+            return if part.faults {
+                Err(key_error())
+            } else {
+                Ok(())
+            };
         }
-        match v {
-            AttributeValue::S(s) if s.is_empty() => {
-                return Err(Error::invalid(format!(
-                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
-                    attr.name
-                )));
+        if part.shape {
+            match v {
+                AttributeValue::S(s) if s.is_empty() => {
+                    return Err(Error::invalid(format!(
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+                        attr.name
+                    )));
+                }
+                AttributeValue::B(b) if b.is_empty() => {
+                    return Err(Error::invalid(format!(
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
+                        attr.name
+                    )));
+                }
+                _ => {}
             }
-            AttributeValue::B(b) if b.is_empty() => {
-                return Err(Error::invalid(format!(
-                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
-                    attr.name
-                )));
-            }
-            _ => {}
         }
         let limit = if is_hash {
             MAX_HASH_KEY_BYTES
         } else {
             MAX_RANGE_KEY_BYTES
         };
-        if key_len(v) > limit {
+        if part.faults && key_len(v) > limit {
             return Err(Error::limit(
                 "Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
             ));
@@ -130,6 +166,23 @@ impl TableMeta {
     /// Checks a key given to get, update, delete, batch get: exactly the
     /// table's key attributes, of the right types.
     pub(crate) fn check_key(&self, key: &Item) -> Result<(), Error> {
+        self.check_key_part(key, Checks::ALL)
+    }
+
+    /// The checks of a key that refuse a whole transaction: the key
+    /// attributes present, none of them empty.
+    pub(crate) fn check_key_shape(&self, key: &Item) -> Result<(), Error> {
+        self.check_key_part(key, Checks::SHAPE)
+    }
+
+    /// The checks of a key that cancel its action in a transaction (with a
+    /// `ValidationError` reason): the key values' types and sizes. Run
+    /// after [`TableMeta::check_key_shape`].
+    pub(crate) fn check_key_faults(&self, key: &Item) -> Result<(), Error> {
+        self.check_key_part(key, Checks::FAULTS)
+    }
+
+    fn check_key_part(&self, key: &Item, part: Checks) -> Result<(), Error> {
         let schema = self.key();
         let expected = 1 + usize::from(schema.range.is_some());
         if key.len() != expected || !schema.names().all(|n| key.contains_key(n)) {
@@ -137,9 +190,9 @@ impl TableMeta {
                 "The number of conditions on the keys is invalid",
             ));
         }
-        self.check_key_value(&schema.hash, &key[&schema.hash.name], true)?;
+        self.check_key_value(&schema.hash, &key[&schema.hash.name], true, part)?;
         if let Some(r) = &schema.range {
-            self.check_key_value(r, &key[&r.name], false)?;
+            self.check_key_value(r, &key[&r.name], false, part)?;
         }
         Ok(())
     }
@@ -156,6 +209,23 @@ impl TableMeta {
             }
             return Err(e);
         }
+        self.check_item_part(item, from_update, Checks::ALL)
+    }
+
+    /// The checks of an item that refuse a whole transaction (its values
+    /// are checked on their own before): every key attribute present, none
+    /// empty.
+    pub(crate) fn check_item_shape(&self, item: &Item) -> Result<(), Error> {
+        self.check_item_part(item, false, Checks::SHAPE)
+    }
+
+    /// The checks of an item that cancel its action in a transaction: key
+    /// and index key types and sizes, and the item's size.
+    pub(crate) fn check_item_faults(&self, item: &Item, from_update: bool) -> Result<(), Error> {
+        self.check_item_part(item, from_update, Checks::FAULTS)
+    }
+
+    fn check_item_part(&self, item: &Item, from_update: bool, part: Checks) -> Result<(), Error> {
         let schema = self.key();
         for (attr, is_hash) in
             std::iter::once((&schema.hash, true)).chain(schema.range.iter().map(|r| (r, false)))
@@ -163,7 +233,7 @@ impl TableMeta {
             let v = item
                 .get(&attr.name)
                 .ok_or_else(|| Error::invalid("One of the required keys was not given a value"))?;
-            self.check_key_value(attr, v, is_hash)?;
+            self.check_key_value(attr, v, is_hash, part)?;
         }
         for index in &self.def.indexes {
             for (attr, is_hash) in std::iter::once((&index.key.hash, true))
@@ -176,11 +246,14 @@ impl TableMeta {
                     continue;
                 };
                 if v.value_type() != attr.scalar_type.value_type() {
+                    if !part.faults {
+                        continue;
+                    }
                     return Err(Error::invalid(
                         "One or more parameter values were invalid: Type mismatch for Index Key",
                     ));
                 }
-                if key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
+                if part.shape && key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
                     let what = if matches!(v, AttributeValue::B(_)) {
                         "binary"
                     } else {
@@ -202,14 +275,14 @@ impl TableMeta {
                 } else {
                     MAX_RANGE_KEY_BYTES
                 };
-                if key_len(v) > limit {
+                if part.faults && key_len(v) > limit {
                     return Err(Error::limit(
                         "One or more parameter values were invalid: Size limit exceeded",
                     ));
                 }
             }
         }
-        if item.size() > MAX_ITEM_SIZE {
+        if part.faults && item.size() > MAX_ITEM_SIZE {
             return Err(Error::limit(if from_update {
                 "Item size to update has exceeded the maximum allowed size"
             } else {
@@ -311,6 +384,41 @@ impl TableMeta {
             }
         }
         key
+    }
+
+    /// Refuses a document path into a key attribute of the table (`Key`)
+    /// or of an index (`IndexKey`): key attributes are scalars, so
+    /// `pk.x` and `ln[0]` are errors, as DynamoDB says. The table's keys
+    /// are looked for first.
+    pub(crate) fn check_key_paths<'p>(
+        &self,
+        paths: impl Iterator<Item = &'p Path> + Clone,
+    ) -> Result<(), Error> {
+        const MESSAGE: &str = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed";
+        let nested = paths.filter(|p| !p.is_top_level());
+        if let Some(p) = nested.clone().find(|p| self.key().contains(p.head())) {
+            return Err(Error::invalid(format!("{MESSAGE}: Key: {}", p.head())));
+        }
+        if let Some(p) = nested
+            .clone()
+            .find(|p| self.def.indexes.iter().any(|i| i.key.contains(p.head())))
+        {
+            return Err(Error::invalid(format!("{MESSAGE}: IndexKey: {}", p.head())));
+        }
+        Ok(())
+    }
+
+    /// True when an index holds the top-level attribute `name`.
+    pub(crate) fn index_projects(&self, index: &IndexDefinition, name: &str) -> bool {
+        match &index.projection {
+            Projection::All => true,
+            Projection::KeysOnly => self.key().contains(name) || index.key.contains(name),
+            Projection::Include(names) => {
+                self.key().contains(name)
+                    || index.key.contains(name)
+                    || names.iter().any(|n| n == name)
+            }
+        }
     }
 
     /// What an index holds of an item: everything, or the table's and the
@@ -614,6 +722,26 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
                     )));
                 }
             }
+        }
+    }
+    let projected: usize = def
+        .indexes
+        .iter()
+        .map(|i| match &i.projection {
+            Projection::Include(names) => names.len(),
+            _ => 0,
+        })
+        .sum();
+    if projected > MAX_PROJECTED_ATTRIBUTES {
+        return Err(Error::limit(format!(
+            "One or more parameter values were invalid: {projected} non-key attributes projected into the table's indexes exceeds the per-table limit of {MAX_PROJECTED_ATTRIBUTES}"
+        )));
+    }
+    if let Some(ttl) = &def.ttl_attribute {
+        if !valid_attribute_name(ttl) {
+            return Err(Error::invalid(
+                "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
+            ));
         }
     }
     if globals > 20 {

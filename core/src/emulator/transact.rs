@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::batch::{apply_projection, parse_projection};
+use super::codec::encode_item;
 use super::table::TableMeta;
 use super::write::{Change, canonical_item, check_update_keys, parse_write};
 use super::{Emulator, State, Storage, Usage, read_units, report_all};
 use crate::backend::{
-    ReturnConsumedCapacity, ReturnValues, TransactGet, TransactGetOutput, TransactWrite,
-    TransactWriteItem, TransactWriteOutput,
+    ConditionCheck as TransactCheck, DeleteItem as TransactDelete, ReturnConsumedCapacity,
+    ReturnValues, TransactGet, TransactGetOutput, TransactWrite, TransactWriteItem,
+    TransactWriteOutput, UpdateItem as TransactUpdate,
 };
 use crate::error::{CancellationCode, CancellationReason, Error};
 use crate::expr::{Condition, Path, Update, apply_update};
@@ -46,6 +48,9 @@ struct Planned {
     condition: Option<Condition>,
     effect: Effect,
     return_old: bool,
+    /// A fault of the action's key or item (a wrong type, a size): the
+    /// transaction is cancelled with a `ValidationError` reason for it.
+    fault: Option<String>,
 }
 
 /// The request's own limits: the number of actions and the token's length.
@@ -61,6 +66,11 @@ fn check_shape(n: usize, token: Option<&String>) -> Result<(), Error> {
         )));
     }
     if let Some(token) = token {
+        if token.is_empty() {
+            return Err(Error::invalid(
+                "1 validation error detected: Value '' at 'clientRequestToken' failed to satisfy constraint: Member must have length greater than or equal to 1",
+            ));
+        }
         if token.len() > MAX_TOKEN_LEN {
             return Err(Error::invalid(format!(
                 "Value {token} at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36"
@@ -84,12 +94,21 @@ fn check_expressions(items: &[TransactWriteItem]) -> Result<(), Error> {
                     false,
                 )
             }
-            TransactWriteItem::Update(u) => (
-                u.condition_expression.as_deref(),
-                u.update_expression.as_deref(),
-                &u.expression_attributes,
-                true,
-            ),
+            TransactWriteItem::Update(u) => {
+                // An update action must update: DynamoDB answers as for an
+                // empty expression.
+                if u.update_expression.is_none() {
+                    return Err(Error::invalid(
+                        "Invalid UpdateExpression: The expression can not be empty;",
+                    ));
+                }
+                (
+                    u.condition_expression.as_deref(),
+                    u.update_expression.as_deref(),
+                    &u.expression_attributes,
+                    true,
+                )
+            }
             TransactWriteItem::Delete(d) => (
                 d.condition_expression.as_deref(),
                 None,
@@ -118,11 +137,90 @@ fn check_no_returns(values: ReturnValues, capacity: ReturnConsumedCapacity) -> R
     Ok(())
 }
 
-/// The fingerprint a client request token is remembered with.
-fn fingerprint(items: &[TransactWriteItem]) -> [u8; 20] {
+/// Feeds a length-prefixed byte string to the fingerprint.
+fn feed(h: &mut sha1_smol::Sha1, bytes: &[u8]) {
+    h.update(&(bytes.len() as u64).to_be_bytes());
+    h.update(bytes);
+}
+
+/// The fingerprint a client request token is remembered with: the exact
+/// request, every value in its binary encoding with numbers and sets in
+/// canonical form (so `1` and `1.0` are the same parameter, as DynamoDB
+/// compares them). Keys are fed as their storage keys; an action whose key
+/// is faulty (its transaction is cancelled, so never remembered) is fed as
+/// its fault.
+fn fingerprint(items: &[TransactWriteItem], planned: &[Planned]) -> [u8; 20] {
     let mut h = sha1_smol::Sha1::new();
-    h.update(format!("{items:?}").as_bytes());
+    for (action, p) in items.iter().zip(planned) {
+        let (tag, table, condition, update, attrs, return_old) = match action {
+            TransactWriteItem::Put(x) => (
+                b'P',
+                &x.table,
+                x.condition_expression.as_deref(),
+                None,
+                &x.expression_attributes,
+                x.return_values_on_condition_check_failure,
+            ),
+            TransactWriteItem::Update(x) => (
+                b'U',
+                &x.table,
+                x.condition_expression.as_deref(),
+                x.update_expression.as_deref(),
+                &x.expression_attributes,
+                x.return_values_on_condition_check_failure,
+            ),
+            TransactWriteItem::Delete(x) => (
+                b'D',
+                &x.table,
+                x.condition_expression.as_deref(),
+                None,
+                &x.expression_attributes,
+                x.return_values_on_condition_check_failure,
+            ),
+            TransactWriteItem::ConditionCheck(x) => (
+                b'C',
+                &x.table,
+                Some(x.condition_expression.as_str()),
+                None,
+                &x.expression_attributes,
+                x.return_values_on_condition_check_failure,
+            ),
+        };
+        h.update(&[tag, u8::from(return_old)]);
+        feed(&mut h, table.as_bytes());
+        match &p.fault {
+            Some(fault) => feed(&mut h, format!("fault {fault}").as_bytes()),
+            None => feed(&mut h, &p.key),
+        }
+        if let Effect::Put(item) = &p.effect {
+            feed(&mut h, &encode_item(item));
+        }
+        for text in [condition, update] {
+            match text {
+                Some(t) => feed(&mut h, t.as_bytes()),
+                None => h.update(b"-"),
+            }
+        }
+        for (k, v) in &attrs.names {
+            feed(&mut h, k.as_bytes());
+            feed(&mut h, v.as_bytes());
+        }
+        h.update(b"|");
+        let mut values = Item::new();
+        for (k, v) in &attrs.values {
+            values.insert(k.clone(), v.clone());
+        }
+        feed(&mut h, &encode_item(&canonical_item(values)));
+    }
     h.digest().bytes()
+}
+
+/// The message of a fault that cancels an action (other errors stand).
+fn fault_message(e: Error) -> Result<String, Error> {
+    match e {
+        Error::InvalidRequest { message } | Error::LimitExceeded { message } => Ok(message),
+        other => Err(other),
+    }
 }
 
 fn condition_failed(p: &Planned, old: &Option<Item>) -> CancellationReason {
@@ -156,7 +254,7 @@ impl<S: Storage> Emulator<S> {
         let fingerprint = input
             .client_request_token
             .as_ref()
-            .map(|_| fingerprint(&input.items));
+            .map(|_| fingerprint(&input.items, &planned));
         if let (Some(token), Some(fp)) = (&input.client_request_token, fingerprint) {
             if self.check_token(token, fp)? {
                 // Already done: answer as the first time, without doing it again.
@@ -205,15 +303,23 @@ impl<S: Storage> Emulator<S> {
             let Ok(meta) = self.meta(&self.read_state(), table) else {
                 continue;
             };
-            let key = match (action, key) {
-                (TransactWriteItem::Put(p), _) => meta.key().key_of(&p.item),
-                (_, Some(key)) => key.clone(),
+            let position = match (action, key) {
+                (TransactWriteItem::Put(p), _) => {
+                    let key = meta.key().key_of(&p.item);
+                    if meta.check_key(&key).is_err() {
+                        continue;
+                    }
+                    meta.item_key(&key)
+                }
+                (_, Some(key)) => {
+                    // Checked before anything of it is copied.
+                    if meta.check_key(key).is_err() {
+                        continue;
+                    }
+                    meta.item_key(key)
+                }
                 (_, None) => continue,
             };
-            if meta.check_key(&key).is_err() {
-                continue;
-            }
-            let position = meta.item_key(&key);
             if touched
                 .iter()
                 .any(|(t, k)| *t == table.as_str() && *k == position)
@@ -237,87 +343,117 @@ impl<S: Storage> Emulator<S> {
     }
 
     fn plan_write(&self, action: usize, item: &TransactWriteItem) -> Result<Planned, Error> {
-        Ok(match item {
+        let (table, condition, update, attrs, return_old) = match item {
             TransactWriteItem::Put(p) => {
                 check_no_returns(p.return_values, p.return_consumed_capacity)?;
-                let meta = self.meta(&self.read_state(), &p.table)?;
-                meta.check_item(&p.item, false)?;
-                let exprs = parse_write(
+                (
+                    &p.table,
                     p.condition_expression.as_deref(),
                     None,
                     &p.expression_attributes,
-                    false,
-                )?;
-                let item = canonical_item(p.item.clone());
-                Planned {
-                    key: meta.item_key(&item),
-                    key_item: meta.key().key_of(&item),
-                    meta,
-                    action,
-                    condition: exprs.condition,
-                    effect: Effect::Put(item),
-                    return_old: p.return_values_on_condition_check_failure,
-                }
+                    p.return_values_on_condition_check_failure,
+                )
             }
             TransactWriteItem::Update(u) => {
                 check_no_returns(u.return_values, u.return_consumed_capacity)?;
-                let meta = self.meta(&self.read_state(), &u.table)?;
-                meta.check_key(&u.key)?;
-                let exprs = parse_write(
+                (
+                    &u.table,
                     u.condition_expression.as_deref(),
                     u.update_expression.as_deref(),
                     &u.expression_attributes,
-                    true,
-                )?;
-                Planned {
-                    key: meta.item_key(&u.key),
-                    key_item: u.key.clone(),
-                    meta,
-                    action,
-                    condition: exprs.condition,
-                    effect: Effect::Update(exprs.update),
-                    return_old: u.return_values_on_condition_check_failure,
-                }
+                    u.return_values_on_condition_check_failure,
+                )
             }
             TransactWriteItem::Delete(d) => {
                 check_no_returns(d.return_values, d.return_consumed_capacity)?;
-                let meta = self.meta(&self.read_state(), &d.table)?;
-                meta.check_key(&d.key)?;
-                let exprs = parse_write(
+                (
+                    &d.table,
                     d.condition_expression.as_deref(),
                     None,
                     &d.expression_attributes,
-                    false,
-                )?;
-                Planned {
-                    key: meta.item_key(&d.key),
-                    key_item: d.key.clone(),
-                    meta,
-                    action,
-                    condition: exprs.condition,
-                    effect: Effect::Delete,
-                    return_old: d.return_values_on_condition_check_failure,
+                    d.return_values_on_condition_check_failure,
+                )
+            }
+            TransactWriteItem::ConditionCheck(c) => (
+                &c.table,
+                Some(c.condition_expression.as_str()),
+                None,
+                &c.expression_attributes,
+                c.return_values_on_condition_check_failure,
+            ),
+        };
+        let meta = self.meta(&self.read_state(), table)?;
+        // What refuses the whole transaction: a key or item missing or
+        // empty; what cancels the action: a wrong type or size (the key is
+        // checked before anything of it is copied).
+        let (key, key_item, effect, fault) = match item {
+            TransactWriteItem::Put(p) => {
+                meta.check_item_shape(&p.item)?;
+                match meta.check_item_faults(&p.item, false) {
+                    Err(e) => (
+                        Vec::new(),
+                        Item::new(),
+                        Effect::Check,
+                        Some(fault_message(e)?),
+                    ),
+                    Ok(()) => {
+                        let item = canonical_item(p.item.clone());
+                        let key_item = meta.key().key_of(&item);
+                        (meta.item_key(&item), key_item, Effect::Put(item), None)
+                    }
                 }
             }
-            TransactWriteItem::ConditionCheck(c) => {
-                let meta = self.meta(&self.read_state(), &c.table)?;
-                meta.check_key(&c.key)?;
-                let exprs = parse_write(
-                    Some(&c.condition_expression),
-                    None,
-                    &c.expression_attributes,
-                    false,
-                )?;
-                Planned {
-                    key: meta.item_key(&c.key),
-                    key_item: c.key.clone(),
-                    meta,
-                    action,
-                    condition: exprs.condition,
-                    effect: Effect::Check,
-                    return_old: c.return_values_on_condition_check_failure,
+            TransactWriteItem::Update(TransactUpdate { key, .. })
+            | TransactWriteItem::Delete(TransactDelete { key, .. })
+            | TransactWriteItem::ConditionCheck(TransactCheck { key, .. }) => {
+                meta.check_key_shape(key)?;
+                match meta.check_key_faults(key) {
+                    Err(e) => (
+                        Vec::new(),
+                        Item::new(),
+                        Effect::Check,
+                        Some(fault_message(e)?),
+                    ),
+                    Ok(()) => {
+                        let effect = match item {
+                            TransactWriteItem::Delete(_) => Effect::Delete,
+                            TransactWriteItem::ConditionCheck(_) => Effect::Check,
+                            _ => Effect::Update(None),
+                        };
+                        (meta.item_key(key), key.clone(), effect, None)
+                    }
                 }
             }
+        };
+        let is_update = matches!(item, TransactWriteItem::Update(_));
+        let exprs = parse_write(condition, update, attrs, is_update)?;
+        // Paths into key attributes: in conditions (DynamoDB Local does not
+        // check a ConditionCheck's) and in updates.
+        if !matches!(item, TransactWriteItem::ConditionCheck(_)) {
+            if let Some(c) = &exprs.condition {
+                meta.check_key_paths(c.paths().into_iter())?;
+            }
+        }
+        if let Some(u) = &exprs.update {
+            meta.check_key_paths(
+                u.paths()
+                    .into_iter()
+                    .filter(|p| !meta.key().contains(p.head())),
+            )?;
+        }
+        let effect = match (effect, exprs.update) {
+            (Effect::Update(_), update) => Effect::Update(update),
+            (effect, _) => effect,
+        };
+        Ok(Planned {
+            meta,
+            key,
+            key_item,
+            action,
+            condition: exprs.condition,
+            effect,
+            return_old,
+            fault,
         })
     }
 
@@ -330,11 +466,27 @@ impl<S: Storage> Emulator<S> {
         planned: &[Planned],
         n: usize,
     ) -> Result<Vec<Change>, Error> {
+        let validation = |e: Error| -> Result<CancellationReason, Error> {
+            Ok(CancellationReason {
+                code: CancellationCode::ValidationError,
+                message: Some(fault_message(e)?),
+                item: None,
+            })
+        };
         let mut reasons = vec![CancellationReason::none(); n];
         let mut cancelled = false;
         let mut changes = Vec::new();
         for p in planned {
             self.same_table(state, &p.meta)?;
+            if let Some(fault) = &p.fault {
+                reasons[p.action] = CancellationReason {
+                    code: CancellationCode::ValidationError,
+                    message: Some(fault.clone()),
+                    item: None,
+                };
+                cancelled = true;
+                continue;
+            }
             let old = self.load(&p.key)?;
             if let Some(c) = &p.condition {
                 if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
@@ -349,25 +501,20 @@ impl<S: Storage> Emulator<S> {
                 Effect::Delete => None,
                 Effect::Put(item) => Some(item.clone()),
                 Effect::Update(update) => {
-                    if let Some(u) = update {
-                        if let Err(Error::InvalidRequest { message }) =
-                            check_update_keys(&p.meta, u)
-                        {
-                            reasons[p.action] = CancellationReason {
-                                code: CancellationCode::ValidationError,
-                                message: Some(message),
-                                item: None,
-                            };
-                            cancelled = true;
-                            continue;
-                        }
-                    }
                     let mut new = old
                         .clone()
                         .unwrap_or_else(|| canonical_item(p.key_item.clone()));
                     if let Some(u) = update {
-                        apply_update(&mut new, u)?;
-                        p.meta.check_item(&new, true)?;
+                        // DynamoDB documents each of these as a
+                        // `ValidationError` reason of the action.
+                        let applied = check_update_keys(&p.meta, u)
+                            .and_then(|()| apply_update(&mut new, u).map(|_| ()))
+                            .and_then(|()| p.meta.check_item(&new, true));
+                        if let Err(e) = applied {
+                            reasons[p.action] = validation(e)?;
+                            cancelled = true;
+                            continue;
+                        }
                         new = canonical_item(new);
                     }
                     Some(new)
@@ -420,6 +567,9 @@ impl<S: Storage> Emulator<S> {
                 g.projection_expression.as_deref(),
                 &g.expression_attributes.names,
             )?;
+            if let Some(p) = &projection {
+                meta.check_key_paths(p.iter())?;
+            }
             let key = meta.item_key(&g.key);
             if planned.iter().any(|(m, k, _)| m.id == meta.id && *k == key) {
                 return Err(Error::invalid(

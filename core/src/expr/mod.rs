@@ -32,6 +32,6 @@ pub use attributes::ExpressionAttributes;
 pub use condition::{Comparator, Condition, Operand};
 pub use eval::{UpdateOutcome, apply_update, compare_scalars, project, resolve};
 pub use key::{KeyCondition, Projection, RangeCondition};
-pub use parse::{ExpressionKind, Parser, check_attribute_maps};
+pub use parse::{ExpressionKind, Parser, check_attribute_maps, java_hash_set_order};
 pub use path::{Path, PathElement, attr};
 pub use update::{SetOperand, SetValue, Update};

@@ -132,7 +132,11 @@ fn describe_value(v: &AttributeValue) -> String {
     match v {
         AttributeValue::S(s) => format!("{{S:{s}}}"),
         AttributeValue::N(n) => format!("{{N:{n}}}"),
-        AttributeValue::B(_) => "{B:...}".to_owned(),
+        // As DynamoDB Local prints a Java ByteBuffer.
+        AttributeValue::B(b) => format!(
+            "{{B:java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]}}",
+            n = b.len()
+        ),
         other => format!("{{{}:...}}", other.value_type()),
     }
 }
@@ -324,7 +328,7 @@ impl<'a> Parser<'a> {
 /// The order a Java `HashSet<String>` lists these strings in (DynamoDB's
 /// messages print such sets): by bucket of the spread `String.hashCode`,
 /// with the table grown as elements are added (load factor 0.75).
-fn java_hash_set_order(mut keys: Vec<&str>) -> Vec<&str> {
+pub fn java_hash_set_order(mut keys: Vec<&str>) -> Vec<&str> {
     let mut capacity = 16usize;
     while keys.len() > capacity * 3 / 4 {
         capacity *= 2;
