@@ -91,7 +91,9 @@
 mod backend;
 mod batch;
 pub mod codec;
+mod definition;
 mod read;
+mod read_checks;
 mod storage;
 mod table;
 mod tables;

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::codec::{decode_item, encode_item, prefix_end};
-use super::table::{TableMeta, check_definition};
+use super::definition::check_definition;
+use super::table::TableMeta;
 use super::{Emulator, NEXT_ID_KEY, Storage, TableState, scan_all};
 use crate::backend::{
     ListTables, ListTablesOutput, TableDescription, TimeToLive, TimeToLiveDescription,

@@ -32,6 +32,8 @@ pub use attributes::ExpressionAttributes;
 pub use condition::{Comparator, Condition, Operand};
 pub use eval::{UpdateOutcome, apply_update, compare_scalars, project, resolve};
 pub use key::{KeyCondition, Projection, RangeCondition};
+#[cfg(feature = "emulator")]
+pub(crate) use parse::key_condition_on;
 pub use parse::{ExpressionKind, Parser, check_attribute_maps, java_hash_set_order};
 pub use path::{Path, PathElement, attr};
 pub use update::{SetOperand, SetValue, Update};

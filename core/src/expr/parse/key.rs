@@ -6,7 +6,7 @@ use crate::model::KeySchema;
 use crate::value::AttributeValue;
 
 /// Turns a parsed key condition into a [`KeyCondition`] on `key`.
-pub(super) fn key_condition(condition: Condition, key: &KeySchema) -> Result<KeyCondition, Error> {
+pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<KeyCondition, Error> {
     /// The conditions joined by `AND`, left to right (a loop, not recursion).
     fn leaves<'c>(c: &'c Condition, out: &mut Vec<&'c Condition>) -> Result<(), Error> {
         let mut stack = vec![c];
@@ -101,7 +101,7 @@ pub(super) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
             }
             _ => return Err(unsupported()),
         };
-        if !path.is_top_level() || !key.contains(path.head()) {
+        if !path.is_top_level() {
             return Err(missed());
         }
         on_keys.push((path.head().to_owned(), cond));
@@ -115,6 +115,15 @@ pub(super) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
         return Err(Error::invalid(
             "KeyConditionExpressions must only contain one condition per key",
         ));
+    }
+    // More conditions than the schema has keys is "not supported"; a
+    // condition on another attribute "missed" the schema, as DynamoDB Local
+    // answers.
+    if on_keys.len() > 1 + usize::from(key.range.is_some()) {
+        return Err(unsupported());
+    }
+    if on_keys.iter().any(|(name, _)| !key.contains(name)) {
+        return Err(missed());
     }
     let hash_pos = on_keys
         .iter()

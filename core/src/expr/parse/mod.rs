@@ -10,6 +10,8 @@ mod update;
 use std::collections::{BTreeMap, BTreeSet};
 
 use key::key_condition;
+#[cfg(feature = "emulator")]
+pub(crate) use key::key_condition as key_condition_on;
 use lex::{Tok, Token, is_ident_char, tokenize};
 
 use super::{Condition, KeyCondition, Path, Projection, Update};
@@ -295,8 +297,15 @@ impl<'a> Parser<'a> {
 
     /// Parses a `KeyConditionExpression` against the key schema it queries.
     pub fn key_condition(&mut self, text: &str, key: &KeySchema) -> Result<KeyCondition, Error> {
-        let condition = self.run(text, ExpressionKind::KeyCondition, |r| r.or_condition())?;
+        let condition = self.key_condition_text(text)?;
         key_condition(condition, key)
+    }
+
+    /// Parses a `KeyConditionExpression` without checking it against a key
+    /// schema (see [`Parser::key_condition`] and [`key_condition_on`]).
+    #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
+    pub(crate) fn key_condition_text(&mut self, text: &str) -> Result<Condition, Error> {
+        self.run(text, ExpressionKind::KeyCondition, |r| r.or_condition())
     }
 
     /// Fails if a placeholder of the maps was not used by any expression
