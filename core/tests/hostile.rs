@@ -232,3 +232,25 @@ fn a_deep_key_in_a_transaction_is_refused_before_it_is_copied() {
         .join()
         .expect("no panic");
 }
+
+#[test]
+fn create_table_checks_the_time_to_live_attribute_name() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let backend = MemoryBackend::new();
+        for name in [String::new(), "t".repeat(256)] {
+            let def = TableDefinition::new("ttl_table", KeySchema::hash("id", ScalarType::S))
+                .with_ttl(name);
+            let e = backend.create_table(def).await.expect_err("refused");
+            assert_eq!(
+                message(e),
+                "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive"
+            );
+        }
+        let def = TableDefinition::new("ttl_table", KeySchema::hash("id", ScalarType::S))
+            .with_ttl("t".repeat(255));
+        backend.create_table(def).await.expect("accepted");
+    });
+}

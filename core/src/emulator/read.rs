@@ -156,11 +156,14 @@ impl<S: Storage> Emulator<S> {
         check_read_paths(&meta, filter.as_ref(), projection.as_ref())?;
         let key_condition = crate::expr::key_condition_on(key_condition, schema)?;
         if let Some(f) = &filter {
-            for path in f.paths() {
-                if schema.contains(path.head()) {
+            // The hash key is named before the range key, as DynamoDB Local
+            // names them, whatever their order in the filter.
+            let paths = f.paths();
+            for a in schema.attributes() {
+                if paths.iter().any(|p| p.head() == a.name) {
                     return Err(Error::invalid(format!(
                         "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
-                        path.head()
+                        a.name
                     )));
                 }
             }

@@ -25,15 +25,17 @@ mod eval;
 mod key;
 mod parse;
 mod path;
+mod project;
 mod reserved;
 mod update;
 
 pub use attributes::ExpressionAttributes;
 pub use condition::{Comparator, Condition, Operand};
-pub use eval::{UpdateOutcome, apply_update, compare_scalars, project, resolve};
+pub use eval::{UpdateOutcome, apply_update, compare_scalars, resolve};
 pub use key::{KeyCondition, Projection, RangeCondition};
 #[cfg(feature = "emulator")]
 pub(crate) use parse::key_condition_on;
 pub use parse::{ExpressionKind, Parser, check_attribute_maps, java_hash_set_order};
 pub use path::{Path, PathElement, attr};
+pub use project::project;
 pub use update::{SetOperand, SetValue, Update};
