@@ -312,13 +312,19 @@ case!(token_fingerprint, |ctx| {
         client_request_token: Some(token.to_owned()),
         ..TransactWrite::default()
     };
+    // Tokens are shared by every table of an endpoint: one of this run's own.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let token = format!("tok-{}-{nanos:x}", std::process::id());
+    let token = &token[..token.len().min(36)];
     let b = ctx.backend();
-    b.transact_write_items(write("tok-1", vec![1, 2, 3], "1"))
+    b.transact_write_items(write(token, vec![1, 2, 3], "1"))
         .await
         .unwrap();
     // Same token, binary content of the same length but different bytes.
     expect_err!(
-        b.transact_write_items(write("tok-1", vec![9, 9, 9], "1"))
+        b.transact_write_items(write(token, vec![9, 9, 9], "1"))
             .await,
         Error::IdempotencyMismatch { .. }
     );
@@ -329,7 +335,7 @@ case!(token_fingerprint, |ctx| {
     if ctx.reference() == Reference::Emulator {
         // Numbers equal by value are the same parameters.
         ctx.put(&t, key_s("k").with("marker", true)).await;
-        b.transact_write_items(write("tok-1", vec![1, 2, 3], "1.0"))
+        b.transact_write_items(write(token, vec![1, 2, 3], "1.0"))
             .await
             .unwrap();
         assert_eq!(
