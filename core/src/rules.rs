@@ -1,10 +1,16 @@
 //! DynamoDB's rules on values and items, with the messages DynamoDB gives.
 //! Shared by the expression parser and the emulator.
 
+use crate::error::Error;
 use crate::value::{AttributeValue, Item, MAX_NESTING_DEPTH};
 
 /// The largest item DynamoDB stores: 400 KB.
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
+
+/// The longest attribute name (or map key), in bytes: DynamoDB's 64 KB.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
+
+const NAME_TOO_LARGE: &str = "One or more parameter values were invalid: Attribute name is too large, must be less than 65536 bytes";
 
 const NESTING: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
@@ -15,65 +21,66 @@ fn has_duplicates<T: Ord>(members: &[T]) -> bool {
 }
 
 /// Checks one value: no empty set, no duplicate member, no empty map key,
-/// no more than [`MAX_NESTING_DEPTH`] levels of lists and maps.
-pub fn check_value(v: &AttributeValue) -> Result<(), String> {
+/// no more than [`MAX_NESTING_DEPTH`] levels of lists and maps (a
+/// [`Error::LimitExceeded`]; the rest are [`Error::InvalidRequest`]).
+pub fn check_value(v: &AttributeValue) -> Result<(), Error> {
     check_at(v, 0)
 }
 
-fn check_at(v: &AttributeValue, depth: usize) -> Result<(), String> {
+fn check_at(v: &AttributeValue, depth: usize) -> Result<(), Error> {
     match v {
         AttributeValue::Ss(s) => {
             if s.is_empty() {
-                return Err(
-                    "One or more parameter values were invalid: An string set  may not be empty"
-                        .into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: An string set  may not be empty",
+                ));
             }
             if has_duplicates(s) {
-                return Err(format!(
+                return Err(Error::invalid(format!(
                     "One or more parameter values were invalid: Input collection [{}] contains duplicates",
                     s.join(", ")
-                ));
+                )));
             }
         }
         AttributeValue::Ns(s) => {
             if s.is_empty() {
-                return Err(
-                    "One or more parameter values were invalid: An number set  may not be empty"
-                        .into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: An number set  may not be empty",
+                ));
             }
             if has_duplicates(s) {
-                return Err("Input collection contains duplicates".into());
+                return Err(Error::invalid("Input collection contains duplicates"));
             }
         }
         AttributeValue::Bs(s) => {
             if s.is_empty() {
-                return Err(
-                    "One or more parameter values were invalid: Binary sets should not be empty"
-                        .into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: Binary sets should not be empty",
+                ));
             }
             if has_duplicates(s) {
-                return Err(
-                    "One or more parameter values were invalid: Input collection of type BS contains duplicates.".into(),
-                );
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: Input collection of type BS contains duplicates.",
+                ));
             }
         }
         AttributeValue::M(m) => {
             if depth >= MAX_NESTING_DEPTH {
-                return Err(NESTING.into());
+                return Err(Error::limit(NESTING));
             }
             for (k, v) in m {
                 if k.is_empty() {
-                    return Err("Empty attribute name".into());
+                    return Err(Error::invalid("Empty attribute name"));
+                }
+                if k.len() > MAX_ATTRIBUTE_NAME_BYTES {
+                    return Err(Error::limit(NAME_TOO_LARGE));
                 }
                 check_at(v, depth + 1)?;
             }
         }
         AttributeValue::L(l) => {
             if depth >= MAX_NESTING_DEPTH {
-                return Err(NESTING.into());
+                return Err(Error::limit(NESTING));
             }
             for v in l {
                 check_at(v, depth + 1)?;
@@ -85,10 +92,13 @@ fn check_at(v: &AttributeValue, depth: usize) -> Result<(), String> {
 }
 
 /// Checks every attribute of an item (names and values); not its size or keys.
-pub fn check_item(item: &Item) -> Result<(), String> {
+pub fn check_item(item: &Item) -> Result<(), Error> {
     for (name, v) in item.iter() {
         if name.is_empty() {
-            return Err("Empty attribute name".into());
+            return Err(Error::invalid("Empty attribute name"));
+        }
+        if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+            return Err(Error::limit(NAME_TOO_LARGE));
         }
         check_value(v)?;
     }
@@ -111,6 +121,10 @@ const LIMIT_MESSAGES: &[&str] = &[
     "The IN operator is provided with too many operands",
     "exceeds the per-table limit",
     "exceeds per-table limit",
+    "Expression size has exceeded the maximum allowed size",
+    "The expression contains too many operators",
+    "The expression attribute map contains a key that is too long",
+    "Attribute name is too large",
 ];
 
 /// True when a DynamoDB validation message reports a limit.

@@ -96,6 +96,10 @@ enum Cond {
     Contains(u8),
     SizeLt(u8),
     IsType(usize),
+    /// A path into a key or index-key attribute (refused).
+    KeyPath(u8),
+    /// A nested path: `m.x` or `l[i]`.
+    Nested(u8),
     Not(Box<Cond>),
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
@@ -113,6 +117,8 @@ fn cond_strategy() -> impl Strategy<Value = Cond> {
         (0..4u8).prop_map(Cond::Contains),
         (0..4u8).prop_map(Cond::SizeLt),
         (0..7usize).prop_map(Cond::IsType),
+        (0..4u8).prop_map(Cond::KeyPath),
+        (0..4u8).prop_map(Cond::Nested),
     ];
     leaf.prop_recursive(2, 6, 2, |inner| {
         prop_oneof![
@@ -151,6 +157,18 @@ fn condition(c: &Cond) -> Condition {
                 ValueType::Bool,
             ][*a],
         ),
+        Cond::KeyPath(v) => match v {
+            0 => attr("pk").key("x").exists(),
+            1 => attr("sk").index(0).not_exists(),
+            2 => attr("gk").key("x").exists(),
+            _ => attr("s").index(1).exists(),
+        },
+        Cond::Nested(v) => match v {
+            0 => attr("m").key("x").eq(n(1)),
+            1 => attr("l").index(1).exists(),
+            2 => attr("l").index(0).lt(n(2)),
+            _ => attr("m").key("y").not_exists(),
+        },
         Cond::Not(c) => condition(c).negate(),
         Cond::And(a, b) => condition(a).and(condition(b)),
         Cond::Or(a, b) => condition(a).or(condition(b)),
@@ -170,6 +188,14 @@ enum Upd {
     RemoveFirst,
     Set(usize, u8),
     SetAndRemoveSame,
+    /// `SET l[i] = ...`: replaces, or appends past the end.
+    SetIndex(u8),
+    /// `REMOVE l[i]`, by the index before the update.
+    RemoveIndex(u8),
+    /// `REMOVE m.x`.
+    RemoveNested,
+    /// `SET` into a key or index-key attribute's path (refused).
+    SetKeyPath(u8),
 }
 
 fn update_strategy() -> impl Strategy<Value = Vec<Upd>> {
@@ -185,8 +211,12 @@ fn update_strategy() -> impl Strategy<Value = Vec<Upd>> {
         Just(Upd::RemoveFirst),
         (0..7usize, 0..8u8).prop_map(|(a, v)| Upd::Set(a, v)),
         Just(Upd::SetAndRemoveSame),
+        (0..6u8).prop_map(Upd::SetIndex),
+        (0..5u8).prop_map(Upd::RemoveIndex),
+        Just(Upd::RemoveNested),
+        (0..3u8).prop_map(Upd::SetKeyPath),
     ];
-    prop::collection::vec(one, 1..3)
+    prop::collection::vec(one, 1..4)
 }
 
 fn update(actions: &[Upd]) -> Update {
@@ -216,6 +246,14 @@ fn update(actions: &[Upd]) -> Update {
                 u.set(attr(name), value)
             }
             Upd::SetAndRemoveSame => u.set(attr("s"), s("x")).remove(attr("s")),
+            Upd::SetIndex(i) => u.set(attr("l").index(usize::from(*i)), n(7)),
+            Upd::RemoveIndex(i) => u.remove(attr("l").index(usize::from(*i))),
+            Upd::RemoveNested => u.remove(attr("m").key("x")),
+            Upd::SetKeyPath(v) => match v {
+                0 => u.set(attr("gk").key("x"), n(1)),
+                1 => u.set(attr("n"), SetOperand::from(attr("gk").index(0))),
+                _ => u.set(attr("s").key("y"), n(1)),
+            },
         };
     }
     u
@@ -262,16 +300,41 @@ enum Op {
         filter: Option<Cond>,
         limit: Option<u32>,
         forward: bool,
-        index: bool,
+        /// 0: the table; 1: `by_gk` (all); 2: `by_gk_inc` (n, l); 3: `by_s`
+        /// (a keys-only local index).
+        index: u8,
+        projection: Option<u8>,
     },
     Scan {
         filter: Option<Cond>,
         limit: Option<u32>,
     },
     Transact {
-        puts: Vec<(usize, i64, u8)>,
+        actions: Vec<TxAction>,
         check: Option<(usize, i64, Cond)>,
     },
+}
+
+/// One action of a random transaction.
+#[derive(Clone, Debug)]
+enum TxAction {
+    Put(usize, i64, u8),
+    /// A put whose range key is a string (a type error).
+    BadKeyPut(usize),
+    /// An update with no update expression.
+    UpdateWithout(usize, i64),
+    Update(usize, i64, Vec<Upd>),
+}
+
+fn tx_action_strategy() -> impl Strategy<Value = TxAction> {
+    let pk = 0..2usize;
+    let sk = -1..4i64;
+    prop_oneof![
+        6 => (pk.clone(), sk.clone(), 0..8u8).prop_map(|(p, k, v)| TxAction::Put(p, k, v)),
+        1 => pk.clone().prop_map(TxAction::BadKeyPut),
+        1 => (pk.clone(), sk.clone()).prop_map(|(p, k)| TxAction::UpdateWithout(p, k)),
+        3 => (pk, sk, update_strategy()).prop_map(|(p, k, u)| TxAction::Update(p, k, u)),
+    ]
 }
 
 fn op_strategy() -> impl Strategy<Value = Op> {
@@ -285,12 +348,12 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         2 => (pk.clone(), sk.clone(), prop::option::weighted(0.5, cond_strategy()))
             .prop_map(|(pk, sk, cond)| Op::Delete { pk, sk, cond }),
         2 => (pk.clone(), sk.clone()).prop_map(|(pk, sk)| Op::Get { pk, sk }),
-        2 => (pk.clone(), prop::option::of((0..4u8, -1..4i64)), prop::option::weighted(0.4, cond_strategy()), prop::option::of(1..4u32), any::<bool>(), prop::bool::weighted(0.3))
-            .prop_map(|(pk, range, filter, limit, forward, index)| Op::Query { pk, range, filter, limit, forward, index }),
+        3 => (pk.clone(), prop::option::of((0..4u8, -1..4i64)), prop::option::weighted(0.4, cond_strategy()), prop::option::of(1..4u32), any::<bool>(), prop_oneof![3 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)], prop::option::weighted(0.3, 0..4u8))
+            .prop_map(|(pk, range, filter, limit, forward, index, projection)| Op::Query { pk, range, filter, limit, forward, index, projection }),
         1 => (prop::option::weighted(0.4, cond_strategy()), prop::option::of(1..5u32))
             .prop_map(|(filter, limit)| Op::Scan { filter, limit }),
-        1 => (prop::collection::vec((pk.clone(), sk.clone(), 0..8u8), 1..4), prop::option::of((pk, sk, cond_strategy())))
-            .prop_map(|(puts, check)| Op::Transact { puts, check }),
+        2 => (prop::collection::vec(tx_action_strategy(), 1..4), prop::option::of((pk, sk, cond_strategy())))
+            .prop_map(|(actions, check)| Op::Transact { actions, check }),
     ]
 }
 
@@ -405,42 +468,85 @@ async fn apply(backend: &dyn Backend, table: &str, op: &Op) -> Answer {
             limit,
             forward,
             index,
+            projection,
         } => {
-            let hash = if *index { "gk" } else { "pk" };
-            let hash_value = if *index { ["g1", "g2"][*pk] } else { PKS[*pk] };
+            let (name, hash, hash_value) = match index {
+                1 => (Some("by_gk"), "gk", ["g1", "g2"][*pk]),
+                2 => (Some("by_gk_inc"), "gk", ["g1", "g2"][*pk]),
+                3 => (Some("by_s"), "pk", PKS[*pk]),
+                _ => (None, "pk", PKS[*pk]),
+            };
             let mut kc = KeyCondition::hash(hash, hash_value);
             if let Some((kind, v)) = range {
-                let c = match kind {
-                    0 => RangeCondition::Eq(n(*v)),
-                    1 => RangeCondition::Gt(n(*v)),
-                    2 => RangeCondition::Le(n(*v)),
-                    _ => RangeCondition::Between(n(*v), n(v + 2)),
+                let c = if *index == 3 {
+                    match kind {
+                        0 => RangeCondition::BeginsWith(s("x")),
+                        1 => RangeCondition::Gt(s("x")),
+                        _ => RangeCondition::Le(s("xy")),
+                    }
+                } else {
+                    match kind {
+                        0 => RangeCondition::Eq(n(*v)),
+                        1 => RangeCondition::Gt(n(*v)),
+                        2 => RangeCondition::Le(n(*v)),
+                        _ => RangeCondition::Between(n(*v), n(v + 2)),
+                    }
                 };
-                kc = kc.range("sk", c);
+                kc = kc.range(if *index == 3 { "s" } else { "sk" }, c);
             }
-            let mut q = Query::new(table, &kc).forward(*forward).consistent(!*index);
-            if *index {
-                q = q.index("by_gk");
+            let mut q = Query::new(table, &kc)
+                .forward(*forward)
+                .consistent(matches!(index, 0 | 3));
+            if let Some(i) = name {
+                q = q.index(i);
             }
             if let Some(f) = filter {
                 q = q.filter(&condition(f));
             }
+            if let Some(p) = projection {
+                let names: &[&str] = match p {
+                    0 => &["n", "pk"],
+                    1 => &["l", "sk"],
+                    2 => &["b", "n"],
+                    _ => &["m", "s"],
+                };
+                q = q.projection(&dynamodb_mapper::expr::Projection::attributes(
+                    names.iter().copied(),
+                ));
+            }
+            if let Some(l) = limit {
+                q = q.limit(*l);
+            }
+            if *index == 0 {
+                return page(backend.query(q).await);
+            }
             // DynamoDB orders items with equal index keys as it likes (the
-            // emulator and DynamoDB Local differ): an index query reads every
-            // page at once and is compared in key order.
-            if let Some(l) = limit.filter(|_| !*index) {
-                q = q.limit(l);
+            // emulator and DynamoDB Local differ): an index query reads
+            // every page, under its limit, and is compared in key order.
+            let mut items = Vec::new();
+            let (mut count, mut scanned) = (0, 0);
+            let mut start = None;
+            for _ in 0..64 {
+                match backend.query(q.clone().start_after(start.take())).await {
+                    Err(e) => return error(e),
+                    Ok(p) => {
+                        items.extend(p.items);
+                        count += p.count;
+                        scanned += p.scanned_count;
+                        match p.last_evaluated_key {
+                            Some(k) => start = Some(k),
+                            None => break,
+                        }
+                    }
+                }
             }
-            let mut answer = page(backend.query(q).await);
-            if let (true, Answer::Page { items, .. }) = (*index, &mut answer) {
-                items.sort_by_key(|item| {
-                    (
-                        item.get("pk").and_then(|v| v.as_s()).map(str::to_owned),
-                        item.get("sk").and_then(|v| v.as_n()).cloned(),
-                    )
-                });
+            items.sort_by_key(|item| format!("{item:?}"));
+            Answer::Page {
+                items,
+                count,
+                scanned,
+                last: None,
             }
-            answer
         }
         Op::Scan { filter, limit } => {
             let mut q = Scan::new(table).consistent(true);
@@ -452,12 +558,47 @@ async fn apply(backend: &dyn Backend, table: &str, op: &Op) -> Answer {
             }
             page(backend.scan(q).await)
         }
-        Op::Transact { puts, check } => {
-            let mut items: Vec<TransactWriteItem> = puts
+        Op::Transact { actions, check } => {
+            // One action per item: DynamoDB refuses two up front, while Local
+            // evaluates them first (a documented difference).
+            let mut keys = Vec::new();
+            let target = |a: &TxAction| match a {
+                TxAction::Put(pk, sk, _)
+                | TxAction::UpdateWithout(pk, sk)
+                | TxAction::Update(pk, sk, _) => Some((*pk, *sk)),
+                TxAction::BadKeyPut(_) => None,
+            };
+            let actions: Vec<&TxAction> = actions
                 .iter()
-                .map(|(pk, sk, v)| {
-                    let (_, value) = value(0, *v);
-                    TransactWriteItem::Put(PutItem::new(table, key(*pk, *sk).with("n", value)))
+                .filter(|a| match target(a) {
+                    Some(k) if keys.contains(&k) => false,
+                    Some(k) => {
+                        keys.push(k);
+                        true
+                    }
+                    None => true,
+                })
+                .collect();
+            let check = check
+                .as_ref()
+                .filter(|(pk, sk, _)| !keys.contains(&(*pk, *sk)));
+            let mut items: Vec<TransactWriteItem> = actions
+                .iter()
+                .map(|a| match a {
+                    TxAction::Put(pk, sk, v) => {
+                        let (_, value) = value(0, *v);
+                        TransactWriteItem::Put(PutItem::new(table, key(*pk, *sk).with("n", value)))
+                    }
+                    TxAction::BadKeyPut(pk) => TransactWriteItem::Put(PutItem::new(
+                        table,
+                        Item::new().with("pk", PKS[*pk]).with("sk", "one"),
+                    )),
+                    TxAction::UpdateWithout(pk, sk) => {
+                        TransactWriteItem::Update(UpdateItem::new(table, key(*pk, *sk)))
+                    }
+                    TxAction::Update(pk, sk, u) => TransactWriteItem::Update(
+                        UpdateItem::new(table, key(*pk, *sk)).update(&update(u)),
+                    ),
                 })
                 .collect();
             if let Some((pk, sk, c)) = check {
@@ -490,6 +631,16 @@ fn definition(name: &str) -> TableDefinition {
         KeySchema::hash("gk", ScalarType::S).with_range("sk", ScalarType::N),
         Projection::All,
     )
+    .with_global_index(
+        "by_gk_inc",
+        KeySchema::hash("gk", ScalarType::S),
+        Projection::Include(vec!["n".to_owned(), "l".to_owned()]),
+    )
+    .with_local_index(
+        "by_s",
+        dynamodb_mapper::KeyAttribute::new("s", ScalarType::S),
+        Projection::KeysOnly,
+    )
 }
 
 /// Answers where DynamoDB Local is known to differ from DynamoDB, and the
@@ -521,22 +672,49 @@ fn known_difference(ours: &Answer, theirs: &Answer) -> bool {
     if evaluation(a) && evaluation(b) {
         return true;
     }
+    // An update's evaluation error inside a transaction: DynamoDB documents
+    // a ValidationError cancellation reason (the emulator's answer); Local
+    // answers a plain validation error.
+    if a.starts_with("TransactionCanceled")
+        && a.contains("ValidationError")
+        && b.strip_prefix("InvalidRequest ").is_some_and(|m| {
+            EVALUATION.contains(&m)
+                || m.starts_with("Item size to update has exceeded")
+                || m.starts_with("Number overflow")
+                || m.contains("update a secondary index key")
+                || m.contains("Cannot update attribute")
+                || m.starts_with(
+                    "One or more parameter values were invalid: Type mismatch for Index Key",
+                )
+        })
+    {
+        return true;
+    }
+    // A transaction whose earlier action fails to evaluate and whose later
+    // action names a path into a key: Local stops at the evaluation error
+    // (a plain error for Local, a cancellation reason for DynamoDB); the
+    // emulator refuses the later action's path up front.
+    if a.starts_with("InvalidRequest Key attributes must be scalars") && evaluation(b) {
+        return true;
+    }
     // Several invalid values: DynamoDB names the first in the request's
     // JSON, whose order the AWS SDK for Rust leaves to a HashMap.
     let placeholder = without_placeholder(a);
     if placeholder.is_some() && placeholder == without_placeholder(b) {
         return true;
     }
-    // Overlapping update paths among three or more: Local's "path two" is
-    // picked by Java hash order and need not overlap "path one"; the
-    // emulator names the two paths that overlap.
-    const OVERLAP: &str = "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ";
-    match (a.split_once(OVERLAP), b.split_once(OVERLAP)) {
-        (Some((ka, pa)), Some((kb, pb))) => {
-            ka == kb && pa.split(", path two").next() == pb.split(", path two").next()
+    // Overlapping update paths among three or more: which pair Local names
+    // is picked by Java hash order; the emulator names a pair that overlaps
+    // (documented). Both refuse the update for the same reason.
+    for fault in [
+        "Two document paths overlap with each other",
+        "Two document paths conflict with each other",
+    ] {
+        if a.contains(fault) && b.contains(fault) {
+            return true;
         }
-        _ => false,
     }
+    false
 }
 
 /// An "invalid value" message without the placeholder it names.

@@ -26,8 +26,10 @@
 mod batch;
 mod concurrency;
 mod expressions;
+mod fidelity;
 mod harness;
 mod items;
+mod limits;
 mod reads;
 mod tables;
 mod transactions;
@@ -292,6 +294,8 @@ pub fn cases() -> Vec<Case> {
     all.extend(batch::cases());
     all.extend(transactions::cases());
     all.extend(concurrency::cases());
+    all.extend(fidelity::cases());
+    all.extend(limits::cases());
     all
 }
 

@@ -886,9 +886,18 @@ case!(scan_errors, |ctx| {
         b.scan(Scan::new(&t).segment(0, 0)).await,
         Error::InvalidRequest { .. }
     );
+    // DynamoDB refuses zero segments (at least 1); DynamoDB Local says the
+    // segment must be at most -1.
     assert_eq!(
         message(&e),
-        "1 validation error detected: Value '0' at 'segment' failed to satisfy constraint: Member must have value less than or equal to -1"
+        match ctx.reference() {
+            super::Reference::Emulator => {
+                "1 validation error detected: Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1"
+            }
+            super::Reference::DynamoDbLocal => {
+                "1 validation error detected: Value '0' at 'segment' failed to satisfy constraint: Member must have value less than or equal to -1"
+            }
+        }
     );
     let e = expect_err!(
         b.scan(

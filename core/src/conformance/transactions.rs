@@ -129,23 +129,38 @@ case!(cancelled_writes_nothing, |ctx| {
     );
     assert_eq!(ctx.get(&t, key_s("a")).await, None);
     assert_eq!(ctx.get(&t, key_s("x")).await.unwrap()["v"], n("1"));
-    // A runtime error in one action is a validation error, and nothing is written.
-    let e = expect_err!(
-        ctx.backend()
-            .transact_write_items(TransactWrite {
-                items: vec![
-                    put(&t, key_s("a")),
-                    TransactWriteItem::Update(
-                        UpdateItem::new(&t, key_s("x"))
-                            .update(&Update::new().set(attr("v"), attr("missing").plus(1)))
-                    ),
-                ],
-                ..TransactWrite::default()
-            })
-            .await,
-        Error::InvalidRequest { .. }
-    );
-    assert!(message(&e).contains("does not exist in the item"), "{e}");
+    // A runtime error in one action cancels the transaction with a
+    // ValidationError reason for it, as DynamoDB documents (DynamoDB Local
+    // answers a plain validation error); nothing is written either way.
+    let result = ctx
+        .backend()
+        .transact_write_items(TransactWrite {
+            items: vec![
+                put(&t, key_s("a")),
+                TransactWriteItem::Update(
+                    UpdateItem::new(&t, key_s("x"))
+                        .update(&Update::new().set(attr("v"), attr("missing").plus(1))),
+                ),
+            ],
+            ..TransactWrite::default()
+        })
+        .await;
+    match ctx.reference() {
+        super::Reference::Emulator => {
+            let e = expect_err!(result, Error::TransactionCanceled { .. });
+            let Error::TransactionCanceled { reasons } = &e else {
+                unreachable!()
+            };
+            assert_eq!(reasons[0].code, CancellationCode::None);
+            assert_eq!(reasons[1].code, CancellationCode::ValidationError);
+            let m = reasons[1].message.clone().unwrap_or_default();
+            assert!(m.contains("does not exist in the item"), "{m}");
+        }
+        super::Reference::DynamoDbLocal => {
+            let e = expect_err!(result, Error::InvalidRequest { .. });
+            assert!(message(&e).contains("does not exist in the item"), "{e}");
+        }
+    }
     assert_eq!(ctx.get(&t, key_s("a")).await, None);
 });
 

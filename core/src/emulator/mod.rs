@@ -53,16 +53,52 @@
 //!   the first in the emulator's order (`SET` values, `SET` paths,
 //!   `REMOVE`, `ADD`, `DELETE`); which one Local names depends on the hash
 //!   order of its internal maps.
-//! - When three or more update paths include an overlapping pair, the
-//!   message names that pair; Local's "path two" is chosen by Java hash
-//!   order and need not overlap "path one".
+//! - When three or more update or projection paths include an overlapping
+//!   pair, the message names that pair (with more than 16 paths, the pair
+//!   found among neighbours in sorted order); Local's "path two" is chosen
+//!   by Java hash order and need not overlap "path one".
+//! - The order of items with equal local index sort keys (and so the pages
+//!   and last evaluated keys of such a query under `Limit`) differs from
+//!   Local's, as for global indexes; every item still comes exactly once.
+//! - An update's evaluation errors inside a transaction (a missing operand,
+//!   a wrong type, an invalid path, an item grown too large) cancel it with
+//!   a `ValidationError` reason for that action, as DynamoDB documents;
+//!   Local answers a plain validation error.
+//! - Keys equal as numbers (`0`, `-0`) in one transaction are refused as
+//!   two actions on one item; Local accepts them.
+//! - A `ConditionCheck`'s condition may name a path into a key attribute
+//!   (Local evaluates it); in every other condition it is refused.
+//! - A scan of an index filters on the whole item, as Local does; a query
+//!   of an index refuses a filter on what the index does not project.
+//! - An empty client request token is refused (DynamoDB's minimum length
+//!   is 1); Local accepts it. Zero scan segments are refused with
+//!   DynamoDB's constraint ("greater than or equal to 1"); Local says the
+//!   segment must be at most -1.
+//! - More than 100 non-key attributes projected into a table's indexes are
+//!   a limit ("exceeds the per-table limit of 100"); Local refuses them
+//!   with a message about 20 attributes of local indexes. Attribute names
+//!   and map keys over 64 KB are refused; Local fails with an internal error.
+//! - Expressions nested deeper than any expression within DynamoDB's 300
+//!   operators can be (640 levels) are refused, naming the operator count
+//!   or the redundant parentheses that make them so deep.
+//! - When a request has several faults, the checks run in Local's order
+//!   where it is deterministic: the key condition, then paths into key
+//!   attributes (filter before projection), the start key, the select, and
+//!   what the index projects; transactions check each action's own
+//!   expressions first, then distinct items, then each action against its
+//!   table.
 
+mod backend;
+mod batch;
 pub mod codec;
-mod ops;
+mod definition;
 mod read;
+mod read_checks;
 mod service;
 mod storage;
 mod table;
+mod tables;
+mod transact;
 mod write;
 
 use std::collections::{BTreeMap, HashMap};

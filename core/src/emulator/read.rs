@@ -4,15 +4,19 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::codec::{prefix_end, put_key_part, put_key_prefix, segment_bounds, successor};
+use super::read_checks::{
+    check_index_projection, check_not_empty, check_read_maps, check_read_options, check_read_paths,
+    check_start_key, resolve_select,
+};
 use super::table::{Source, TableMeta};
 use super::{Emulator, Storage, Usage, read_units};
 use crate::backend::{GetItem, GetItemOutput, Page, Query, Scan, Select};
 use crate::error::Error;
 use crate::expr::{
-    Condition, ExpressionAttributes, ExpressionKind, Parser, Path, RangeCondition,
-    check_attribute_maps, compare_scalars, project,
+    Condition, ExpressionKind, Parser, Path, RangeCondition, check_attribute_maps, compare_scalars,
+    project,
 };
-use crate::model::{IndexKind, KeyAttribute, Projection as IndexProjection};
+use crate::model::IndexKind;
 use crate::value::{AttributeValue, Item};
 
 /// DynamoDB stops a page once it has read this much.
@@ -84,161 +88,9 @@ fn range_bounds(partition: &[u8], cond: Option<&RangeCondition>) -> (Vec<u8>, Ve
     }
 }
 
-/// Refuses an empty string or binary as a key value, with DynamoDB's
-/// wording for a table key or an index key.
-fn check_not_empty(
-    meta: &TableMeta,
-    source: Source<'_>,
-    name: &str,
-    v: &AttributeValue,
-    prefix: &str,
-) -> Result<(), Error> {
-    let what = match v {
-        AttributeValue::S(s) if s.is_empty() => "string",
-        AttributeValue::B(b) if b.is_empty() => "binary",
-        _ => return Ok(()),
-    };
-    let message = match source {
-        Source::Index(_, index) if !meta.key().contains(name) => format!(
-            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {what} value. IndexName: {}, IndexKey: {name}",
-            index.name
-        ),
-        _ => format!(
-            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {what} value. Key: {name}"
-        ),
-    };
-    Err(Error::invalid(format!("{prefix}{message}")))
-}
-
-/// Checks an exclusive start key: exactly the key attributes of the source
-/// (and of the table, for an index), with the right types.
-fn check_start_key(meta: &TableMeta, source: Source<'_>, key: &Item) -> Result<(), Error> {
-    let mut expected: Vec<&KeyAttribute> = meta.schema(source).attributes().collect();
-    if let Source::Index(..) = source {
-        for a in meta.key().attributes() {
-            if !expected.iter().any(|e| e.name == a.name) {
-                expected.push(a);
-            }
-        }
-    }
-    if let Source::Table = source {
-        if key.len() != expected.len() {
-            return Err(Error::invalid(
-                "Exclusive Start Key must have same size as table's key schema",
-            ));
-        }
-    }
-    if key.len() != expected.len() || !expected.iter().all(|a| key.contains_key(&a.name)) {
-        return Err(Error::invalid("The provided starting key is invalid"));
-    }
-    for a in &expected {
-        if key[&a.name].value_type() != a.scalar_type.value_type() {
-            return Err(Error::invalid("Type mismatch for attribute to update"));
-        }
-    }
-    for a in expected {
-        check_not_empty(
-            meta,
-            Source::Table,
-            &a.name,
-            &key[&a.name],
-            "The query can return at most one row and cannot be restarted. The provided starting key is invalid: ",
-        )?;
-    }
-    Ok(())
-}
-
-/// The select of a read, from the request and the source.
-fn resolve_select(
-    source: Source<'_>,
-    select: Option<Select>,
-    has_projection: bool,
-) -> Result<Select, Error> {
-    let select = match select {
-        Some(s) => s,
-        None if has_projection => Select::SpecificAttributes,
-        None => match source {
-            Source::Table => Select::AllAttributes,
-            Source::Index(..) => Select::AllProjectedAttributes,
-        },
-    };
-    match select {
-        Select::Count if has_projection => Err(Error::invalid(
-            "Cannot specify the ProjectionExpression when choosing to get only the Count",
-        )),
-        Select::SpecificAttributes if !has_projection => Err(Error::invalid(
-            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-        )),
-        Select::AllAttributes if has_projection => Err(Error::invalid(
-            "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES",
-        )),
-        Select::AllProjectedAttributes if has_projection => Err(Error::invalid(
-            "Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES",
-        )),
-        Select::AllProjectedAttributes if matches!(source, Source::Table) => Err(Error::invalid(
-            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-        )),
-        Select::AllAttributes => match source {
-            Source::Index(_, i)
-                if i.kind == IndexKind::Global && i.projection != IndexProjection::All =>
-            {
-                Err(Error::invalid(format!(
-                    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
-                    i.name
-                )))
-            }
-            _ => Ok(select),
-        },
-        _ => Ok(select),
-    }
-}
-
-fn check_read_options(
-    source: Source<'_>,
-    consistent: bool,
-    limit: Option<u32>,
-) -> Result<(), Error> {
-    if let (Source::Index(_, i), true) = (source, consistent) {
-        if i.kind == IndexKind::Global {
-            return Err(Error::invalid(
-                "Consistent reads are not supported on global secondary indexes",
-            ));
-        }
-    }
-    if limit == Some(0) {
-        return Err(Error::invalid("Limit must be greater than or equal to 1"));
-    }
-    Ok(())
-}
-
-/// Checks the placeholder maps of a read: names only where an expression
-/// may use them; values refused with DynamoDB's message naming the missing
-/// expression (`None`: accepted and ignored, as DynamoDB does for `GetItem`).
-fn check_read_maps(
-    attrs: &ExpressionAttributes,
-    has_expression: bool,
-    values_need: Option<&str>,
-) -> Result<(), Error> {
-    check_attribute_maps(&attrs.names, &attrs.values)?;
-    if !has_expression && !attrs.names.is_empty() {
-        return Err(Error::invalid(
-            "ExpressionAttributeNames can only be specified when using expressions",
-        ));
-    }
-    if let Some(missing) = values_need {
-        if !attrs.values.is_empty() {
-            return Err(Error::invalid(format!(
-                "ExpressionAttributeValues can only be specified when using expressions: {missing} is null"
-            )));
-        }
-    }
-    Ok(())
-}
-
 impl<S: Storage> Emulator<S> {
     /// `GetItem`.
     pub fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "get_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         meta.check_key(&input.key)?;
         check_read_maps(
@@ -254,6 +106,7 @@ impl<S: Storage> Emulator<S> {
                 let mut parser = Parser::new(&attrs.names, &no_values);
                 let proj = parser.projection(p)?;
                 parser.finish()?;
+                meta.check_key_paths(proj.0.iter())?;
                 Some(proj.0)
             }
             None => None,
@@ -279,7 +132,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `Query`.
     pub fn query(&self, input: Query) -> Result<Page, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "query", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         let source = meta.source(input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;
@@ -287,7 +139,7 @@ impl<S: Storage> Emulator<S> {
         check_attribute_maps(&attrs.names, &attrs.values)?;
         let schema = meta.schema(source);
         let mut parser = Parser::new(&attrs.names, &attrs.values);
-        let key_condition = parser.key_condition(&input.key_condition_expression, schema)?;
+        let key_condition = parser.key_condition_text(&input.key_condition_expression)?;
         let filter = input
             .filter_expression
             .as_deref()
@@ -299,17 +151,29 @@ impl<S: Storage> Emulator<S> {
             .map(|p| parser.projection(p))
             .transpose()?;
         parser.finish()?;
+        // Paths into key attributes are refused before the key condition is
+        // checked against the schema, as DynamoDB Local does.
+        check_read_paths(&meta, filter.as_ref(), projection.as_ref())?;
+        let key_condition = crate::expr::key_condition_on(key_condition, schema)?;
         if let Some(f) = &filter {
-            for path in f.paths() {
-                if schema.contains(path.head()) {
+            // The hash key is named before the range key, as DynamoDB Local
+            // names them, whatever their order in the filter.
+            let paths = f.paths();
+            for a in schema.attributes() {
+                if paths.iter().any(|p| p.head() == a.name) {
                     return Err(Error::invalid(format!(
                         "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
-                        path.head()
+                        a.name
                     )));
                 }
             }
         }
+        // The start key is checked before the select, as DynamoDB Local does.
+        if let Some(esk) = &input.exclusive_start_key {
+            check_start_key(&meta, source, esk)?;
+        }
         let select = resolve_select(source, input.select, projection.is_some())?;
+        check_index_projection(&meta, source, filter.as_ref(), projection.as_ref())?;
         let mut condition_values = vec![(&key_condition.hash.0, &key_condition.hash.1)];
         if let Some((name, cond)) = &key_condition.range {
             match cond {
@@ -330,7 +194,6 @@ impl<S: Storage> Emulator<S> {
         let range = key_condition.range.as_ref().map(|(_, c)| c);
         let (mut start, mut end) = range_bounds(&partition, range);
         if let Some(esk) = &input.exclusive_start_key {
-            check_start_key(&meta, source, esk)?;
             let matches = esk.get(&key_condition.hash.0) == Some(&key_condition.hash.1)
                 && match (&key_condition.range, &schema.range) {
                     (Some((_, cond)), Some(r)) => range_matches(cond, &esk[&r.name]),
@@ -387,11 +250,15 @@ impl<S: Storage> Emulator<S> {
 
     /// `Scan`.
     pub fn scan(&self, input: Scan) -> Result<Page, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "scan", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         let source = meta.source(input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;
         if let Some(seg) = input.segment {
+            if seg.total == 0 {
+                return Err(Error::invalid(
+                    "1 validation error detected: Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1",
+                ));
+            }
             if seg.total > 1_000_000 {
                 return Err(Error::invalid(format!(
                     "1 validation error detected: Value '{}' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000",
@@ -427,7 +294,14 @@ impl<S: Storage> Emulator<S> {
             .map(|p| parser.projection(p))
             .transpose()?;
         parser.finish()?;
+        check_read_paths(&meta, filter.as_ref(), projection.as_ref())?;
+        if let Some(esk) = &input.exclusive_start_key {
+            check_start_key(&meta, source, esk)?;
+        }
         let select = resolve_select(source, input.select, projection.is_some())?;
+        // A scan's filter sees the whole item, as DynamoDB Local's does;
+        // only what it returns is limited to what the index projects.
+        check_index_projection(&meta, source, None, projection.as_ref())?;
 
         let prefix = meta.source_prefix(source);
         let (mut start, end) = match input.segment {
@@ -448,7 +322,6 @@ impl<S: Storage> Emulator<S> {
             }
         };
         if let Some(esk) = &input.exclusive_start_key {
-            check_start_key(&meta, source, esk)?;
             start = start.max(successor(&meta.position_key(source, esk)));
         }
         self.read_page(

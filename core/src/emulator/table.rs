@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::codec::{partition_digest, put_key_part};
 use crate::backend::TableStatus;
 use crate::error::Error;
+use crate::expr::Path;
 use crate::model::{
     BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
     TableDefinition, Throughput,
@@ -40,6 +41,30 @@ pub(crate) struct TableMeta {
 pub(crate) enum Source<'a> {
     Table,
     Index(usize, &'a IndexDefinition),
+}
+
+/// Which checks of a key or an item to run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Checks {
+    /// Presence and emptiness: a transaction is refused on these.
+    shape: bool,
+    /// Types and sizes: a transaction's action is cancelled on these.
+    faults: bool,
+}
+
+impl Checks {
+    const ALL: Checks = Checks {
+        shape: true,
+        faults: true,
+    };
+    const SHAPE: Checks = Checks {
+        shape: true,
+        faults: false,
+    };
+    const FAULTS: Checks = Checks {
+        shape: false,
+        faults: true,
+    };
 }
 
 fn key_error() -> Error {
@@ -95,32 +120,40 @@ impl TableMeta {
         attr: &KeyAttribute,
         v: &AttributeValue,
         is_hash: bool,
+        part: Checks,
     ) -> Result<(), Error> {
-        if v.value_type() != attr.scalar_type.value_type() {
-            return Err(key_error());
+        let typed = v.value_type() == attr.scalar_type.value_type();
+        if !typed {
+            return if part.faults {
+                Err(key_error())
+            } else {
+                Ok(())
+            };
         }
-        match v {
-            AttributeValue::S(s) if s.is_empty() => {
-                return Err(Error::invalid(format!(
-                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
-                    attr.name
-                )));
+        if part.shape {
+            match v {
+                AttributeValue::S(s) if s.is_empty() => {
+                    return Err(Error::invalid(format!(
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+                        attr.name
+                    )));
+                }
+                AttributeValue::B(b) if b.is_empty() => {
+                    return Err(Error::invalid(format!(
+                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
+                        attr.name
+                    )));
+                }
+                _ => {}
             }
-            AttributeValue::B(b) if b.is_empty() => {
-                return Err(Error::invalid(format!(
-                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
-                    attr.name
-                )));
-            }
-            _ => {}
         }
         let limit = if is_hash {
             MAX_HASH_KEY_BYTES
         } else {
             MAX_RANGE_KEY_BYTES
         };
-        if key_len(v) > limit {
-            return Err(Error::invalid(
+        if part.faults && key_len(v) > limit {
+            return Err(Error::limit(
                 "Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
             ));
         }
@@ -130,6 +163,23 @@ impl TableMeta {
     /// Checks a key given to get, update, delete, batch get: exactly the
     /// table's key attributes, of the right types.
     pub(crate) fn check_key(&self, key: &Item) -> Result<(), Error> {
+        self.check_key_part(key, Checks::ALL)
+    }
+
+    /// The checks of a key that refuse a whole transaction: the key
+    /// attributes present, none of them empty.
+    pub(crate) fn check_key_shape(&self, key: &Item) -> Result<(), Error> {
+        self.check_key_part(key, Checks::SHAPE)
+    }
+
+    /// The checks of a key that cancel its action in a transaction (with a
+    /// `ValidationError` reason): the key values' types and sizes. Run
+    /// after [`TableMeta::check_key_shape`].
+    pub(crate) fn check_key_faults(&self, key: &Item) -> Result<(), Error> {
+        self.check_key_part(key, Checks::FAULTS)
+    }
+
+    fn check_key_part(&self, key: &Item, part: Checks) -> Result<(), Error> {
         let schema = self.key();
         let expected = 1 + usize::from(schema.range.is_some());
         if key.len() != expected || !schema.names().all(|n| key.contains_key(n)) {
@@ -137,9 +187,9 @@ impl TableMeta {
                 "The number of conditions on the keys is invalid",
             ));
         }
-        self.check_key_value(&schema.hash, &key[&schema.hash.name], true)?;
+        self.check_key_value(&schema.hash, &key[&schema.hash.name], true, part)?;
         if let Some(r) = &schema.range {
-            self.check_key_value(r, &key[&r.name], false)?;
+            self.check_key_value(r, &key[&r.name], false, part)?;
         }
         Ok(())
     }
@@ -148,14 +198,31 @@ impl TableMeta {
     /// the index key attributes, and the size. `from_update` selects
     /// DynamoDB's messages for an item made by an update expression.
     pub(crate) fn check_item(&self, item: &Item, from_update: bool) -> Result<(), Error> {
-        if let Err(message) = crate::rules::check_item(item) {
-            if from_update && message.starts_with("Nesting Levels") {
-                return Err(Error::invalid(
+        if let Err(e) = crate::rules::check_item(item) {
+            if from_update && matches!(e, Error::LimitExceeded { .. }) {
+                return Err(Error::limit(
                     "Nesting Levels have exceeded supported limits",
                 ));
             }
-            return Err(Error::invalid(message));
+            return Err(e);
         }
+        self.check_item_part(item, from_update, Checks::ALL)
+    }
+
+    /// The checks of an item that refuse a whole transaction (its values
+    /// are checked on their own before): every key attribute present, none
+    /// empty.
+    pub(crate) fn check_item_shape(&self, item: &Item) -> Result<(), Error> {
+        self.check_item_part(item, false, Checks::SHAPE)
+    }
+
+    /// The checks of an item that cancel its action in a transaction: key
+    /// and index key types and sizes, and the item's size.
+    pub(crate) fn check_item_faults(&self, item: &Item, from_update: bool) -> Result<(), Error> {
+        self.check_item_part(item, from_update, Checks::FAULTS)
+    }
+
+    fn check_item_part(&self, item: &Item, from_update: bool, part: Checks) -> Result<(), Error> {
         let schema = self.key();
         for (attr, is_hash) in
             std::iter::once((&schema.hash, true)).chain(schema.range.iter().map(|r| (r, false)))
@@ -163,7 +230,7 @@ impl TableMeta {
             let v = item
                 .get(&attr.name)
                 .ok_or_else(|| Error::invalid("One of the required keys was not given a value"))?;
-            self.check_key_value(attr, v, is_hash)?;
+            self.check_key_value(attr, v, is_hash, part)?;
         }
         for index in &self.def.indexes {
             for (attr, is_hash) in std::iter::once((&index.key.hash, true))
@@ -176,11 +243,14 @@ impl TableMeta {
                     continue;
                 };
                 if v.value_type() != attr.scalar_type.value_type() {
+                    if !part.faults {
+                        continue;
+                    }
                     return Err(Error::invalid(
                         "One or more parameter values were invalid: Type mismatch for Index Key",
                     ));
                 }
-                if key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
+                if part.shape && key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
                     let what = if matches!(v, AttributeValue::B(_)) {
                         "binary"
                     } else {
@@ -202,15 +272,15 @@ impl TableMeta {
                 } else {
                     MAX_RANGE_KEY_BYTES
                 };
-                if key_len(v) > limit {
-                    return Err(Error::invalid(
+                if part.faults && key_len(v) > limit {
+                    return Err(Error::limit(
                         "One or more parameter values were invalid: Size limit exceeded",
                     ));
                 }
             }
         }
-        if item.size() > MAX_ITEM_SIZE {
-            return Err(Error::invalid(if from_update {
+        if part.faults && item.size() > MAX_ITEM_SIZE {
+            return Err(Error::limit(if from_update {
                 "Item size to update has exceeded the maximum allowed size"
             } else {
                 "Item size has exceeded the maximum allowed size"
@@ -311,6 +381,52 @@ impl TableMeta {
             }
         }
         key
+    }
+
+    /// Refuses a document path into a key attribute of the table (`Key`)
+    /// or of an index (`IndexKey`): key attributes are scalars, so
+    /// `pk.x` and `ln[0]` are errors, as DynamoDB says. The table's keys
+    /// are looked for first.
+    pub(crate) fn check_key_paths<'p>(
+        &self,
+        paths: impl Iterator<Item = &'p Path>,
+    ) -> Result<(), Error> {
+        const MESSAGE: &str = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed";
+        let nested: Vec<&Path> = paths.filter(|p| !p.is_top_level()).collect();
+        if nested.is_empty() {
+            return Ok(());
+        }
+        let named = |name: &str| nested.iter().any(|p| p.head() == name);
+        // The table's hash key, then its range key; then local indexes'
+        // keys, then global ones', as DynamoDB Local looks for them.
+        for a in self.key().attributes() {
+            if named(&a.name) {
+                return Err(Error::invalid(format!("{MESSAGE}: Key: {}", a.name)));
+            }
+        }
+        for kind in [IndexKind::Local, IndexKind::Global] {
+            for index in self.def.indexes.iter().filter(|i| i.kind == kind) {
+                for a in index.key.attributes() {
+                    if named(&a.name) {
+                        return Err(Error::invalid(format!("{MESSAGE}: IndexKey: {}", a.name)));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when an index holds the top-level attribute `name`.
+    pub(crate) fn index_projects(&self, index: &IndexDefinition, name: &str) -> bool {
+        match &index.projection {
+            Projection::All => true,
+            Projection::KeysOnly => self.key().contains(name) || index.key.contains(name),
+            Projection::Include(names) => {
+                self.key().contains(name)
+                    || index.key.contains(name)
+                    || names.iter().any(|n| n == name)
+            }
+        }
     }
 
     /// What an index holds of an item: everything, or the table's and the
@@ -499,132 +615,4 @@ impl TableMeta {
     pub(crate) fn status(&self) -> TableStatus {
         TableStatus::Active
     }
-}
-
-fn valid_name(name: &str) -> bool {
-    (3..=255).contains(&name.len())
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
-}
-
-fn valid_attribute_name(name: &str) -> bool {
-    (1..=255).contains(&name.len())
-}
-
-/// Checks a table definition the way `CreateTable` does.
-pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
-    let bad_name = || {
-        Error::invalid(
-            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
-        )
-    };
-    if !valid_name(&def.name) {
-        return Err(bad_name());
-    }
-    let attr_name = || {
-        Error::invalid(
-            "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
-        )
-    };
-    for a in def.key.attributes() {
-        if !valid_attribute_name(&a.name) {
-            return Err(attr_name());
-        }
-    }
-    if let Some(r) = &def.key.range {
-        if r.name == def.key.hash.name {
-            return Err(Error::invalid(
-                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-            ));
-        }
-    }
-    // Every attribute is defined once, with one type.
-    let mut types: BTreeMap<&str, ScalarType> = BTreeMap::new();
-    for a in def
-        .key
-        .attributes()
-        .chain(def.indexes.iter().flat_map(|i| i.key.attributes()))
-    {
-        if let Some(t) = types.insert(&a.name, a.scalar_type) {
-            if t != a.scalar_type {
-                return Err(Error::invalid(format!(
-                    "Cannot have two attributes with the same name and different types: {}",
-                    a.name
-                )));
-            }
-        }
-    }
-    let check_throughput = |t: &Throughput| {
-        if t.read_capacity_units == 0 || t.write_capacity_units == 0 {
-            Err(Error::invalid(
-                "One or more parameter values were invalid: Provisioned throughput must be at least 1 read and 1 write capacity unit",
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    if let BillingMode::Provisioned(t) = &def.billing {
-        check_throughput(t)?;
-    }
-    let mut seen = Vec::new();
-    let (mut globals, mut locals) = (0, 0);
-    for index in &def.indexes {
-        if !valid_name(&index.name) {
-            return Err(bad_name());
-        }
-        if seen.contains(&index.name.as_str()) {
-            return Err(Error::invalid(format!(
-                "One or more parameter values were invalid: Duplicate index name: {}",
-                index.name
-            )));
-        }
-        seen.push(&index.name);
-        for a in index.key.attributes() {
-            if !valid_attribute_name(&a.name) {
-                return Err(attr_name());
-            }
-        }
-        if let Projection::Include(names) = &index.projection {
-            if names.is_empty() {
-                return Err(Error::invalid(
-                    "One or more parameter values were invalid: NonKeyAttributes must not be empty",
-                ));
-            }
-            if names.iter().any(|n| !valid_attribute_name(n)) {
-                return Err(attr_name());
-            }
-        }
-        if let Some(t) = &index.throughput {
-            check_throughput(t)?;
-        }
-        match index.kind {
-            IndexKind::Global => globals += 1,
-            IndexKind::Local => {
-                locals += 1;
-                if def.key.range.is_none() {
-                    return Err(Error::invalid(
-                        "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
-                    ));
-                }
-                if index.key.hash != def.key.hash || index.key.range.is_none() {
-                    return Err(Error::invalid(format!(
-                        "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
-                        index.name, index.key.hash.name, def.key.hash.name
-                    )));
-                }
-            }
-        }
-    }
-    if globals > 20 {
-        return Err(Error::limit(
-            "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20",
-        ));
-    }
-    if locals > 5 {
-        return Err(Error::limit(
-            "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5",
-        ));
-    }
-    Ok(())
 }

@@ -59,6 +59,14 @@ pub(super) fn parse_write(
     Ok(WriteExpressions { condition, update })
 }
 
+/// Refuses a condition with a path into a key attribute (`pk.x`).
+fn check_condition_paths(meta: &TableMeta, exprs: &WriteExpressions) -> Result<(), Error> {
+    match &exprs.condition {
+        Some(c) => meta.check_key_paths(c.paths().into_iter()),
+        None => Ok(()),
+    }
+}
+
 /// Refuses an update that writes a key attribute.
 pub(super) fn check_update_keys(meta: &TableMeta, update: &Update) -> Result<(), Error> {
     for path in update.target_paths() {
@@ -177,7 +185,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `PutItem`.
     pub fn put_item(&self, input: PutItem) -> Result<WriteOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "put_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         if !matches!(
             input.return_values,
@@ -192,6 +199,7 @@ impl<S: Storage> Emulator<S> {
             &input.expression_attributes,
             false,
         )?;
+        check_condition_paths(&meta, &exprs)?;
         let item = canonical_item(input.item);
         let key = meta.item_key(&item);
 
@@ -232,7 +240,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `UpdateItem`.
     pub fn update_item(&self, input: UpdateItem) -> Result<WriteOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "update_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         meta.check_key(&input.key)?;
         let exprs = parse_write(
@@ -241,9 +248,7 @@ impl<S: Storage> Emulator<S> {
             &input.expression_attributes,
             true,
         )?;
-        if let Some(u) = &exprs.update {
-            check_update_keys(&meta, u)?;
-        }
+        check_condition_paths(&meta, &exprs)?;
         let key = meta.item_key(&input.key);
 
         let mut state = self.write_state();
@@ -260,6 +265,12 @@ impl<S: Storage> Emulator<S> {
                     },
                 ));
             }
+        }
+        // What the update writes is checked once its condition holds, as
+        // DynamoDB does: a false condition is a conflict, whatever the update.
+        if let Some(u) = &exprs.update {
+            check_update_keys(&meta, u)?;
+            meta.check_key_paths(u.paths().into_iter())?;
         }
         let mut new = old
             .clone()
@@ -299,7 +310,6 @@ impl<S: Storage> Emulator<S> {
 
     /// `DeleteItem`.
     pub fn delete_item(&self, input: DeleteItem) -> Result<WriteOutput, Error> {
-        let _span = tracing::info_span!(target: "dynamodb_mapper::database_access", "delete_item", table = %input.table).entered();
         let meta = self.meta(&self.read_state(), &input.table)?;
         if !matches!(
             input.return_values,
@@ -314,6 +324,7 @@ impl<S: Storage> Emulator<S> {
             &input.expression_attributes,
             false,
         )?;
+        check_condition_paths(&meta, &exprs)?;
         let key = meta.item_key(&input.key);
 
         let mut state = self.write_state();

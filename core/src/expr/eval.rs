@@ -12,6 +12,9 @@ use crate::value::{AttributeValue, Item};
 const MISSING_OPERAND: &str =
     "The provided expression refers to an attribute that does not exist in the item";
 const WRONG_TYPE: &str = "An operand in the update expression has an incorrect data type";
+/// The deepest nesting of `SET` operand functions evaluated (an expression
+/// of 4 KB nests fewer than 300).
+const MAX_OPERAND_DEPTH: usize = 512;
 const INVALID_PATH: &str =
     "The document path provided in the update expression is invalid for update";
 
@@ -52,14 +55,17 @@ fn size_of(v: &AttributeValue) -> Option<usize> {
 }
 
 fn operand<'a>(op: &'a Operand, item: &'a Item) -> Option<Cow<'a, AttributeValue>> {
-    match op {
-        Operand::Path(p) => resolve(item, p).map(Cow::Borrowed),
-        Operand::Value(v) => Some(Cow::Borrowed(v)),
-        Operand::Size(inner) => {
-            let v = operand(inner, item)?;
-            size_of(&v).map(|n| Cow::Owned(AttributeValue::N(Number::from(n))))
-        }
+    // A loop over `size(size(...))`, however deep a caller built it.
+    let (base, sizes) = op.unwrap_sizes();
+    let mut v = match base {
+        Operand::Path(p) => Cow::Borrowed(resolve(item, p)?),
+        Operand::Value(v) => Cow::Borrowed(v),
+        Operand::Size(_) => unreachable!("unwrapped above"),
+    };
+    for _ in 0..sizes {
+        v = Cow::Owned(AttributeValue::N(Number::from(size_of(&v)?)));
     }
+    Some(v)
 }
 
 /// Orders two scalars of the same type (N, S or B); `None` otherwise.
@@ -87,53 +93,96 @@ fn contains(container: &AttributeValue, needle: &AttributeValue) -> bool {
 }
 
 impl Condition {
-    /// Every document path the condition reads.
+    /// Every document path the condition reads, left to right.
     pub fn paths(&self) -> Vec<&Path> {
-        fn operand_paths<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
-            match o {
-                Operand::Path(p) => out.push(p),
-                Operand::Size(inner) => operand_paths(inner, out),
-                Operand::Value(_) => {}
+        fn operand_path<'a>(o: &'a Operand, out: &mut Vec<&'a Path>) {
+            if let Operand::Path(p) = o.unwrap_sizes().0 {
+                out.push(p);
             }
         }
-        fn walk<'a>(c: &'a Condition, out: &mut Vec<&'a Path>) {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(c) = stack.pop() {
             match c {
                 Condition::Compare { left, right, .. } => {
-                    operand_paths(left, out);
-                    operand_paths(right, out);
+                    operand_path(left, &mut out);
+                    operand_path(right, &mut out);
                 }
                 Condition::Between { value, low, high } => {
-                    operand_paths(value, out);
-                    operand_paths(low, out);
-                    operand_paths(high, out);
+                    operand_path(value, &mut out);
+                    operand_path(low, &mut out);
+                    operand_path(high, &mut out);
                 }
                 Condition::In { value, list } => {
-                    operand_paths(value, out);
-                    list.iter().for_each(|o| operand_paths(o, out));
+                    operand_path(value, &mut out);
+                    list.iter().for_each(|o| operand_path(o, &mut out));
                 }
                 Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => out.push(p),
                 Condition::AttributeType(p, o)
                 | Condition::BeginsWith(p, o)
                 | Condition::Contains(p, o) => {
                     out.push(p);
-                    operand_paths(o, out);
+                    operand_path(o, &mut out);
                 }
                 Condition::And(a, b) | Condition::Or(a, b) => {
-                    walk(a, out);
-                    walk(b, out);
+                    stack.push(b);
+                    stack.push(a);
                 }
-                Condition::Not(a) => walk(a, out),
+                Condition::Not(a) => stack.push(a),
             }
         }
-        let mut out = Vec::new();
-        walk(self, &mut out);
         out
     }
 
     /// Evaluates the condition against an item (an empty item when there is
     /// none). Comparing values of different types is false, not an error;
-    /// `<>` is true when either side is missing.
+    /// `<>` is true when either side is missing. A loop over the tree, with
+    /// `AND` and `OR` short-circuiting: any condition a caller builds is
+    /// evaluated without recursion.
     pub fn evaluate(&self, item: &Item) -> bool {
+        enum Step<'c> {
+            Eval(&'c Condition),
+            /// The left side of an `AND` was just computed.
+            AndThen(&'c Condition),
+            /// The left side of an `OR` was just computed.
+            OrElse(&'c Condition),
+            Negate,
+        }
+        let mut result = false;
+        let mut stack = vec![Step::Eval(self)];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Eval(Condition::And(a, b)) => {
+                    stack.push(Step::AndThen(b));
+                    stack.push(Step::Eval(a));
+                }
+                Step::Eval(Condition::Or(a, b)) => {
+                    stack.push(Step::OrElse(b));
+                    stack.push(Step::Eval(a));
+                }
+                Step::Eval(Condition::Not(a)) => {
+                    stack.push(Step::Negate);
+                    stack.push(Step::Eval(a));
+                }
+                Step::Eval(leaf) => result = leaf.evaluate_leaf(item),
+                Step::AndThen(b) => {
+                    if result {
+                        stack.push(Step::Eval(b));
+                    }
+                }
+                Step::OrElse(b) => {
+                    if !result {
+                        stack.push(Step::Eval(b));
+                    }
+                }
+                Step::Negate => result = !result,
+            }
+        }
+        result
+    }
+
+    /// Evaluates a condition with no condition inside.
+    fn evaluate_leaf(&self, item: &Item) -> bool {
         match self {
             Condition::Compare { left, op, right } => {
                 let (a, b) = (operand(left, item), operand(right, item));
@@ -201,9 +250,9 @@ impl Condition {
                 (Some(c), Some(n)) => contains(c, &n),
                 _ => false,
             },
-            Condition::And(a, b) => a.evaluate(item) && b.evaluate(item),
-            Condition::Or(a, b) => a.evaluate(item) || b.evaluate(item),
-            Condition::Not(a) => !a.evaluate(item),
+            Condition::And(..) | Condition::Or(..) | Condition::Not(..) => {
+                unreachable!("evaluated by the loop")
+            }
         }
     }
 }
@@ -216,6 +265,9 @@ fn arithmetic_error(e: NumberError) -> Error {
     match e {
         NumberError::Underflow(_) => invalid(
             "Number underflow. Attempting to store a number with magnitude smaller than supported range",
+        ),
+        NumberError::Overflow(_) => invalid(
+            "Number overflow. Attempting to store a number with magnitude larger than supported range",
         ),
         _ => invalid("DynamoDB only supports precision up to 38 digits"),
     }
@@ -359,11 +411,49 @@ fn get_at<'a>(
     }
 }
 
-fn union<T: PartialEq>(into: &mut Vec<T>, add: Vec<T>) {
-    for v in add {
-        if !into.contains(&v) {
-            into.push(v);
+/// Adds the members of `add` missing from `into`, in `add`'s order:
+/// n log n, not every member against every other.
+fn union<T: Ord + Clone>(into: &mut Vec<T>, add: &[T]) {
+    let new: Vec<T> = {
+        let present: BTreeSet<&T> = into.iter().collect();
+        let mut seen: BTreeSet<&T> = BTreeSet::new();
+        add.iter()
+            .filter(|v| !present.contains(v) && seen.insert(*v))
+            .cloned()
+            .collect()
+    };
+    into.extend(new);
+}
+
+/// Removes the members of `remove` from `from`; true when it is emptied.
+fn difference<T: Ord>(from: &mut Vec<T>, remove: &[T]) -> bool {
+    let gone: BTreeSet<&T> = remove.iter().collect();
+    from.retain(|v| !gone.contains(v));
+    from.is_empty()
+}
+
+/// False for a path to a list element past the end of its list in `item`
+/// (the item before the update); true otherwise (the removal decides).
+fn existed_in_list(item: &Item, path: &Path) -> bool {
+    let elements = path.elements();
+    let Some((PathElement::Index(i), parent)) = elements.split_last() else {
+        return true;
+    };
+    let mut current: Option<&AttributeValue> = None;
+    for (n, e) in parent.iter().enumerate() {
+        current = match (n, e, current) {
+            (0, PathElement::Attr(a), _) => item.get(a),
+            (_, PathElement::Attr(a), Some(AttributeValue::M(m))) => m.get(a),
+            (_, PathElement::Index(i), Some(AttributeValue::L(l))) => l.get(*i),
+            _ => None,
+        };
+        if current.is_none() {
+            return true;
         }
+    }
+    match current {
+        Some(AttributeValue::L(l)) => *i < l.len(),
+        _ => true,
     }
 }
 
@@ -380,6 +470,19 @@ pub struct UpdateOutcome {
 /// indices; `ADD` creates numbers and sets; `DELETE` that empties a set
 /// removes the attribute. On error the item is left unchanged.
 pub fn apply_update(item: &mut Item, update: &Update) -> Result<UpdateOutcome, Error> {
+    // Operands are evaluated recursively: refuse, before any of it, an
+    // operand built deeper than any expression DynamoDB accepts.
+    for (_, value) in &update.set {
+        let deepest = match value {
+            SetValue::Operand(o) => o.depth(),
+            SetValue::Plus(a, b) | SetValue::Minus(a, b) => a.depth().max(b.depth()),
+        };
+        if deepest > MAX_OPERAND_DEPTH {
+            return Err(Error::limit(format!(
+                "The update expression nests functions {deepest} levels deep; at most {MAX_OPERAND_DEPTH} are supported"
+            )));
+        }
+    }
     let mut sets: Vec<(&Path, AttributeValue)> = Vec::with_capacity(update.set.len());
     for (path, value) in &update.set {
         sets.push((path, eval_set_value(value, item)?));
@@ -390,7 +493,14 @@ pub fn apply_update(item: &mut Item, update: &Update) -> Result<UpdateOutcome, E
     for (path, value) in sets {
         set_at(&mut out, path, value)?;
     }
-    let mut removes: Vec<&Path> = update.remove.iter().collect();
+    // REMOVE uses the indices as they were before the update: an element
+    // that did not exist then (a `SET` may have appended one there since)
+    // is not removed.
+    let mut removes: Vec<&Path> = update
+        .remove
+        .iter()
+        .filter(|p| existed_in_list(item, p))
+        .collect();
     removes.sort_by(|a, b| b.cmp(a));
     for path in removes {
         remove_at(&mut out, path)?;
@@ -402,9 +512,9 @@ pub fn apply_update(item: &mut Item, update: &Update) -> Result<UpdateOutcome, E
                 (AttributeValue::N(x), AttributeValue::N(y)) => {
                     *x = x.checked_add(y).map_err(arithmetic_error)?;
                 }
-                (AttributeValue::Ss(x), AttributeValue::Ss(y)) => union(x, y.clone()),
-                (AttributeValue::Ns(x), AttributeValue::Ns(y)) => union(x, y.clone()),
-                (AttributeValue::Bs(x), AttributeValue::Bs(y)) => union(x, y.clone()),
+                (AttributeValue::Ss(x), AttributeValue::Ss(y)) => union(x, y),
+                (AttributeValue::Ns(x), AttributeValue::Ns(y)) => union(x, y),
+                (AttributeValue::Bs(x), AttributeValue::Bs(y)) => union(x, y),
                 _ => return Err(invalid(WRONG_TYPE)),
             },
         }
@@ -413,18 +523,9 @@ pub fn apply_update(item: &mut Item, update: &Update) -> Result<UpdateOutcome, E
         let emptied = match get_at(&mut out, path)? {
             None => false,
             Some(current) => match (current, value) {
-                (AttributeValue::Ss(x), AttributeValue::Ss(y)) => {
-                    x.retain(|v| !y.contains(v));
-                    x.is_empty()
-                }
-                (AttributeValue::Ns(x), AttributeValue::Ns(y)) => {
-                    x.retain(|v| !y.contains(v));
-                    x.is_empty()
-                }
-                (AttributeValue::Bs(x), AttributeValue::Bs(y)) => {
-                    x.retain(|v| !y.contains(v));
-                    x.is_empty()
-                }
+                (AttributeValue::Ss(x), AttributeValue::Ss(y)) => difference(x, y),
+                (AttributeValue::Ns(x), AttributeValue::Ns(y)) => difference(x, y),
+                (AttributeValue::Bs(x), AttributeValue::Bs(y)) => difference(x, y),
                 _ => return Err(invalid(WRONG_TYPE)),
             },
         };
@@ -436,85 +537,4 @@ pub fn apply_update(item: &mut Item, update: &Update) -> Result<UpdateOutcome, E
     Ok(UpdateOutcome {
         touched: update.target_paths().map(|p| p.head().to_owned()).collect(),
     })
-}
-
-/// What a projection selects inside a value.
-enum Selection {
-    All,
-    Keys(BTreeMap<String, Selection>),
-    Indices(BTreeMap<usize, Selection>),
-}
-
-impl Selection {
-    fn add(&mut self, rest: &[PathElement]) {
-        let Some((first, rest)) = rest.split_first() else {
-            *self = Selection::All;
-            return;
-        };
-        match first {
-            PathElement::Attr(a) => {
-                if !matches!(self, Selection::Keys(_)) {
-                    *self = Selection::Keys(BTreeMap::new());
-                }
-                if let Selection::Keys(m) = self {
-                    m.entry(a.clone())
-                        .or_insert_with(|| Selection::Keys(BTreeMap::new()))
-                        .add(rest);
-                }
-            }
-            PathElement::Index(i) => {
-                if !matches!(self, Selection::Indices(_)) {
-                    *self = Selection::Indices(BTreeMap::new());
-                }
-                if let Selection::Indices(m) = self {
-                    m.entry(*i)
-                        .or_insert_with(|| Selection::Keys(BTreeMap::new()))
-                        .add(rest);
-                }
-            }
-        }
-    }
-
-    fn apply(&self, value: &AttributeValue) -> Option<AttributeValue> {
-        match (self, value) {
-            (Selection::All, v) => Some(v.clone()),
-            (Selection::Keys(keys), AttributeValue::M(m)) => {
-                let out: BTreeMap<String, AttributeValue> = keys
-                    .iter()
-                    .filter_map(|(k, sel)| {
-                        m.get(k).and_then(|v| sel.apply(v)).map(|v| (k.clone(), v))
-                    })
-                    .collect();
-                (!out.is_empty()).then_some(AttributeValue::M(out))
-            }
-            (Selection::Indices(indices), AttributeValue::L(l)) => {
-                let out: Vec<AttributeValue> = indices
-                    .iter()
-                    .filter_map(|(i, sel)| l.get(*i).and_then(|v| sel.apply(v)))
-                    .collect();
-                (!out.is_empty()).then_some(AttributeValue::L(out))
-            }
-            _ => None,
-        }
-    }
-}
-
-/// The part of an item a projection selects: nested map keys keep their
-/// structure, selected list elements are compacted in their original order.
-pub fn project(item: &Item, paths: &[Path]) -> Item {
-    let mut root: BTreeMap<String, Selection> = BTreeMap::new();
-    for p in paths {
-        root.entry(p.head().to_owned())
-            .or_insert_with(|| Selection::Keys(BTreeMap::new()))
-            .add(&p.elements()[1..]);
-    }
-    Item(
-        root.iter()
-            .filter_map(|(k, sel)| {
-                item.get(k)
-                    .and_then(|v| sel.apply(v))
-                    .map(|v| (k.clone(), v))
-            })
-            .collect(),
-    )
 }

@@ -120,7 +120,13 @@ pub(crate) fn check_item<T: Model>(item: &Item, path: &FieldPath, out: &mut Vec<
                 path.clone(),
                 "has an attribute with an empty name",
             ));
-        } else if let Err(message) = crate::rules::check_value(value) {
+        } else if let Err(e) = crate::rules::check_value(value) {
+            let message = match e {
+                crate::Error::InvalidRequest { message } | crate::Error::LimitExceeded { message } => {
+                    message
+                }
+                other => other.to_string(),
+            };
             out.push(violation(at(path, name), message));
         }
     }

@@ -1,0 +1,157 @@
+//! `CreateTable`'s checks of a table definition, with DynamoDB's messages.
+
+use std::collections::BTreeMap;
+
+use crate::error::Error;
+use crate::model::{BillingMode, IndexKind, Projection, ScalarType, TableDefinition, Throughput};
+
+/// The most non-key attributes all of a table's indexes project together.
+const MAX_PROJECTED_ATTRIBUTES: usize = 100;
+
+fn valid_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
+}
+
+fn valid_attribute_name(name: &str) -> bool {
+    (1..=255).contains(&name.len())
+}
+
+/// Checks a table definition the way `CreateTable` does.
+pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
+    let bad_name = || {
+        Error::invalid(
+            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
+        )
+    };
+    if !valid_name(&def.name) {
+        return Err(bad_name());
+    }
+    let attr_name = || {
+        Error::invalid(
+            "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
+        )
+    };
+    for a in def.key.attributes() {
+        if !valid_attribute_name(&a.name) {
+            return Err(attr_name());
+        }
+    }
+    if let Some(r) = &def.key.range {
+        if r.name == def.key.hash.name {
+            return Err(Error::invalid(
+                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+            ));
+        }
+    }
+    // Every attribute is defined once, with one type.
+    let mut types: BTreeMap<&str, ScalarType> = BTreeMap::new();
+    for a in def
+        .key
+        .attributes()
+        .chain(def.indexes.iter().flat_map(|i| i.key.attributes()))
+    {
+        if let Some(t) = types.insert(&a.name, a.scalar_type) {
+            if t != a.scalar_type {
+                return Err(Error::invalid(format!(
+                    "Cannot have two attributes with the same name and different types: {}",
+                    a.name
+                )));
+            }
+        }
+    }
+    let check_throughput = |t: &Throughput| {
+        if t.read_capacity_units == 0 || t.write_capacity_units == 0 {
+            Err(Error::invalid(
+                "One or more parameter values were invalid: Provisioned throughput must be at least 1 read and 1 write capacity unit",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    if let BillingMode::Provisioned(t) = &def.billing {
+        check_throughput(t)?;
+    }
+    let mut seen = Vec::new();
+    let (mut globals, mut locals) = (0, 0);
+    for index in &def.indexes {
+        if !valid_name(&index.name) {
+            return Err(bad_name());
+        }
+        if seen.contains(&index.name.as_str()) {
+            return Err(Error::invalid(format!(
+                "One or more parameter values were invalid: Duplicate index name: {}",
+                index.name
+            )));
+        }
+        seen.push(&index.name);
+        for a in index.key.attributes() {
+            if !valid_attribute_name(&a.name) {
+                return Err(attr_name());
+            }
+        }
+        if let Projection::Include(names) = &index.projection {
+            if names.is_empty() {
+                return Err(Error::invalid(
+                    "One or more parameter values were invalid: NonKeyAttributes must not be empty",
+                ));
+            }
+            if names.iter().any(|n| !valid_attribute_name(n)) {
+                return Err(attr_name());
+            }
+        }
+        if let Some(t) = &index.throughput {
+            check_throughput(t)?;
+        }
+        match index.kind {
+            IndexKind::Global => globals += 1,
+            IndexKind::Local => {
+                locals += 1;
+                if def.key.range.is_none() {
+                    return Err(Error::invalid(
+                        "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+                    ));
+                }
+                if index.key.hash != def.key.hash || index.key.range.is_none() {
+                    return Err(Error::invalid(format!(
+                        "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
+                        index.name, index.key.hash.name, def.key.hash.name
+                    )));
+                }
+            }
+        }
+    }
+    let projected: usize = def
+        .indexes
+        .iter()
+        .map(|i| match &i.projection {
+            Projection::Include(names) => names.len(),
+            _ => 0,
+        })
+        .sum();
+    if projected > MAX_PROJECTED_ATTRIBUTES {
+        return Err(Error::limit(format!(
+            "One or more parameter values were invalid: {projected} non-key attributes projected into the table's indexes exceeds the per-table limit of {MAX_PROJECTED_ATTRIBUTES}"
+        )));
+    }
+    if let Some(ttl) = &def.ttl_attribute {
+        if !valid_attribute_name(ttl) {
+            return Err(Error::invalid(
+                "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
+            ));
+        }
+    }
+    if globals > 20 {
+        return Err(Error::limit(
+            "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20",
+        ));
+    }
+    if locals > 5 {
+        return Err(Error::limit(
+            "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+        ));
+    }
+    Ok(())
+}

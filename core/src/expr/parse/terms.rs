@@ -1,0 +1,273 @@
+//! Paths, placeholders, operands and function calls.
+
+use super::lex::Tok;
+use super::{
+    CONDITION_FUNCTIONS, MAX_PATH_DEPTH, PResult, RANK_DISTINCT, RANK_MISUSED_FUNCTION,
+    RANK_OPERAND_COUNT, RANK_OTHER, RANK_PARENS, RANK_RESERVED, RANK_TYPE, RANK_UNDEFINED,
+    RANK_UNKNOWN_FUNCTION, Run, Term, UPDATE_FUNCTIONS, is_scalar,
+};
+use crate::expr::reserved::is_reserved;
+use crate::expr::{Operand, Path, PathElement};
+use crate::value::{AttributeValue, ValueType};
+
+impl Run<'_, '_, '_> {
+    pub(super) fn is_condition_keyword(&self, i: usize) -> bool {
+        ["AND", "OR", "NOT", "BETWEEN", "IN"]
+            .iter()
+            .any(|k| self.is_keyword(i, k))
+    }
+
+    pub(super) fn path_element_name(&mut self) -> PResult<String> {
+        match self.peek() {
+            Tok::Ident if !self.is_condition_keyword(self.pos) => {
+                let i = self.advance();
+                let name = &self.text[i.start..i.end];
+                if is_reserved(name) {
+                    self.semantic(
+                        RANK_RESERVED,
+                        format!("Attribute name is a reserved keyword; reserved keyword: {name}"),
+                    );
+                }
+                Ok(name.to_owned())
+            }
+            Tok::Name => {
+                let i = self.advance();
+                let placeholder = &self.text[i.start..i.end];
+                match self.parser.names.get(placeholder) {
+                    Some(name) => {
+                        self.parser.used_names.insert(placeholder.to_owned());
+                        Ok(name.clone())
+                    }
+                    None => {
+                        self.semantic(
+                            RANK_UNDEFINED,
+                            format!(
+                                "An expression attribute name used in the document path is not defined; attribute name: {placeholder}"
+                            ),
+                        );
+                        Ok(placeholder.to_owned())
+                    }
+                }
+            }
+            _ => Err(self.syntax_error()),
+        }
+    }
+
+    pub(super) fn path(&mut self) -> PResult<Path> {
+        let mut elements = vec![PathElement::Attr(self.path_element_name()?)];
+        loop {
+            match self.peek() {
+                Tok::Dot => {
+                    self.advance();
+                    elements.push(PathElement::Attr(self.path_element_name()?));
+                }
+                Tok::LBracket => {
+                    self.advance();
+                    let i = self.expect(Tok::Int)?;
+                    let index: usize = self.text[i.start..i.end].parse().map_err(|_| {
+                        // An index too large for memory is a syntax error at that token.
+                        self.pos -= 1;
+                        self.syntax_error()
+                    })?;
+                    self.expect(Tok::RBracket)?;
+                    elements.push(PathElement::Index(index));
+                }
+                _ => break,
+            }
+        }
+        if elements.len() > MAX_PATH_DEPTH {
+            self.semantic_limit(
+                RANK_OTHER,
+                format!(
+                    "The document path has too many nesting levels; nesting levels: {}",
+                    elements.len()
+                ),
+            );
+        }
+        Ok(Path(elements))
+    }
+
+    /// The value of the placeholder at the cursor; `None` when undefined
+    /// (the error is recorded).
+    pub(super) fn value(&mut self) -> Option<AttributeValue> {
+        let i = self.advance();
+        let placeholder = &self.text[i.start..i.end];
+        match self.parser.values.get(placeholder) {
+            Some(v) => {
+                self.parser.used_values.insert(placeholder.to_owned());
+                // Each reference substitutes the value again: charge it
+                // before copying, so that no expression copies more than
+                // DynamoDB's limit.
+                if self.fatal.is_some() || !self.substitute(v) {
+                    return Some(AttributeValue::Null);
+                }
+                Some(v.clone())
+            }
+            None => {
+                self.semantic(
+                    RANK_UNDEFINED,
+                    format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A path, a value, or a function call (possibly parenthesised).
+    pub(super) fn term(&mut self) -> PResult<Term> {
+        match self.peek() {
+            Tok::Value => Ok(Term::Value(self.value().unwrap_or(AttributeValue::Null))),
+            Tok::Ident
+                if self.peek_at(1) == Tok::LParen && !self.is_condition_keyword(self.pos) =>
+            {
+                self.function_term()
+            }
+            Tok::LParen => self.group_term(),
+            _ => Ok(Term::Path(self.path()?)),
+        }
+    }
+
+    /// A function call: its name and arguments.
+    #[inline(never)]
+    fn function_term(&mut self) -> PResult<Term> {
+        let name = self.text_of(self.pos).to_owned();
+        self.advance();
+        self.advance();
+        self.nested(|r| {
+            let mut args = vec![r.term()?];
+            while r.peek() == Tok::Comma {
+                r.advance();
+                args.push(r.term()?);
+            }
+            r.expect(Tok::RParen)?;
+            Ok(Term::Func { name, args })
+        })
+    }
+
+    /// A parenthesised operand.
+    #[inline(never)]
+    fn group_term(&mut self) -> PResult<Term> {
+        self.advance();
+        if self.peek() == Tok::LParen {
+            self.semantic(
+                RANK_PARENS,
+                "The expression has redundant parentheses;".to_owned(),
+            );
+        }
+        self.nested(|r| {
+            let t = r.term()?;
+            r.expect(Tok::RParen)?;
+            Ok(t)
+        })
+    }
+
+    pub(super) fn check_function_known(&mut self, name: &str) -> bool {
+        if CONDITION_FUNCTIONS.contains(&name) || UPDATE_FUNCTIONS.contains(&name) {
+            true
+        } else {
+            self.semantic(
+                RANK_UNKNOWN_FUNCTION,
+                format!("Invalid function name; function: {name}"),
+            );
+            false
+        }
+    }
+
+    pub(super) fn check_arity(&mut self, name: &str, args: &[Term], n: usize) -> bool {
+        if args.len() == n {
+            true
+        } else {
+            self.semantic(
+                RANK_OPERAND_COUNT,
+                format!(
+                    "Incorrect number of operands for operator or function; operator or function: {name}, number of operands: {}",
+                    args.len()
+                ),
+            );
+            false
+        }
+    }
+
+    pub(super) fn type_error(&mut self, op: &str, t: ValueType) {
+        self.semantic(
+            RANK_TYPE,
+            format!("Incorrect operand type for operator or function; operator or function: {op}, operand type: {t}"),
+        );
+    }
+
+    pub(super) fn require_path(&mut self, name: &str, t: Term) -> Path {
+        match t {
+            Term::Path(p) => p,
+            _ => {
+                self.semantic(
+                    RANK_TYPE,
+                    format!("Operator or function requires a document path; operator or function: {name}"),
+                );
+                Path(vec![PathElement::Attr(String::new())])
+            }
+        }
+    }
+
+    /// A term used as a condition operand.
+    pub(super) fn condition_operand(&mut self, t: Term) -> Operand {
+        match t {
+            Term::Path(p) => Operand::Path(p),
+            Term::Value(v) => Operand::Value(v),
+            Term::Func { name, args } => {
+                if !self.check_function_known(&name) {
+                    return Operand::Value(AttributeValue::Null);
+                }
+                if UPDATE_FUNCTIONS.contains(&name.as_str()) {
+                    self.semantic(
+                        RANK_MISUSED_FUNCTION,
+                        format!("The function is not allowed in a condition expression; function: {name}"),
+                    );
+                    return Operand::Value(AttributeValue::Null);
+                }
+                if name != "size" {
+                    self.semantic(
+                        RANK_MISUSED_FUNCTION,
+                        format!("The function is not allowed to be used this way in an expression; function: {name}"),
+                    );
+                    return Operand::Value(AttributeValue::Null);
+                }
+                if !self.check_arity(&name, &args, 1) {
+                    return Operand::Value(AttributeValue::Null);
+                }
+                let inner = args.into_iter().next().expect("one argument");
+                let inner = self.condition_operand(inner);
+                if let Operand::Value(v) = &inner {
+                    let t = v.value_type();
+                    if matches!(t, ValueType::N | ValueType::Bool | ValueType::Null) {
+                        self.type_error("size", t);
+                    }
+                }
+                self.operator();
+                Operand::Size(Box::new(inner))
+            }
+        }
+    }
+
+    pub(super) fn check_distinct(&mut self, op: &str, a: &Operand, b: &Operand) {
+        if let (Operand::Path(x), Operand::Path(y)) = (a, b) {
+            if x == y {
+                self.semantic(
+                    RANK_DISTINCT,
+                    format!(
+                        "The first operand must be distinct from the remaining operands for this operator or function; operator: {op}, first operand: {}",
+                        x.describe()
+                    ),
+                );
+            }
+        }
+    }
+
+    pub(super) fn check_ordered_operand(&mut self, op: &str, o: &Operand) {
+        if let Operand::Value(v) = o {
+            let t = v.value_type();
+            if !is_scalar(t) {
+                self.type_error(op, t);
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Hostile expressions and requests: each is a clear error (or a correct
+//! answer), never a stack overflow, on a thread with a 2 MB stack, through
+//! the parser, the evaluator and the memory emulator.
+
+use std::collections::BTreeMap;
+
+use dynamodb_mapper::backend::{Backend, PutItem, Query};
+use dynamodb_mapper::expr::{
+    Condition, ExpressionAttributes, ExpressionKind, Operand, Parser, SetOperand, Update,
+    apply_update, attr,
+};
+use dynamodb_mapper::{AttributeValue, Error, Item, KeySchema, ScalarType, TableDefinition};
+use dynamodb_mapper_memory::MemoryBackend;
+
+/// Runs `f` on a thread with a 2 MB stack (a tokio worker's default).
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("no panic and no overflow");
+}
+
+fn values() -> BTreeMap<String, AttributeValue> {
+    [(":v".to_owned(), AttributeValue::from(1))].into()
+}
+
+fn parse_condition(text: &str) -> Result<Condition, Error> {
+    let names = BTreeMap::new();
+    let values = values();
+    Parser::new(&names, &values).condition(text, ExpressionKind::Condition)
+}
+
+fn message(e: Error) -> String {
+    match e {
+        Error::InvalidRequest { message } | Error::LimitExceeded { message } => message,
+        other => other.to_string(),
+    }
+}
+
+/// The nastiest texts within DynamoDB's 4 KB, and what each must answer.
+fn nasty() -> Vec<(String, &'static str)> {
+    vec![
+        (
+            format!("{}a = :v{}", "(".repeat(1500), ")".repeat(1500)),
+            "redundant parentheses",
+        ),
+        (format!("{}a = :v", "(".repeat(2000)), ""),
+        (
+            format!("{}a = :v", "NOT ".repeat(1000)),
+            "too many operators",
+        ),
+        (
+            format!("{}a{} = :v", "size(".repeat(600), ")".repeat(600)),
+            "too many operators",
+        ),
+        (
+            format!("{}a{} = :v", "size((".repeat(340), "))".repeat(340)),
+            "too many operators",
+        ),
+        (vec!["a = :v"; 370].join(" AND "), "too many operators"),
+        (vec!["a = :v"; 400].join(" OR "), "too many operators"),
+        (
+            format!("{}a = :v{}", "NOT (".repeat(550), ")".repeat(550)),
+            "too many operators",
+        ),
+        (format!("{}a = :v", "a = :v AND (".repeat(330)), ""),
+    ]
+}
+
+#[test]
+fn nasty_expressions_are_refused_on_a_small_stack() {
+    on_small_stack(|| {
+        for (text, expected) in nasty() {
+            assert!(text.len() <= 4096, "{} bytes", text.len());
+            let e = parse_condition(&text).expect_err("refused");
+            let m = message(e);
+            assert!(m.contains(expected), "{}...: {m}", &text[..40]);
+        }
+    });
+}
+
+#[test]
+fn caller_built_trees_render_evaluate_and_drop_on_a_small_stack() {
+    on_small_stack(|| {
+        // A long chain of ANDs, as `Condition::all` builds it.
+        let all = Condition::all((0..100_000).map(|i| attr("a").ne(i))).expect("conditions");
+        let item = Item::new().with("a", -1);
+        assert!(all.evaluate(&item));
+        let mut attrs = ExpressionAttributes::default();
+        let text = all.render(&mut attrs);
+        assert!(
+            text.starts_with("#n0 <> :v0 AND #n0 <> :v1"),
+            "{}",
+            &text[..40]
+        );
+        assert_eq!(attrs.values.len(), 100_000);
+        assert_eq!(all.paths().len(), 100_000);
+        drop(all);
+        // Right-deep and NOT chains.
+        let mut c = attr("a").exists();
+        for _ in 0..100_000 {
+            c = attr("a").exists().and(c.negate());
+        }
+        let _ = c.evaluate(&item);
+        drop(c);
+        // size(size(...)) 100,000 deep.
+        let mut o = Operand::from(attr("a"));
+        for _ in 0..100_000 {
+            o = Operand::Size(Box::new(o));
+        }
+        let c = o.eq(1);
+        assert!(!c.evaluate(&item));
+        let text = c.render(&mut ExpressionAttributes::default());
+        assert!(text.starts_with("size(size("));
+        drop(c);
+        // list_append 100,000 deep: refused by apply_update, rendered, dropped.
+        let mut s = SetOperand::from(attr("l"));
+        for _ in 0..100_000 {
+            s = SetOperand::list_append(s, AttributeValue::L(vec![]));
+        }
+        let update = Update::new().set(attr("l"), s);
+        let mut target = Item::new().with("l", AttributeValue::L(vec![]));
+        let e = apply_update(&mut target, &update).expect_err("too deep");
+        assert!(message(e).contains("nests functions"));
+        assert!(
+            update
+                .render(&mut ExpressionAttributes::default())
+                .starts_with("SET #n0 = list_append(list_append(")
+        );
+        drop(update);
+    });
+}
+
+#[test]
+fn nasty_requests_change_nothing_on_a_small_stack() {
+    on_small_stack(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        rt.block_on(async {
+            let backend = MemoryBackend::new();
+            let t = "hostile";
+            backend
+                .create_table(TableDefinition::new(
+                    t,
+                    KeySchema::hash("id", ScalarType::S),
+                ))
+                .await
+                .unwrap();
+            backend
+                .put_item(PutItem::new(t, Item::new().with("id", "k")))
+                .await
+                .unwrap();
+            for (text, _) in nasty() {
+                let put = PutItem::new(t, Item::new().with("id", "k").with("new", 1))
+                    .condition_expression(text.as_str())
+                    .value(":v", 1);
+                backend.put_item(put).await.expect_err("refused");
+                let mut query =
+                    Query::new(t, &dynamodb_mapper::expr::KeyCondition::hash("id", "k"));
+                query.filter_expression = Some(text.clone());
+                query
+                    .expression_attributes
+                    .values
+                    .insert(":v".to_owned(), AttributeValue::from(1));
+                backend.query(query).await.expect_err("refused");
+                let mut key_query =
+                    Query::new(t, &dynamodb_mapper::expr::KeyCondition::hash("id", "k"));
+                key_query.key_condition_expression = text.replace('a', "id");
+                key_query
+                    .expression_attributes
+                    .values
+                    .insert(":v".to_owned(), AttributeValue::from("k"));
+                backend.query(key_query).await.expect_err("refused");
+            }
+            assert_eq!(
+                backend.engine().all_items(t).unwrap(),
+                vec![Item::new().with("id", "k")]
+            );
+        });
+    });
+}
+
+#[test]
+fn a_deep_key_in_a_transaction_is_refused_before_it_is_copied() {
+    // The value itself is built and dropped on a large stack: dropping a
+    // 50,000-deep value is the value type's concern; the emulator's answer
+    // (and that it copies nothing of the key) is what is checked here.
+    std::thread::Builder::new()
+        .stack_size(512 * 1024 * 1024)
+        .spawn(|| {
+            let mut deep = AttributeValue::from(1);
+            for _ in 0..50_000 {
+                deep = AttributeValue::L(vec![deep]);
+            }
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a runtime");
+            rt.block_on(async {
+                let backend = MemoryBackend::new();
+                backend
+                    .create_table(TableDefinition::new(
+                        "deep",
+                        KeySchema::hash("id", ScalarType::S),
+                    ))
+                    .await
+                    .unwrap();
+                let update =
+                    dynamodb_mapper::backend::UpdateItem::new("deep", Item::new().with("id", deep))
+                        .update_expression("SET a = :v")
+                        .value(":v", 1);
+                let e = backend
+                    .transact_write_items(dynamodb_mapper::backend::TransactWrite {
+                        items: vec![dynamodb_mapper::backend::TransactWriteItem::Update(update)],
+                        ..Default::default()
+                    })
+                    .await
+                    .expect_err("refused");
+                let Error::TransactionCanceled { reasons } = e else {
+                    panic!("a cancellation: {e:?}")
+                };
+                assert_eq!(
+                    reasons[0].message.as_deref(),
+                    Some("One or more parameter values were invalid: Type mismatch for key")
+                );
+                assert!(backend.engine().all_items("deep").unwrap().is_empty());
+            });
+        })
+        .expect("a thread")
+        .join()
+        .expect("no panic");
+}
+
+#[test]
+fn create_table_checks_the_time_to_live_attribute_name() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let backend = MemoryBackend::new();
+        for name in [String::new(), "t".repeat(256)] {
+            let def = TableDefinition::new("ttl_table", KeySchema::hash("id", ScalarType::S))
+                .with_ttl(name);
+            let e = backend.create_table(def).await.expect_err("refused");
+            assert_eq!(
+                message(e),
+                "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive"
+            );
+        }
+        let def = TableDefinition::new("ttl_table", KeySchema::hash("id", ScalarType::S))
+            .with_ttl("t".repeat(255));
+        backend.create_table(def).await.expect("accepted");
+    });
+}
