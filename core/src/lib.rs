@@ -51,6 +51,33 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Typed attribute paths
+//!
+//! The derive gives every model a `fields()` function: typed paths to its
+//! attributes, nested fields, list elements and map values, from which
+//! conditions, filters, updates, projections and range key conditions are
+//! built with values of the field's type (see [`fields`]). A misspelt
+//! field or a value of the wrong type does not compile; the result is
+//! the untyped AST of [`expr`], which every store takes.
+//!
+//! ```
+//! # use dynamodb_mapper::{Model, StringSet};
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize, Deserialize)]
+//! # enum OrderStatus { Pending, Paid }
+//! # #[derive(Model, Serialize, Deserialize)]
+//! # #[model(table = "orders")]
+//! # struct Order { #[model(hash_key)] id: String, status: OrderStatus, total_cents: i64, tags: StringSet }
+//! let f = Order::fields();
+//! let update = f.status.set(OrderStatus::Paid).and(f.tags.add(["gift"])).build()?;
+//! let condition = f.status.eq(OrderStatus::Pending).and(f.total_cents.ge(100)).build()?;
+//! # let _ = (update, condition);
+//! # Ok::<(), dynamodb_mapper::Error>(())
+//! ```
+//!
+//! String paths ([`expr::attr`]) remain for attributes outside the model;
+//! [`fields::unknown_attributes`] names those a model does not know.
+//!
 //! ## Mapping rules
 //!
 //! | Rust | DynamoDB |
@@ -79,6 +106,7 @@ mod de;
 pub mod emulator;
 mod error;
 pub mod expr;
+pub mod fields;
 pub mod layers;
 mod model;
 mod number;
@@ -124,10 +152,15 @@ pub use value::{AttributeValue, Item, MAX_NESTING_DEPTH, Unpacked, ValueError, V
 /// [`EpochSeconds`] or integer). Rules in `#[validate(...)]` as for
 /// [`derive@Validate`]. Attribute names follow serde's `rename` and
 /// `rename_all`.
+///
+/// The derive also writes `{Name}Fields`, the typed paths to the model's
+/// attributes, and `{Name}::fields()` returning them: see [`fields`].
 pub use dynamodb_mapper_derive::Model;
 
 /// `#[derive(Validate)]`: implements [`Validate`] from `#[validate(...)]`
-/// field rules; see the [`validate`] module for the rules.
+/// field rules; see the [`validate`] module for the rules. For a struct
+/// without generic parameters it also implements
+/// [`fields::Document`], so that a model's paths reach its fields.
 pub use dynamodb_mapper_derive::Validate;
 
 #[doc(hidden)]

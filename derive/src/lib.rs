@@ -16,6 +16,7 @@ mod container;
 mod errors;
 mod fields;
 mod model;
+mod paths;
 mod rules;
 mod serde_attrs;
 mod validate;
@@ -38,7 +39,9 @@ pub fn derive_validate(input: TokenStream) -> TokenStream {
     let parsed = fields::parse_fields(&input, false, &errors);
     let result = parsed.and_then(|fields| {
         errors.finish()?;
-        Ok(validate::expand_validate(&input, &fields))
+        let validate = validate::expand_validate(&input, &fields);
+        let paths = paths::expand_paths(&input, &fields, false);
+        Ok(quote::quote!(#validate #paths))
     });
     match result {
         Ok(ts) => ts.into(),
