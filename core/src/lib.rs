@@ -97,6 +97,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "proptest")]
+pub mod arbitrary;
 pub mod backend;
 pub mod codec;
 #[cfg(feature = "conformance")]
@@ -157,6 +159,12 @@ pub use value::{AttributeValue, Item, MAX_NESTING_DEPTH, Unpacked, ValueError, V
 /// attributes, and `{Name}::fields()` returning them: see [`fields`].
 pub use dynamodb_mapper_derive::Model;
 
+/// `#[derive(Arbitrary)]` (feature `proptest`): implements proptest's
+/// `Arbitrary` for a struct or an enum, generating values that respect
+/// the fields' validation rules; see the [`arbitrary`] module.
+#[cfg(feature = "proptest")]
+pub use dynamodb_mapper_derive::Arbitrary;
+
 /// `#[derive(Validate)]`: implements [`Validate`] from `#[validate(...)]`
 /// field rules; see the [`validate`] module for the rules. For a struct
 /// without generic parameters it also implements
@@ -168,6 +176,8 @@ pub mod __private {
     pub use crate::de::from_value;
     pub use crate::ser::to_value;
     pub use async_trait::async_trait;
+    #[cfg(feature = "proptest")]
+    pub use proptest;
     pub use regex::Regex;
     pub use std::sync::LazyLock;
     pub use std::sync::OnceLock;
