@@ -72,6 +72,13 @@
 //! let update = f.status.set(OrderStatus::Paid).and(f.tags.add(["gift"])).build()?;
 //! let condition = f.status.eq(OrderStatus::Pending).and(f.total_cents.ge(100)).build()?;
 //! # let _ = (update, condition);
+//!
+//! // String paths remain for attributes outside the model; this names
+//! // those the model does not know.
+//! use dynamodb_mapper::expr::attr;
+//! use dynamodb_mapper::fields::unknown_attributes;
+//! let typo = attr("stauts").eq("Paid").and(attr("total_cents").gt(100));
+//! assert_eq!(unknown_attributes::<Order>(&typo), ["stauts"]);
 //! # Ok::<(), dynamodb_mapper::Error>(())
 //! ```
 //!
