@@ -51,6 +51,40 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Typed attribute paths
+//!
+//! The derive gives every model a `fields()` function: typed paths to its
+//! attributes, nested fields, list elements and map values, from which
+//! conditions, filters, updates, projections and range key conditions are
+//! built with values of the field's type (see [`fields`]). A misspelt
+//! field or a value of the wrong type does not compile; the result is
+//! the untyped AST of [`expr`], which every store takes.
+//!
+//! ```
+//! # use dynamodb_mapper::{Model, StringSet};
+//! # use serde::{Deserialize, Serialize};
+//! # #[derive(Serialize, Deserialize)]
+//! # enum OrderStatus { Pending, Paid }
+//! # #[derive(Model, Serialize, Deserialize)]
+//! # #[model(table = "orders")]
+//! # struct Order { #[model(hash_key)] id: String, status: OrderStatus, total_cents: i64, tags: StringSet }
+//! let f = Order::fields();
+//! let update = f.status.set(OrderStatus::Paid).and(f.tags.add(["gift"])).build()?;
+//! let condition = f.status.eq(OrderStatus::Pending).and(f.total_cents.ge(100)).build()?;
+//! # let _ = (update, condition);
+//!
+//! // String paths remain for attributes outside the model; this names
+//! // those the model does not know.
+//! use dynamodb_mapper::expr::attr;
+//! use dynamodb_mapper::fields::unknown_attributes;
+//! let typo = attr("stauts").eq("Paid").and(attr("total_cents").gt(100));
+//! assert_eq!(unknown_attributes::<Order>(&typo), ["stauts"]);
+//! # Ok::<(), dynamodb_mapper::Error>(())
+//! ```
+//!
+//! String paths ([`expr::attr`]) remain for attributes outside the model;
+//! [`fields::unknown_attributes`] names those a model does not know.
+//!
 //! ## Mapping rules
 //!
 //! | Rust | DynamoDB |
@@ -73,6 +107,8 @@
 // The derive names this crate `::dynamodb_mapper`, in here too.
 extern crate self as dynamodb_mapper;
 
+#[cfg(feature = "proptest")]
+pub mod arbitrary;
 pub mod backend;
 pub mod codec;
 #[cfg(feature = "conformance")]
@@ -82,6 +118,7 @@ mod de;
 pub mod emulator;
 mod error;
 pub mod expr;
+pub mod fields;
 pub mod layers;
 mod model;
 mod number;
@@ -134,10 +171,21 @@ pub use value::{AttributeValue, Item, MAX_NESTING_DEPTH, Unpacked, ValueError, V
 /// [`EpochSeconds`] or integer). Rules in `#[validate(...)]` as for
 /// [`derive@Validate`]. Attribute names follow serde's `rename` and
 /// `rename_all`.
+///
+/// The derive also writes `{Name}Fields`, the typed paths to the model's
+/// attributes, and `{Name}::fields()` returning them: see [`fields`].
 pub use dynamodb_mapper_derive::Model;
 
+/// `#[derive(Arbitrary)]` (feature `proptest`): implements proptest's
+/// `Arbitrary` for a struct or an enum, generating values that respect
+/// the fields' validation rules; see the [`arbitrary`] module.
+#[cfg(feature = "proptest")]
+pub use dynamodb_mapper_derive::Arbitrary;
+
 /// `#[derive(Validate)]`: implements [`Validate`] from `#[validate(...)]`
-/// field rules; see the [`validate`] module for the rules.
+/// field rules; see the [`validate`] module for the rules. For a struct
+/// without generic parameters it also implements
+/// [`fields::Document`], so that a model's paths reach its fields.
 pub use dynamodb_mapper_derive::Validate;
 
 #[doc(hidden)]
@@ -145,6 +193,8 @@ pub mod __private {
     pub use crate::de::from_value;
     pub use crate::ser::to_value;
     pub use async_trait::async_trait;
+    #[cfg(feature = "proptest")]
+    pub use proptest;
     pub use regex::Regex;
     pub use std::sync::LazyLock;
     pub use std::sync::OnceLock;

@@ -13,6 +13,7 @@ use crate::serde_attrs::{container_rename_all, parse_serialize_name, rename_rule
 /// One field and its attributes.
 pub(crate) struct FieldInfo {
     pub(crate) ident: Ident,
+    pub(crate) vis: syn::Visibility,
     pub(crate) ty: Type,
     /// The attribute name serde writes.
     pub(crate) attr: String,
@@ -56,6 +57,7 @@ pub(crate) fn parse_fields(
         };
         let mut info = FieldInfo {
             ident,
+            vis: field.vis.clone(),
             ty: field.ty.clone(),
             attr: String::new(),
             hash_key: false,

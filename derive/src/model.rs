@@ -9,6 +9,7 @@ use syn::{DeriveInput, Expr, LitStr};
 use crate::container::{IndexSpec, parse_container};
 use crate::errors::Errors;
 use crate::fields::{FieldInfo, parse_fields};
+use crate::paths::expand_paths;
 use crate::rules::option_inner;
 use crate::validate::expand_validate;
 
@@ -342,8 +343,10 @@ pub(crate) fn expand_model(input: &DeriveInput) -> syn::Result<TokenStream2> {
     });
 
     let validate = expand_validate(input, &fields);
+    let paths = expand_paths(input, &fields, true);
     Ok(quote! {
         #validate
+        #paths
 
         impl ::dynamodb_mapper::Model for #name {
             type Key = #key_ty;

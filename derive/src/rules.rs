@@ -115,7 +115,7 @@ pub(crate) fn option_inner(ty: &Type) -> Option<&Type> {
 
 /// The `index`th type argument of a path type whose last segment is one of
 /// `names` (`Vec<T>`, `HashMap<K, V>`, ...).
-fn generic_arg<'a>(ty: &'a Type, names: &[&str], index: usize) -> Option<&'a Type> {
+pub(crate) fn generic_arg<'a>(ty: &'a Type, names: &[&str], index: usize) -> Option<&'a Type> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if !names.iter().any(|n| last.ident == n) {
@@ -135,7 +135,7 @@ fn generic_arg<'a>(ty: &'a Type, names: &[&str], index: usize) -> Option<&'a Typ
 
 /// True for the string types a reader recognises by name (`String`,
 /// `&str`, `Cow<str>`, `Box<str>`, ...).
-fn is_string(ty: &Type) -> bool {
+pub(crate) fn is_string(ty: &Type) -> bool {
     match ty {
         Type::Reference(r) => is_string(&r.elem),
         Type::Paren(p) => is_string(&p.elem),
@@ -154,7 +154,7 @@ fn is_string(ty: &Type) -> bool {
 
 /// The type of what `each(...)` visits in a value of type `ty`, when it
 /// can be read from the type's name.
-fn element_type(ty: &Type) -> Option<Type> {
+pub(crate) fn element_type(ty: &Type) -> Option<Type> {
     if let Type::Path(p) = ty {
         if p.path
             .segments

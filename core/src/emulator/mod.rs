@@ -143,11 +143,34 @@ struct TokenRecord {
     at: Instant,
 }
 
+/// The tokens of the last ten minutes, and the order they came in (so
+/// that forgetting the expired ones costs what expired, not all of them).
+#[derive(Default)]
+struct Tokens {
+    records: HashMap<String, TokenRecord>,
+    order: std::collections::VecDeque<(Instant, String)>,
+}
+
+impl Tokens {
+    fn forget_expired(&mut self) {
+        while let Some((at, _)) = self.order.front() {
+            if at.elapsed() < TOKEN_LIFETIME {
+                break;
+            }
+            if let Some((at, token)) = self.order.pop_front()
+                && self.records.get(&token).is_some_and(|r| r.at == at)
+            {
+                self.records.remove(&token);
+            }
+        }
+    }
+}
+
 /// DynamoDB's semantics over a [`Storage`].
 pub struct Emulator<S: Storage> {
     storage: S,
     state: RwLock<State>,
-    tokens: Mutex<HashMap<String, TokenRecord>>,
+    tokens: Mutex<Tokens>,
 }
 
 impl<S: Storage> std::fmt::Debug for Emulator<S> {
@@ -223,7 +246,7 @@ impl<S: Storage> Emulator<S> {
         Ok(Emulator {
             storage,
             state: RwLock::new(state),
-            tokens: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(Tokens::default()),
         })
     }
 
@@ -305,8 +328,8 @@ impl<S: Storage> Emulator<S> {
 
     fn check_token(&self, token: &str, fingerprint: [u8; 20]) -> Result<bool, Error> {
         let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.retain(|_, r| r.at.elapsed() < TOKEN_LIFETIME);
-        match tokens.get(token) {
+        tokens.forget_expired();
+        match tokens.records.get(token) {
             Some(r) if r.fingerprint == fingerprint => Ok(true),
             Some(_) => Err(Error::IdempotencyMismatch {
                 message: format!(
@@ -319,13 +342,11 @@ impl<S: Storage> Emulator<S> {
 
     fn remember_token(&self, token: &str, fingerprint: [u8; 20]) {
         let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        tokens.insert(
-            token.to_owned(),
-            TokenRecord {
-                fingerprint,
-                at: Instant::now(),
-            },
-        );
+        let at = Instant::now();
+        tokens.order.push_back((at, token.to_owned()));
+        tokens
+            .records
+            .insert(token.to_owned(), TokenRecord { fingerprint, at });
     }
 }
 

@@ -1,0 +1,232 @@
+//! Which attribute names an untyped expression uses that a model does not
+//! know.
+
+use std::collections::BTreeSet;
+
+use crate::expr::{
+    Condition, KeyCondition, Operand, Path, Projection, SetOperand, SetValue, Update,
+};
+use crate::model::Model;
+
+/// An expression (or a part of one) that names attributes: its paths'
+/// top-level attribute names can be listed.
+pub trait NamedAttributes {
+    /// Calls `f` with the top-level attribute of every path, in order
+    /// (a name used twice is given twice).
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str));
+}
+
+impl NamedAttributes for Path {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        f(self.head());
+    }
+}
+
+/// What is left to visit of a condition: conditions and operands, kept on
+/// a stack so that no nesting depth makes the walk recurse.
+enum Pending<'a> {
+    Condition(&'a Condition),
+    Operand(&'a Operand),
+}
+
+impl NamedAttributes for Condition {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        let mut stack = vec![Pending::Condition(self)];
+        while let Some(next) = stack.pop() {
+            let condition = match next {
+                Pending::Operand(Operand::Path(p)) => {
+                    f(p.head());
+                    continue;
+                }
+                Pending::Operand(Operand::Value(_)) => continue,
+                Pending::Operand(Operand::Size(inner)) => {
+                    stack.push(Pending::Operand(inner));
+                    continue;
+                }
+                Pending::Condition(c) => c,
+            };
+            // Pushed in reverse, so that names come out in reading order.
+            match condition {
+                Condition::Compare { left, right, .. } => {
+                    stack.push(Pending::Operand(right));
+                    stack.push(Pending::Operand(left));
+                }
+                Condition::Between { value, low, high } => {
+                    stack.push(Pending::Operand(high));
+                    stack.push(Pending::Operand(low));
+                    stack.push(Pending::Operand(value));
+                }
+                Condition::In { value, list } => {
+                    stack.extend(list.iter().rev().map(Pending::Operand));
+                    stack.push(Pending::Operand(value));
+                }
+                Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => f(p.head()),
+                Condition::AttributeType(p, o)
+                | Condition::BeginsWith(p, o)
+                | Condition::Contains(p, o) => {
+                    f(p.head());
+                    stack.push(Pending::Operand(o));
+                }
+                Condition::And(a, b) | Condition::Or(a, b) => {
+                    stack.push(Pending::Condition(b));
+                    stack.push(Pending::Condition(a));
+                }
+                Condition::Not(c) => stack.push(Pending::Condition(c)),
+            }
+        }
+    }
+}
+
+impl NamedAttributes for SetOperand {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        let mut stack = vec![self];
+        while let Some(operand) = stack.pop() {
+            match operand {
+                SetOperand::Path(p) => f(p.head()),
+                SetOperand::Value(_) => {}
+                SetOperand::IfNotExists(p, default) => {
+                    f(p.head());
+                    stack.push(default);
+                }
+                SetOperand::ListAppend(a, b) => {
+                    stack.push(b);
+                    stack.push(a);
+                }
+            }
+        }
+    }
+}
+
+impl NamedAttributes for SetValue {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        match self {
+            SetValue::Operand(o) => o.for_each_attribute(f),
+            SetValue::Plus(a, b) | SetValue::Minus(a, b) => {
+                a.for_each_attribute(f);
+                b.for_each_attribute(f);
+            }
+        }
+    }
+}
+
+impl NamedAttributes for Update {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        for (path, value) in &self.set {
+            f(path.head());
+            value.for_each_attribute(f);
+        }
+        for path in self.target_paths().skip(self.set.len()) {
+            f(path.head());
+        }
+    }
+}
+
+impl NamedAttributes for Projection {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        self.0.iter().for_each(|p| f(p.head()));
+    }
+}
+
+impl NamedAttributes for KeyCondition {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        f(&self.hash.0);
+        if let Some((name, _)) = &self.range {
+            f(name);
+        }
+    }
+}
+
+impl<T: NamedAttributes> NamedAttributes for Option<T> {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        if let Some(v) = self {
+            v.for_each_attribute(f);
+        }
+    }
+}
+
+impl<T: NamedAttributes> NamedAttributes for [T] {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        self.iter().for_each(|v| v.for_each_attribute(f));
+    }
+}
+
+impl<T: NamedAttributes> NamedAttributes for Vec<T> {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        self.as_slice().for_each_attribute(f);
+    }
+}
+
+impl<T: NamedAttributes + ?Sized> NamedAttributes for &T {
+    fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+        (**self).for_each_attribute(f);
+    }
+}
+
+macro_rules! tuples {
+    ($(($($n:tt $t:ident),*)),*) => {$(
+        impl<$($t: NamedAttributes),*> NamedAttributes for ($($t,)*) {
+            fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
+                $(self.$n.for_each_attribute(f);)*
+            }
+        }
+    )*};
+}
+tuples!((0 A, 1 B), (0 A, 1 B, 2 C), (0 A, 1 B, 2 C, 3 D));
+
+/// Every top-level attribute name model `M` knows: its fields'
+/// attributes (the version and TTL attributes among them), its key and
+/// its indexes' keys.
+pub fn model_attributes<M: Model>() -> BTreeSet<&'static str> {
+    let schema = M::schema();
+    let table = &schema.table;
+    let mut names: BTreeSet<&'static str> = schema.attributes.iter().map(String::as_str).collect();
+    names.extend(table.key.names());
+    names.extend(table.indexes.iter().flat_map(|i| i.key.names()));
+    names.extend(table.ttl_attribute.as_deref());
+    names.extend(schema.version_attribute.as_deref());
+    names
+}
+
+/// The top-level attribute names that `expression` uses and model `M`
+/// does not know (see [`model_attributes`]), each once, in the order they
+/// first appear; empty when every name is known.
+///
+/// `expression` is an [`Update`], a [`Condition`], a [`Projection`], a
+/// [`KeyCondition`], a [`Path`], or an `Option`, slice, `Vec` or tuple of
+/// them: `unknown_attributes::<Order>(&(&update, &condition))`.
+///
+/// ```
+/// use dynamodb_mapper::expr::{attr, Update};
+/// use dynamodb_mapper::fields::unknown_attributes;
+/// use dynamodb_mapper::Model;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Model, Serialize, Deserialize)]
+/// #[model(table = "orders")]
+/// struct Order {
+///     #[model(hash_key)]
+///     id: String,
+///     status: String,
+///     total_cents: i64,
+///     #[model(version)]
+///     version: u64,
+/// }
+///
+/// let update = Update::new().set(attr("stauts"), "paid").set(attr("version"), 2);
+/// let filter = attr("totl_cents").gt(100).and(attr("status").eq("paid"));
+/// assert_eq!(unknown_attributes::<Order>(&(&update, &filter)), ["stauts", "totl_cents"]);
+///
+/// let fine = Update::new().set(attr("status"), "paid").remove(attr("total_cents"));
+/// assert!(unknown_attributes::<Order>(&fine).is_empty());
+/// ```
+pub fn unknown_attributes<M: Model>(expression: &(impl NamedAttributes + ?Sized)) -> Vec<String> {
+    let known = model_attributes::<M>();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    expression.for_each_attribute(&mut |name| {
+        if !known.contains(name) && seen.insert(name) {
+            unknown.push(name.to_owned());
+        }
+    });
+    unknown
+}
