@@ -3,7 +3,8 @@
 //! [`Faults`] (injected throttling, latency and transaction faults, for
 //! tests), [`SimulatedThroughput`] (provisioned capacity enforced as
 //! DynamoDB enforces it: burst capacity, global indexes, DynamoDB's
-//! throttling errors). Capacity is
+//! throttling errors) and [`Pacer`] (client-side pacing in capacity units,
+//! adaptive on throttling, with [`Budget`]s for bulk work). Capacity is
 //! counted as DynamoDB counts it ([`capacity`]). Stack them with
 //! [`Layered`](crate::backend::Layered):
 //!
@@ -26,11 +27,13 @@
 
 pub mod capacity;
 mod faults;
+mod pacing;
 mod throughput;
 mod traced;
 
 pub use capacity::{CapacityKey, CapacityKind};
 pub use faults::Faults;
+pub use pacing::{Budget, Pacer, PacingFigures, PacingSettings};
 pub use throughput::{
     BURST_SECONDS, INDEX_THROUGHPUT_EXCEEDED, SimulatedFigures, SimulatedThroughput,
     TABLE_THROUGHPUT_EXCEEDED,
