@@ -66,13 +66,15 @@ pub(super) struct PaceBucket {
 }
 
 impl PaceBucket {
-    /// A bucket for this provisioned capacity (or none known), full.
+    /// A bucket for this provisioned capacity (or none known), empty: the
+    /// first request goes at once, the next ones at the rate (the store's
+    /// burst capacity is not counted on).
     pub(super) fn new(provisioned: Option<f64>, settings: &PacingSettings, now: Instant) -> Self {
         let rate = provisioned.map(|p| (p * settings.target).max(settings.min_rate));
         PaceBucket {
             provisioned,
             rate,
-            tokens: rate.map_or(0.0, |r| r * settings.burst.as_secs_f64()),
+            tokens: 0.0,
             at: now,
             last_decrease: None,
             meter: Meter::new(now),
@@ -128,10 +130,19 @@ impl PaceBucket {
         }
     }
 
-    /// Replaces an estimate taken by what the request consumed.
-    pub(super) fn settle(&mut self, estimate: f64, consumed: f64, paced: bool, now: Instant) {
+    /// Replaces an estimate taken by what the request is charged (what it
+    /// consumed; its estimate when it was throttled, so that a throttled
+    /// request is not free to send again), and records what it consumed.
+    pub(super) fn settle(
+        &mut self,
+        estimate: f64,
+        charge: f64,
+        consumed: f64,
+        paced: bool,
+        now: Instant,
+    ) {
         if paced && self.rate.is_some() {
-            self.tokens += estimate - consumed;
+            self.tokens += estimate - charge;
         }
         self.consumed += consumed;
         self.meter.add(consumed, now);

@@ -174,7 +174,11 @@ impl Pacer {
                 .to_learn(table, after_throttle, &settings, Instant::now())
             {
                 Learn::Nothing => {}
-                Learn::Fetch => {
+                Learn::Fetch(gate) => {
+                    let _first = gate.lock().await;
+                    if self.state.tried(table) {
+                        continue;
+                    }
                     let d = next.table_definition(table).await.ok();
                     self.state.learned(table, d, &settings, Instant::now());
                 }

@@ -2,7 +2,7 @@
 //! cost last time) and the arithmetic of taking and settling capacity.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -24,6 +24,10 @@ type HistoryKey = (String, Operation, Option<String>);
 
 #[derive(Debug)]
 struct Meta {
+    /// The definition was read (or reading it failed) once.
+    tried: bool,
+    /// Held while it is read the first time: the other requests wait for it.
+    first: Arc<tokio::sync::Mutex<()>>,
     fetched: Instant,
     refreshing: bool,
     refreshed_after_throttle: Option<Instant>,
@@ -49,8 +53,9 @@ pub(super) struct State {
 /// What to read of a table's definition before a request.
 pub(super) enum Learn {
     Nothing,
-    /// Never read: `table_definition` (a backend's cache may answer).
-    Fetch,
+    /// Never read: `table_definition` (a backend's cache may answer),
+    /// by one request while the others wait on the gate.
+    Fetch(Arc<tokio::sync::Mutex<()>>),
     /// Due again: `describe_table` (which refreshes a backend's cache).
     Refresh,
 }
@@ -229,6 +234,11 @@ impl State {
         t.history.retain(|k, _| k.0 != table);
     }
 
+    /// True once the table's definition was read (or tried).
+    pub(super) fn tried(&self, table: &str) -> bool {
+        lock(&self.tables).meta.get(table).is_some_and(|m| m.tried)
+    }
+
     pub(super) fn to_learn(
         &self,
         table: &str,
@@ -237,17 +247,16 @@ impl State {
         now: Instant,
     ) -> Learn {
         let mut t = lock(&self.tables);
-        let Some(m) = t.meta.get_mut(table) else {
-            t.meta.insert(
-                table.to_owned(),
-                Meta {
-                    fetched: now,
-                    refreshing: true,
-                    refreshed_after_throttle: None,
-                },
-            );
-            return Learn::Fetch;
-        };
+        let m = t.meta.entry(table.to_owned()).or_insert_with(|| Meta {
+            tried: false,
+            first: Arc::new(tokio::sync::Mutex::new(())),
+            fetched: now,
+            refreshing: false,
+            refreshed_after_throttle: None,
+        });
+        if !m.tried {
+            return Learn::Fetch(m.first.clone());
+        }
         if m.refreshing {
             return Learn::Nothing;
         }
@@ -279,6 +288,7 @@ impl State {
     ) {
         let mut t = lock(&self.tables);
         if let Some(m) = t.meta.get_mut(table) {
+            m.tried = true;
             m.refreshing = false;
             m.fetched = now;
         }
@@ -426,7 +436,8 @@ impl State {
         now: Instant,
     ) -> Outcome {
         let mut t = lock(&self.tables);
-        let (outcome, actual, blamed) = match result {
+        // What each bucket is charged, what was consumed, whom to blame.
+        let (outcome, charged_units, actual, blamed) = match result {
             Ok(response) => {
                 let reported = response.consumed_capacity();
                 let mut actual = consumed_charges(reported, plan.kind);
@@ -455,16 +466,35 @@ impl State {
                         t.history.insert(key.clone(), cost);
                     }
                 }
+                // Work left undone was throttled: its share of the
+                // estimate stays taken, as for a throttled request.
+                let mut charge = actual.clone();
+                for (k, v) in &plan.estimate {
+                    if left.contains_key(k.table.as_str()) {
+                        let c = charge.entry(k.clone()).or_default();
+                        *c = c.max(*v);
+                    }
+                }
                 let blamed: Vec<CapacityKey> = left
                     .keys()
                     .flat_map(|table| plan.blamed(Some(table), false))
                     .collect();
-                (Outcome::Done, actual, blamed)
+                (Outcome::Done, charge, actual, blamed)
             }
             Err(e) => match plan.throttled(e) {
-                Some(keys) => (Outcome::Throttled, Charges::new(), keys),
-                None if charged(e) => (Outcome::Failed, plan.estimate.clone(), Vec::new()),
-                None => (Outcome::Failed, Charges::new(), Vec::new()),
+                Some(keys) => (
+                    Outcome::Throttled,
+                    plan.estimate.clone(),
+                    Charges::new(),
+                    keys,
+                ),
+                None if charged(e) => (
+                    Outcome::Failed,
+                    plan.estimate.clone(),
+                    plan.estimate.clone(),
+                    Vec::new(),
+                ),
+                None => (Outcome::Failed, Charges::new(), Charges::new(), Vec::new()),
             },
         };
         let Tables {
@@ -472,13 +502,20 @@ impl State {
             buckets,
             ..
         } = &mut *t;
-        let keys: BTreeSet<&CapacityKey> = plan.estimate.keys().chain(actual.keys()).collect();
+        let keys: BTreeSet<&CapacityKey> = plan
+            .estimate
+            .keys()
+            .chain(charged_units.keys())
+            .chain(actual.keys())
+            .collect();
         for key in keys {
             let estimate = plan.estimate.get(key).copied().unwrap_or(0.0);
+            let charge = charged_units.get(key).copied().unwrap_or(0.0);
             let used = actual.get(key).copied().unwrap_or(0.0);
-            bucket_mut(buckets, definitions, key, settings, now).settle(estimate, used, paced, now);
+            bucket_mut(buckets, definitions, key, settings, now)
+                .settle(estimate, charge, used, paced, now);
             if let Some(budget) = budget {
-                budget.settle(key, estimate, used);
+                budget.settle(key, estimate, charge, used);
             }
         }
         for key in &blamed {
