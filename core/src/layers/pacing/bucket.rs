@@ -57,6 +57,8 @@ pub(super) struct PaceBucket {
     pub(super) tokens: f64,
     at: Instant,
     last_decrease: Option<Instant>,
+    /// The rate the last throttle came at: recovery slows near it.
+    throttled_at: Option<f64>,
     meter: Meter,
     pub(super) consumed: f64,
     pub(super) requests: u64,
@@ -77,6 +79,7 @@ impl PaceBucket {
             tokens: 0.0,
             at: now,
             last_decrease: None,
+            throttled_at: None,
             meter: Meter::new(now),
             consumed: 0.0,
             requests: 0,
@@ -98,7 +101,11 @@ impl PaceBucket {
         self.at = now;
         let Some(rate) = self.rate else { return };
         let ceiling = self.ceiling(settings);
-        let step = settings.recovery * ceiling.unwrap_or(rate) * elapsed;
+        // Near the rate that was throttled last, a quarter of the speed:
+        // the capacity is probably there.
+        let near = self.throttled_at.is_some_and(|w| rate >= 0.95 * w);
+        let speed = if near { 0.25 } else { 1.0 };
+        let step = settings.recovery * speed * ceiling.unwrap_or(rate) * elapsed;
         let mut next = rate + step;
         match ceiling {
             Some(c) => next = next.min(c),
@@ -162,6 +169,7 @@ impl PaceBucket {
         let from = self
             .rate
             .unwrap_or_else(|| self.meter.rate(now).max(settings.min_rate));
+        self.throttled_at = Some(from);
         self.rate = Some((from * settings.decrease).max(settings.min_rate));
         self.tokens = self.tokens.min(0.0);
     }
