@@ -3,7 +3,7 @@
 //! a bucket go below zero by more than one request's estimate, adapts when
 //! the capacity changes (visibly in the definition, or not), paces
 //! on-demand tables once they throttle, retries throttles from the same
-//! bucket, limits a budget to its share, and traces its waits.
+//! bucket, and limits a budget to its share.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,14 +11,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use dynamodb_mapper::backend::{
-    Backend, Layer, Layered, PutItem, Request, Response, ReturnConsumedCapacity,
+    Backend, Layer, Layered, PutItem, Request, Response, ReturnConsumedCapacity, TransactWrite,
+    TransactWriteItem,
 };
 use dynamodb_mapper::layers::{
     Budget, CapacityKey, CapacityKind, Faults, Pacer, PacingFigures, PacingSettings,
-    SimulatedThroughput, capacity::write_units,
+    SimulatedThroughput, TABLE_THROUGHPUT_EXCEEDED, capacity::write_units,
 };
 use dynamodb_mapper::{
-    BillingMode, Error, Item, KeySchema, Projection, ScalarType, TableDefinition, Throughput,
+    BillingMode, CancellationCode, CancellationReason, Error, Item, KeySchema, Projection,
+    ScalarType, TableDefinition, Throughput,
 };
 use dynamodb_mapper_memory::MemoryBackend;
 use tokio::time::Instant;
@@ -527,68 +529,45 @@ async fn the_caller_gets_the_consumed_capacity_it_asked_for() {
     assert_eq!((total.capacity_units, total.table_units), (1.0, None));
 }
 
-/// Records the events of the pacer's target: level, and whether they say
-/// how long they wait.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<(tracing::Level, bool)>>>);
-
-struct HasWait(bool);
-
-impl tracing::field::Visit for HasWait {
-    fn record_debug(&mut self, field: &tracing::field::Field, _: &dyn std::fmt::Debug) {
-        self.0 |= field.name() == "wait_ms";
-    }
-}
-
-impl tracing::Subscriber for Recorder {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        if event.metadata().target() == dynamodb_mapper::trace::DATABASE_ACCESS {
-            let mut wait = HasWait(false);
-            event.record(&mut wait);
-            self.0
-                .lock()
-                .unwrap()
-                .push((*event.metadata().level(), wait.0));
-        }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
-#[test]
-fn waits_are_traced_at_debug_level_on_database_access() {
-    let recorder = Recorder::default();
-    tracing::subscriber::with_default(recorder.clone(), || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap()
-            .block_on(async {
-                let r = rig();
-                table(&*r.store, "traced", 10, 2).await;
-                for n in 0..5 {
-                    r.store
-                        .put_item(PutItem::new("traced", item(0, n, 100)))
-                        .await
-                        .unwrap();
-                }
-            });
-    });
-    let events = recorder.0.lock().unwrap();
-    let waits: Vec<_> = events.iter().filter(|(_, wait)| *wait).collect();
-    assert!(!waits.is_empty(), "{events:?}");
-    assert!(
-        waits
-            .iter()
-            .all(|(level, _)| *level == tracing::Level::DEBUG)
+#[tokio::test(start_paused = true)]
+async fn a_transaction_cancelled_for_throughput_is_sent_again() {
+    let r = rig();
+    table(&*r.store, "txn_retried", 10, 10).await;
+    let exceeded = CancellationReason {
+        code: CancellationCode::ProvisionedThroughputExceeded,
+        message: Some(TABLE_THROUGHPUT_EXCEEDED.to_owned()),
+        item: None,
+    };
+    r.faults.cancel_next_transaction(vec![exceeded]);
+    let t = TransactWrite {
+        items: vec![TransactWriteItem::Put(PutItem::new(
+            "txn_retried",
+            item(0, 0, 1000),
+        ))],
+        ..TransactWrite::default()
+    };
+    r.store.transact_write_items(t).await.unwrap();
+    let f = pacer_figures(&r.pacer, &write_key("txn_retried"));
+    assert_eq!((f.requests, f.throttles), (2, 1), "{f:?}");
+    // Two units a 1 KB item in a transaction.
+    assert_eq!(f.consumed, 2.0);
+    // A cancellation for a condition is the caller's, not retried.
+    r.faults.cancel_next_transaction(vec![CancellationReason {
+        code: CancellationCode::ConditionalCheckFailed,
+        message: None,
+        item: None,
+    }]);
+    let t = TransactWrite {
+        items: vec![TransactWriteItem::Put(PutItem::new(
+            "txn_retried",
+            item(0, 1, 1000),
+        ))],
+        ..TransactWrite::default()
+    };
+    let e = r.store.transact_write_items(t).await.unwrap_err();
+    assert!(matches!(e, Error::TransactionCanceled { .. }), "{e:?}");
+    assert_eq!(
+        pacer_figures(&r.pacer, &write_key("txn_retried")).requests,
+        3
     );
 }
