@@ -351,3 +351,20 @@ fn ten_simulated_minutes_are_deterministic() {
     assert!(*throttled > 0, "the writers ask for more than 5 WCU");
     assert_eq!(run(), first, "the same figures every time");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_recreated_table_starts_with_buckets_of_its_own() {
+    let (store, _sim) = simulated("again", 5, 2).await;
+    let big = key("big").with("pad", "x".repeat(10_000));
+    store.put_item(PutItem::new("again", big)).await.unwrap();
+    assert!(put(&*store, "again", "a").await.is_err(), "in debt");
+    store.delete_table("again").await.unwrap();
+    store
+        .create_table(
+            TableDefinition::new("again", KeySchema::hash("id", ScalarType::S))
+                .with_throughput(5, 2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(writes_until_throttled(&*store, "again", "b").await, 2);
+}

@@ -14,8 +14,8 @@ use super::capacity::{
 };
 use super::lock;
 use crate::backend::{
-    Backend, BatchGet, BatchWrite, Capabilities, KeysAndAttributes, Layer, Request, Response,
-    ReturnConsumedCapacity, WriteRequest,
+    Backend, BatchGet, BatchWrite, Capabilities, KeysAndAttributes, Layer, Operation, Request,
+    Response, ReturnConsumedCapacity, WriteRequest,
 };
 use crate::error::{CancellationCode, CancellationReason, Error, Result};
 use crate::model::TableDefinition;
@@ -298,6 +298,15 @@ impl<'a> Admission<'a> {
 impl Layer for SimulatedThroughput {
     async fn call(&self, mut request: Request, next: &dyn Backend) -> Result<Response> {
         let operation = request.operation();
+        if matches!(operation, Operation::CreateTable | Operation::DeleteTable) {
+            // A new table (or one gone) starts with buckets of its own.
+            let table = request.tables().first().map(|t| (*t).to_owned());
+            let result = request.send(next).await;
+            if let (Some(table), Ok(_)) = (table, &result) {
+                lock(&self.state.buckets).retain(|k, _| k.table != table);
+            }
+            return result;
+        }
         if !self.is_enabled() || !operation.is_data() {
             return request.send(next).await;
         }
