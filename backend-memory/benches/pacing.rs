@@ -9,9 +9,12 @@
 //! burst capacity, as after it has been drained. Every request takes 5 ms.
 //! The same with a global index provisioned at 50 WCU (the index is the
 //! limit), with `BatchWriteItem` of 25 items and with transactions of four
-//! puts. Prints a markdown table.
+//! puts; and, for comparison, one task writing alone. Prints a markdown
+//! table.
 //!
-//! Run with `cargo bench -p dynamodb-mapper-memory --bench pacing`.
+//! Run with `cargo bench -p dynamodb-mapper-memory --bench pacing`; name
+//! workloads to run only those (`-- batch scan`), and set `PACING_TARGET`
+//! to try another target share (`PACING_TARGET=1.0`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -81,6 +84,7 @@ impl Layer for Probe {
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Work {
     Put,
+    PutAlone,
     PutIndexed,
     Batch,
     Transact,
@@ -91,6 +95,7 @@ impl Work {
     fn name(self) -> &'static str {
         match self {
             Work::Put => "`PutItem`, 1 KB",
+            Work::PutAlone => "`PutItem`, 1 KB, one task alone",
             Work::PutIndexed => "`PutItem`, 1 KB, global index at 50 WCU",
             Work::Batch => "`BatchWriteItem`, 25 × 1 KB",
             Work::Transact => "`TransactWriteItems`, 4 × 1 KB",
@@ -184,7 +189,7 @@ async fn task(
     while Instant::now() < until {
         let began = Instant::now();
         match work {
-            Work::Put | Work::PutIndexed => {
+            Work::Put | Work::PutAlone | Work::PutIndexed => {
                 let it = item(id, n);
                 n += 1;
                 send(paced, &mut rng, || {
@@ -294,6 +299,12 @@ async fn run(work: Work, paced: bool) -> Row {
         Layered::new(faults, Layered::new(simulated.clone(), memory)),
     ));
     let pacer = Pacer::new();
+    if let Some(target) = std::env::var("PACING_TARGET")
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+    {
+        pacer.set_target(target);
+    }
     pacer.set_enabled(paced);
     let store: Arc<dyn Backend> = if paced {
         Arc::new(Layered::new(pacer.clone(), below))
@@ -304,7 +315,8 @@ async fn run(work: Work, paced: bool) -> Row {
     let start = Instant::now();
     let until = start + WARM_UP + MEASURED;
     let times: Times = Arc::default();
-    let handles: Vec<_> = (0..TASKS)
+    let tasks = if work == Work::PutAlone { 1 } else { TASKS };
+    let handles: Vec<_> = (0..tasks)
         .map(|id| {
             tokio::spawn(task(
                 store.clone(),
@@ -362,6 +374,7 @@ async fn run(work: Work, paced: bool) -> Row {
 fn main() {
     let works = [
         Work::Put,
+        Work::PutAlone,
         Work::PutIndexed,
         Work::Batch,
         Work::Transact,
@@ -390,7 +403,7 @@ fn main() {
         }
     }
     println!(
-        "Ten simulated minutes, 16 tasks, table at 100 WCU / 200 RCU, 5 ms per request \
+        "Ten simulated minutes, 16 tasks (unless alone), table at 100 WCU / 200 RCU, 5 ms per request \
          (simulated in {:.1} s):\n",
         wall.elapsed().as_secs_f64()
     );
