@@ -109,6 +109,10 @@ async fn inject_latency() {
     assert_eq!(start.elapsed(), Duration::ZERO);
 }
 
+/// The simulation follows DynamoDB's burst rules: a bucket starts with the
+/// current second's capacity and keeps up to 300 seconds of unused
+/// capacity. (This test used to check a bucket that kept at most one
+/// second; the burst part at the end is what changed.)
 #[tokio::test(start_paused = true)]
 async fn simulate_provisioned_throughput() {
     let store = MemoryBackend::new();
@@ -164,6 +168,20 @@ async fn simulate_provisioned_throughput() {
         .put_item(PutItem::new("slow", key("later")))
         .await
         .unwrap();
+    // Unused capacity is kept for bursts, up to 300 seconds of it: after
+    // ten idle minutes, 300 s x 3 WCU = 900 one-unit writes go through at
+    // once, and the next one is throttled.
+    tokio::time::advance(Duration::from_secs(600)).await;
+    for i in 0..900 {
+        store
+            .put_item(PutItem::new("slow", key(&format!("b{i}"))))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        store.put_item(PutItem::new("slow", key("over"))).await,
+        Err(Error::Throttled { .. })
+    ));
     store.simulate_throughput(false);
     for i in 0..20 {
         store

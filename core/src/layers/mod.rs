@@ -1,8 +1,11 @@
 //! Layers over any [`Backend`](crate::backend::Backend), each written once:
 //! [`Traced`] (the `database_access` and `transactions` spans),
 //! [`Faults`] (injected throttling, latency and transaction faults, for
-//! tests) and [`SimulatedThroughput`] (provisioned capacity enforced with
-//! throttling, as DynamoDB does). Stack them with
+//! tests), [`SimulatedThroughput`] (provisioned capacity enforced as
+//! DynamoDB enforces it: burst capacity, global indexes, DynamoDB's
+//! throttling errors) and [`Pacer`] (client-side pacing in capacity units,
+//! adaptive on throttling, with [`Budget`]s for bulk work). Capacity is
+//! counted as DynamoDB counts it ([`capacity`]). Stack them with
 //! [`Layered`](crate::backend::Layered):
 //!
 //! ```
@@ -22,12 +25,19 @@
 //! # }).unwrap();
 //! ```
 
+pub mod capacity;
 mod faults;
+mod pacing;
 mod throughput;
 mod traced;
 
+pub use capacity::{CapacityKey, CapacityKind};
 pub use faults::Faults;
-pub use throughput::SimulatedThroughput;
+pub use pacing::{Budget, Pacer, PacingFigures, PacingSettings};
+pub use throughput::{
+    BURST_SECONDS, INDEX_THROUGHPUT_EXCEEDED, SimulatedFigures, SimulatedThroughput,
+    TABLE_THROUGHPUT_EXCEEDED,
+};
 pub use traced::Traced;
 
 /// Locks a mutex, recovering it if a panicking thread poisoned it (the

@@ -1,0 +1,168 @@
+//! [`Budget`]: a share of the paced capacity for bulk work.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::layers::capacity::CapacityKey;
+use crate::layers::lock;
+
+tokio::task_local! {
+    static BUDGET: Budget;
+}
+
+#[derive(Debug)]
+struct Share {
+    rate: Option<f64>,
+    tokens: f64,
+    at: Instant,
+}
+
+#[derive(Debug)]
+struct Inner {
+    fraction: f64,
+    shares: Mutex<HashMap<CapacityKey, Share>>,
+    consumed: Mutex<f64>,
+}
+
+/// A share of each table's paced capacity, for bulk work: batch writes
+/// and reads, scans, a bulk migration. The requests made inside
+/// [`scope`](Self::scope) take capacity from the budget as well as from
+/// the [`Pacer`](super::Pacer) they go through: at most `fraction` of the
+/// rate the pacer allows each table and index (the target share of its
+/// provisioned capacity, lowered after throttles), so that bulk work
+/// leaves the rest to the application's own traffic instead of hammering
+/// and backing off. A disabled pacer still paces the requests of a budget
+/// (and only those).
+///
+/// The budget holds its own buckets: its clones share them, so several
+/// tasks in the scope of one budget share the fraction between them. It
+/// applies to the requests of the future given to `scope`, on its task
+/// (futures it polls, as `buffer_unordered` does, included; tasks it
+/// spawns are not, unless they are given a scope of their own). With no
+/// pacer under the backend, a budget changes nothing.
+///
+/// ```
+/// use dynamodb_mapper::backend::{Backend, Layered, PutItem};
+/// use dynamodb_mapper::layers::{Budget, Pacer};
+/// use dynamodb_mapper::{Item, KeySchema, ScalarType, TableDefinition};
+/// use dynamodb_mapper_memory::MemoryBackend;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let pacer = Pacer::new(); // off: only budgeted work is paced
+/// let store = Layered::new(pacer.clone(), MemoryBackend::new());
+/// let def = TableDefinition::new("bulk", KeySchema::hash("id", ScalarType::S)).with_throughput(100, 100);
+/// store.create_table(def).await?;
+/// let bulk = Budget::new(0.05);
+/// let start = std::time::Instant::now();
+/// bulk.scope(async {
+///     for i in 0..5 {
+///         store.put_item(PutItem::new("bulk", Item::new().with("id", format!("k{i}")))).await?;
+///     }
+///     Ok::<(), dynamodb_mapper::Error>(())
+/// }).await?;
+/// // 5% of 95 units a second: five one-unit writes take more than half a second.
+/// assert!(start.elapsed().as_secs_f64() > 0.5);
+/// assert_eq!(bulk.consumed(), 5.0);
+/// # Ok::<(), dynamodb_mapper::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Budget {
+    inner: Arc<Inner>,
+}
+
+impl Budget {
+    /// A budget of this fraction (clamped to (0, 1]; not a number: 1) of
+    /// the paced capacity of every table and index.
+    pub fn new(fraction: f64) -> Self {
+        let fraction = if fraction.is_nan() {
+            1.0
+        } else {
+            fraction.clamp(f64::MIN_POSITIVE, 1.0)
+        };
+        Budget {
+            inner: Arc::new(Inner {
+                fraction,
+                shares: Mutex::new(HashMap::new()),
+                consumed: Mutex::new(0.0),
+            }),
+        }
+    }
+
+    /// The fraction.
+    pub fn fraction(&self) -> f64 {
+        self.inner.fraction
+    }
+
+    /// Units consumed by the requests of this budget so far.
+    pub fn consumed(&self) -> f64 {
+        *lock(&self.inner.consumed)
+    }
+
+    /// Runs `future` with this budget: its requests through a pacer take
+    /// capacity from the budget too.
+    pub async fn scope<F: Future>(&self, future: F) -> F::Output {
+        BUDGET.scope(self.clone(), future).await
+    }
+
+    /// The budget of the running scope, if any.
+    pub fn current() -> Option<Budget> {
+        BUDGET.try_with(Budget::clone).ok()
+    }
+
+    /// Brings a key's share to `now`, at the fraction of the pacer's rate
+    /// (`None`: not limited); answers how long until it has capacity.
+    pub(super) fn advance(
+        &self,
+        key: &CapacityKey,
+        pacer_rate: Option<f64>,
+        burst: Duration,
+        now: Instant,
+    ) -> Duration {
+        let rate = pacer_rate.map(|r| r * self.inner.fraction);
+        let mut shares = lock(&self.inner.shares);
+        let share = shares.entry(key.clone()).or_insert_with(|| Share {
+            rate,
+            tokens: 0.0,
+            at: now,
+        });
+        let elapsed = now.saturating_duration_since(share.at).as_secs_f64();
+        share.at = now;
+        share.rate = rate;
+        match rate {
+            None => Duration::ZERO,
+            Some(r) => {
+                share.tokens = (share.tokens + elapsed * r).min(r * burst.as_secs_f64());
+                if share.tokens < 0.0 {
+                    Duration::from_secs_f64((-share.tokens / r).min(3600.0))
+                } else {
+                    Duration::ZERO
+                }
+            }
+        }
+    }
+
+    /// Takes an estimate from a key's share.
+    pub(super) fn take(&self, key: &CapacityKey, units: f64) {
+        if let Some(s) = lock(&self.inner.shares).get_mut(key) {
+            if s.rate.is_some() {
+                s.tokens -= units;
+            }
+        }
+    }
+
+    /// Replaces an estimate taken by what the request is charged, and
+    /// records what it consumed.
+    pub(super) fn settle(&self, key: &CapacityKey, estimate: f64, charge: f64, consumed: f64) {
+        if let Some(s) = lock(&self.inner.shares).get_mut(key) {
+            if s.rate.is_some() {
+                s.tokens += estimate - charge;
+            }
+        }
+        *lock(&self.inner.consumed) += consumed;
+    }
+}
