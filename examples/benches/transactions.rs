@@ -135,7 +135,11 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     match std::env::var("DYNAMODB_MAPPER_TEST_ENDPOINT") {
         Ok(endpoint) if endpoint.starts_with("http://127.0.0.1:") => {
-            let ddb = DynamoDbBackend::builder().endpoint(&endpoint).build().await.unwrap();
+            let ddb = DynamoDbBackend::builder()
+                .endpoint(&endpoint)
+                .build()
+                .await
+                .unwrap();
             measure("DynamoDB Local", Arc::new(ddb), 500).await;
         }
         _ => println!("(DynamoDB Local: not run; use tests/with-dynamodb-local)"),

@@ -15,6 +15,7 @@ case_list!("items": every_type_round_trips, numbers_compare_by_value_and_are_one
     put_overwrites_and_returns_old, get_projection, delete_returns_old_and_ignores_missing,
     invalid_keys_are_refused, invalid_values_are_refused, item_size_limit, key_size_limits, number_limits,
     index_key_values_are_checked, return_values_are_checked, consumed_capacity, index_capacity,
+    index_writes_cost_the_entry,
     binary_and_number_keys, set_members_come_back_sorted);
 
 fn everything() -> Item {
@@ -652,4 +653,32 @@ case!(set_members_come_back_sorted, |ctx| {
         }
         other => panic!("{other:?}"),
     }
+});
+
+// An index write costs the size of the index's entry, not the item's: a
+// 2 KB item is 2 units in its table and in an index projecting all, 1 unit
+// in a keys-only index (DynamoDB Local answers the same).
+case!(index_writes_cost_the_entry, |ctx| {
+    let t = ctx.ranged_table("t").await;
+    let big = "x".repeat(2000);
+    let c = ctx
+        .backend()
+        .put_item(
+            PutItem::new(
+                &t,
+                key_ps("k", 1)
+                    .with("g", "G")
+                    .with("l", "L")
+                    .with("pad", big),
+            )
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes),
+        )
+        .await
+        .unwrap()
+        .consumed_capacity
+        .unwrap();
+    assert_eq!(c.table_units, Some(2.0), "{c:?}");
+    assert_eq!(c.global_indexes.get("gsi1"), Some(&2.0), "{c:?}");
+    assert_eq!(c.local_indexes.get("lsi1"), Some(&1.0), "{c:?}");
+    assert_eq!(c.capacity_units, 5.0, "{c:?}");
 });

@@ -450,6 +450,50 @@ impl TableMeta {
         }
     }
 
+    /// True when an index holds the attribute `name` of its items.
+    fn projects(&self, index: &IndexDefinition, name: &str) -> bool {
+        match &index.projection {
+            Projection::All => true,
+            Projection::KeysOnly => self.key().contains(name) || index.key.contains(name),
+            Projection::Include(names) => {
+                self.key().contains(name)
+                    || index.key.contains(name)
+                    || names.iter().any(|n| n == name)
+            }
+        }
+    }
+
+    /// The size of an item's entry in an index (what an index write costs),
+    /// without building the entry.
+    pub(crate) fn projected_size(&self, index: &IndexDefinition, item: &Item) -> usize {
+        match &index.projection {
+            Projection::All => item.size(),
+            _ => item
+                .iter()
+                .filter(|(k, _)| self.projects(index, k))
+                .map(|(k, v)| k.len() + v.size())
+                .sum(),
+        }
+    }
+
+    /// True when what the index holds of an item differs between two
+    /// versions of it.
+    pub(crate) fn projection_changed(
+        &self,
+        index: &IndexDefinition,
+        before: &Item,
+        after: &Item,
+    ) -> bool {
+        if index.projection == Projection::All {
+            return before != after;
+        }
+        let differs = |a: &Item, b: &Item| {
+            a.iter()
+                .any(|(k, v)| self.projects(index, k) && b.get(k) != Some(v))
+        };
+        differs(before, after) || differs(after, before)
+    }
+
     /// The storage key of the table's metadata record.
     pub(crate) fn record_key(name: &str) -> Vec<u8> {
         let mut k = vec![TABLE_PREFIX];

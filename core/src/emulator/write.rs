@@ -143,25 +143,28 @@ impl<S: Storage> Emulator<S> {
             for n in 0..c.meta.def.indexes.len() {
                 let old_key = c.old.as_ref().and_then(|o| c.meta.index_key(n, o));
                 let new_key = c.new.as_ref().and_then(|o| c.meta.index_key(n, o));
+                // An index write costs the size of the index's entry (its
+                // projected attributes), as DynamoDB charges it.
+                let index = &c.meta.def.indexes[n];
+                let entry_size = |item: &Option<Item>| {
+                    item.as_ref().map_or(0, |i| c.meta.projected_size(index, i))
+                };
                 if old_key == new_key {
                     // Same entry: a write to the index only if what it holds changed.
-                    if let (Some(_), Some(before), Some(after)) = (&new_key, &c.old, &c.new) {
-                        let index = &c.meta.def.indexes[n];
-                        if c.meta.project_into_index(index, before)
-                            != c.meta.project_into_index(index, after)
-                        {
-                            u.index(&c.meta, n, write_units(new_size));
-                        }
+                    if let (Some(_), Some(before), Some(after)) = (&new_key, &c.old, &c.new)
+                        && c.meta.projection_changed(index, before, after)
+                    {
+                        u.index(&c.meta, n, write_units(entry_size(&c.new)));
                     }
                     continue;
                 }
                 if let Some(k) = old_key {
                     writes.push((k, None));
-                    u.index(&c.meta, n, write_units(old_size));
+                    u.index(&c.meta, n, write_units(entry_size(&c.old)));
                 }
                 if let Some(k) = new_key {
                     writes.push((k, Some(c.key.clone())));
-                    u.index(&c.meta, n, write_units(new_size));
+                    u.index(&c.meta, n, write_units(entry_size(&c.new)));
                 }
             }
             usage(c.meta.name(), u);

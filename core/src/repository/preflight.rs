@@ -122,9 +122,8 @@ pub(crate) fn check_item<T: Model>(item: &Item, path: &FieldPath, out: &mut Vec<
             ));
         } else if let Err(e) = crate::rules::check_value(value) {
             let message = match e {
-                crate::Error::InvalidRequest { message } | crate::Error::LimitExceeded { message } => {
-                    message
-                }
+                crate::Error::InvalidRequest { message }
+                | crate::Error::LimitExceeded { message } => message,
                 other => other.to_string(),
             };
             out.push(violation(at(path, name), message));
