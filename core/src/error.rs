@@ -177,6 +177,19 @@ pub enum Error {
         message: String,
     },
 
+    /// A stored item could not be mapped to the model's type (a missing
+    /// field, a wrong type): names the table and the item's key.
+    #[error("the item with key {key} of table `{table}` does not map to the model: {source}")]
+    ReadMapping {
+        /// The table.
+        table: String,
+        /// The item's key, as text.
+        key: String,
+        /// What did not map, and where.
+        #[source]
+        source: MappingError,
+    },
+
     /// A Rust value could not be mapped to or from DynamoDB's data model.
     #[error(transparent)]
     Mapping(#[from] MappingError),
@@ -186,6 +199,18 @@ pub enum Error {
     Unsupported {
         /// What was asked.
         message: String,
+    },
+
+    /// A stored item could not be brought to the model's schema version:
+    /// from a newer version of the program, unrecognised, or a step failed.
+    #[error("cannot load the item with key {key} of table `{table}`: {failure}")]
+    Migration {
+        /// The table.
+        table: String,
+        /// The item's key, as text.
+        key: String,
+        /// What went wrong.
+        failure: crate::migration::MigrationFailure,
     },
 
     /// A persistent store's data is damaged (its files were corrupted or

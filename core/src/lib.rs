@@ -120,6 +120,7 @@ mod error;
 pub mod expr;
 pub mod fields;
 pub mod layers;
+pub mod migration;
 mod model;
 mod number;
 mod path;

@@ -461,6 +461,13 @@ pub trait Model: Serialize + DeserializeOwned + Validate + Send + Sync + 'static
         None
     }
 
+    /// The model's schema versions and migrations, when it declares them
+    /// (`#[model(migrations = path::to::fn)]`): every read upgrades older
+    /// items with them before mapping. Built once.
+    fn migrations() -> Option<&'static crate::migration::Migrations> {
+        None
+    }
+
     /// Assigns the auto-increment hash key. False if the value does not fit
     /// the field's type or the model has no auto-increment key.
     fn set_auto_increment_key(&mut self, value: u64) -> bool {

@@ -27,6 +27,8 @@ pub(crate) struct ContainerSpec {
     pub(crate) indexes: Vec<IndexSpec>,
     pub(crate) read: Option<Expr>,
     pub(crate) write: Option<Expr>,
+    /// `migrations = path`: a function building the model's `Migrations`.
+    pub(crate) migrations: Option<syn::Path>,
 }
 
 fn parse_projection(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<TokenStream2> {
@@ -69,6 +71,7 @@ pub(crate) fn parse_container(input: &DeriveInput, errors: &Errors) -> Container
         indexes: Vec::new(),
         read: None,
         write: None,
+        migrations: None,
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
         let parsed = attr.parse_nested_meta(each_item(errors, |meta| {
@@ -78,13 +81,15 @@ pub(crate) fn parse_container(input: &DeriveInput, errors: &Errors) -> Container
                 spec.read = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("write_capacity") {
                 spec.write = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("migrations") {
+                spec.migrations = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("gsi") || meta.path.is_ident("lsi") {
                 if let Some(index) = parse_index(meta, errors)? {
                     spec.indexes.push(index);
                 }
             } else {
                 return Err(meta.error(
-                    "unknown model attribute; expected table, gsi, lsi, read_capacity or write_capacity",
+                    "unknown model attribute; expected table, gsi, lsi, read_capacity, write_capacity or migrations",
                 ));
             }
             Ok(())

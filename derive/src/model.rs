@@ -342,6 +342,15 @@ pub(crate) fn expand_model(input: &DeriveInput) -> syn::Result<TokenStream2> {
         }
     });
 
+    let migrations = spec.migrations.as_ref().map(|f| {
+        quote! {
+            fn migrations() -> ::core::option::Option<&'static ::dynamodb_mapper::migration::Migrations> {
+                static MIGRATIONS: ::dynamodb_mapper::__private::OnceLock<::dynamodb_mapper::migration::Migrations> =
+                    ::dynamodb_mapper::__private::OnceLock::new();
+                ::core::option::Option::Some(MIGRATIONS.get_or_init(#f))
+            }
+        }
+    });
     let validate = expand_validate(input, &fields);
     let paths = expand_paths(input, &fields, true);
     Ok(quote! {
@@ -382,6 +391,7 @@ pub(crate) fn expand_model(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
             #version_methods
             #auto_methods
+            #migrations
         }
     })
 }

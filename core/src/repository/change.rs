@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::expr::{
     Condition, ExpressionAttributes, ExpressionKind, Parser, Update, apply_update, attr,
 };
+use crate::migration::Migrations;
 use crate::model::Model;
 use crate::number::Number;
 use crate::trace::MODEL;
@@ -29,6 +30,16 @@ fn check_expressions(update: &Update, condition: Option<&Condition>) -> Result<(
 }
 
 impl<T: Model> Table<T> {
+    /// A stored item brought to the current schema version (`None` if it is).
+    fn upgrade(&self, m: &Migrations, stored: &Item) -> Result<Option<Item>> {
+        m.upgrade(stored.clone())
+            .map_err(|failure| Error::Migration {
+                table: self.name.to_string(),
+                key: crate::transaction::describe_key::<T>(&Self::key_schema().key_of(stored)),
+                failure,
+            })
+    }
+
     pub(super) async fn update_inner(
         &self,
         key: Item,
@@ -69,6 +80,38 @@ impl<T: Model> Table<T> {
                     table: self.name.to_string(),
                     stored: current.map(Box::new),
                 });
+            }
+            // An item of an older schema version: the update applies to it
+            // upgraded, and the whole upgraded item is written, guarded.
+            if let (Some(stored), Some(m)) = (&current, T::migrations())
+                && let Some(mut upgraded) = self.upgrade(m, stored)?
+            {
+                if let Some(c) = &condition
+                    && !c.evaluate(&upgraded)
+                {
+                    return Err(Error::Conflict {
+                        table: self.name.to_string(),
+                        stored: current.map(Box::new),
+                    });
+                }
+                apply_update(&mut upgraded, &full)?;
+                let value: T = from_item(upgraded.clone())?;
+                value.validate()?;
+                let mut tracked = Tracked::loaded(value, stored.clone(), Some(upgraded));
+                match self.save(&mut tracked).await {
+                    Ok(()) => return Ok(tracked),
+                    Err(Error::Conflict { .. }) if attempt < self.retry.max_conflict_retries => {
+                        attempt += 1;
+                        self.retry.after_conflict(attempt).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if current.is_none()
+                && let Some(m) = T::migrations()
+            {
+                full = full.set(attr(m.version_attribute()), m.stamp());
             }
             // Apply locally: the result must map and validate.
             let mut next = current.clone().unwrap_or_else(|| key.clone());

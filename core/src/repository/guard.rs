@@ -39,7 +39,7 @@ impl<T: Model> Table<T> {
         }
         let written = put.item.clone();
         self.backend.put_item(put).await?;
-        item.stored = Some(written);
+        item.set_stored(Some(written));
         Ok(())
     }
 
@@ -50,7 +50,7 @@ impl<T: Model> Table<T> {
             Write::Put(put) => {
                 self.refuse_counter(&Self::key_schema().key_of(&put.item))?;
                 self.backend.put_item(put).await?;
-                item.stored = planned.stored_after;
+                item.set_stored(planned.stored_after);
             }
             Write::Update(update) => {
                 self.refuse_counter(&update.key)?;
@@ -58,15 +58,15 @@ impl<T: Model> Table<T> {
                     .backend
                     .update_item(update.return_values(ReturnValues::AllNew))
                     .await?;
-                item.stored = Some(out.attributes.ok_or_else(|| Error::Backend {
+                item.set_stored(Some(out.attributes.ok_or_else(|| Error::Backend {
                     message: "UpdateItem with ALL_NEW returned no item".to_owned(),
                     source: None,
-                })?);
+                })?));
             }
             Write::Delete(delete) => {
                 self.backend.delete_item(delete).await?;
                 // The version is kept: saved again, the value continues after it.
-                item.stored = None;
+                item.set_stored(None);
             }
         }
         Ok(())
@@ -80,7 +80,13 @@ impl<T: Model> Table<T> {
         } else {
             let key = item.value.key();
             let new = item.stored.is_none();
-            match plan::plan_save(&self.name, &item.value, item.stored.as_ref(), mode) {
+            match plan::plan_save(
+                &self.name,
+                &item.value,
+                item.stored.as_ref(),
+                item.upgraded.as_ref(),
+                mode,
+            ) {
                 Err(e) => Err(e),
                 Ok(planned) => match self.send(item, planned).await {
                     Err(Error::Conflict { .. }) if new && mode == SaveMode::FailOnConflict => {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Condition, Update, attr};
 use crate::model::Model;
 use crate::ser::to_item;
-use crate::value::Item;
+use crate::value::{AttributeValue, Item};
 
 /// DynamoDB's limit on the length of one expression.
 pub const MAX_EXPRESSION_BYTES: usize = 4096;
@@ -135,30 +135,57 @@ pub(crate) fn plan_save<T: Model>(
     table: &str,
     value: &T,
     stored: Option<&Item>,
+    upgraded: Option<&Item>,
     mode: SaveMode,
 ) -> Result<Planned> {
-    let new_item = to_item(value)?;
+    let mut new_item = to_item(value)?;
     let schema = T::schema();
+    let migrations = T::migrations();
+    if let Some(m) = migrations {
+        new_item.insert(m.version_attribute().to_owned(), m.stamp());
+    }
     match (stored, mode) {
         (Some(stored), SaveMode::FailOnConflict) => {
+            // What the stored item means now: its upgraded form, if any.
+            let base = upgraded.unwrap_or(stored);
             let key = schema.table.key.key_of(stored);
+            let is_key = |name: &str| schema.table.key.contains(name);
+            let is_model = |name: &str| schema.attributes.iter().any(|a| a == name);
             let mut update = Update::new();
             let mut after = stored.clone();
+            let set = |update: Update, name: &str, value: &AttributeValue, after: &mut Item| {
+                after.insert(name.to_owned(), value.clone());
+                update.set(attr(name.to_owned()), value.clone())
+            };
             for (name, value) in new_item.iter() {
-                if schema.table.key.contains(name) || stored.get(name) == Some(value) {
-                    continue;
+                if !is_key(name) && stored.get(name) != Some(value) {
+                    update = set(update, name, value, &mut after);
                 }
-                update = update.set(attr(name.clone()), value.clone());
-                after.insert(name.clone(), value.clone());
             }
-            for name in &schema.attributes {
-                if !schema.table.key.contains(name)
-                    && stored.contains_key(name)
+            // Attributes a migration added that the model does not know.
+            for (name, value) in base.iter() {
+                if !is_key(name)
+                    && !is_model(name)
                     && !new_item.contains_key(name)
+                    && stored.get(name) != Some(value)
                 {
-                    update = update.remove(attr(name.clone()));
-                    after.remove(name);
+                    update = set(update, name, value, &mut after);
                 }
+            }
+            let mut removed: Vec<&str> = Vec::new();
+            for name in stored.keys() {
+                let dropped_by_migration = !base.contains_key(name);
+                let now_absent = is_model(name) && !new_item.contains_key(name);
+                if !is_key(name)
+                    && !new_item.contains_key(name)
+                    && (dropped_by_migration || now_absent)
+                {
+                    removed.push(name);
+                }
+            }
+            for name in removed {
+                update = update.remove(attr(name.to_owned()));
+                after.remove(name);
             }
             let mut request = UpdateItem::new(table, key)
                 .condition(&guard::<T>(Some(stored)))

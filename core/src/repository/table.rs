@@ -109,6 +109,11 @@ impl<T: Model> Table<T> {
             && key.get(&Self::key_schema().hash.name) == Some(&counter_number())
     }
 
+    /// True for the auto-increment counter's item.
+    pub(crate) fn is_counter_item(&self, item: &Item) -> bool {
+        Self::is_counter(&Self::key_schema().key_of(item))
+    }
+
     pub(super) fn refuse_counter(&self, key: &Item) -> Result<()> {
         if Self::is_counter(key) {
             return Err(Error::InvalidRequest {
@@ -130,10 +135,35 @@ impl<T: Model> Table<T> {
         Ok(key.get(&Self::key_schema().hash.name) == Some(&AttributeValue::N(Number::from(0))))
     }
 
-    /// The value of a stored item, remembering the item.
+    /// The value of a stored item, remembering the item: brought to the
+    /// model's schema version first when the model has migrations.
     pub(super) fn load(&self, item: Item) -> Result<Tracked<T>> {
-        let value: T = from_item(item.clone())?;
-        Ok(Tracked::loaded(value, item))
+        let Some(migrations) = T::migrations() else {
+            let value: T = from_item(item.clone()).map_err(|e| self.mapping_error(&item, e))?;
+            return Ok(Tracked::loaded(value, item, None));
+        };
+        let upgraded = migrations
+            .upgrade(item.clone())
+            .map_err(|failure| Error::Migration {
+                table: self.name.to_string(),
+                key: crate::transaction::describe_key::<T>(&Self::key_schema().key_of(&item)),
+                failure,
+            })?;
+        let source = upgraded.as_ref().unwrap_or(&item);
+        let value: T = from_item(source.clone()).map_err(|e| self.mapping_error(&item, e))?;
+        Ok(Tracked::loaded(value, item, upgraded))
+    }
+
+    /// A mapping error on read, naming the table and the key.
+    fn mapping_error(&self, item: &Item, e: Error) -> Error {
+        match e {
+            Error::Mapping(m) => Error::ReadMapping {
+                table: self.name.to_string(),
+                key: crate::transaction::describe_key::<T>(&Self::key_schema().key_of(item)),
+                source: m,
+            },
+            other => other,
+        }
     }
 }
 

@@ -12,6 +12,9 @@ use crate::value::Item;
 pub struct Tracked<T> {
     pub(crate) value: T,
     pub(crate) stored: Option<Item>,
+    /// The stored item brought to the model's schema version, when a
+    /// migration changed it (what the value was mapped from).
+    pub(crate) upgraded: Option<Item>,
 }
 
 impl<T> Tracked<T> {
@@ -21,14 +24,29 @@ impl<T> Tracked<T> {
         Tracked {
             value,
             stored: None,
+            upgraded: None,
         }
     }
 
-    pub(crate) fn loaded(value: T, stored: Item) -> Self {
+    pub(crate) fn loaded(value: T, stored: Item, upgraded: Option<Item>) -> Self {
         Tracked {
             value,
             stored: Some(stored),
+            upgraded,
         }
+    }
+
+    /// Remembers a new stored form (after a write: it is current).
+    pub(crate) fn set_stored(&mut self, stored: Option<Item>) {
+        self.stored = stored;
+        self.upgraded = None;
+    }
+
+    /// The stored item as the model's current schema version reads it
+    /// (after migration), when a migration changed it; `None` when the
+    /// stored item was already current.
+    pub fn upgraded(&self) -> Option<&Item> {
+        self.upgraded.as_ref()
     }
 
     /// The item as it was stored when loaded or last saved (before any

@@ -80,7 +80,7 @@ fn model_name<T>() -> &'static str {
 }
 
 /// A key as text: `alice`, `(orders, 7)`.
-fn describe_key<T: Model>(key: &Item) -> String {
+pub(crate) fn describe_key<T: Model>(key: &Item) -> String {
     let values: Vec<String> = T::schema()
         .table
         .key
@@ -357,6 +357,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
             repo.table_name(),
             &item.value,
             item.stored.as_ref(),
+            item.upgraded.as_ref(),
             SaveMode::FailOnConflict,
         ) {
             Ok(p) => p,
@@ -377,7 +378,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
             write,
             finish: Some(Box::new(move |applied| {
                 if applied {
-                    item.stored = after;
+                    item.set_stored(after);
                 } else {
                     restore(&mut item.value, old_version);
                 }
@@ -413,7 +414,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
             write,
             finish: Some(Box::new(move |applied| {
                 if applied {
-                    item.stored = None;
+                    item.set_stored(None);
                 }
             })),
         }))

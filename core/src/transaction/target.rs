@@ -106,6 +106,7 @@ where
             self.repo.table_name(),
             &tracked.value,
             tracked.stored.as_ref(),
+            tracked.upgraded.as_ref(),
             SaveMode::FailOnConflict,
         )?;
         self.after = planned.stored_after;
@@ -119,7 +120,7 @@ where
 
     fn committed(&mut self) {
         if let Some(v) = self.value.as_mut() {
-            v.stored = self.after.take();
+            v.set_stored(self.after.take());
         }
     }
 

@@ -1,0 +1,276 @@
+//! Schema versions: items written by older versions of a model are
+//! detected and upgraded, on the raw item, before they are mapped.
+//!
+//! A model declares its current version and the steps from each older one
+//! with [`Migrations`] (`#[model(migrations = path::to::fn)]` names a
+//! function that builds them). The version is kept in an attribute of the
+//! item (`schema_version` unless named otherwise), never in the key; an
+//! item without it is version 1, unless detectors say otherwise (tried
+//! from the highest version down; the first that matches wins). Each step
+//! turns an item of version `n` into one of version `n + 1`; they run in
+//! numeric order (2 before 11) from the item's version to the current one.
+//!
+//! ```
+//! use dynamodb_mapper::migration::Migrations;
+//! use dynamodb_mapper::{AttributeValue, Item};
+//!
+//! let m = Migrations::new(3)
+//!     // v1 -> v2: `name` becomes `full_name`.
+//!     .step(1, |mut item: Item| {
+//!         if let Some(v) = item.remove("name") {
+//!             item.insert("full_name".into(), v);
+//!         }
+//!         Ok::<_, std::convert::Infallible>(item)
+//!     })
+//!     // v2 -> v3: a default for a new attribute.
+//!     .step(2, |item: Item| Ok::<_, std::convert::Infallible>(item.with("active", true)))
+//!     // Legacy items without the attribute but with `full_name` are v2.
+//!     .detect(2, |item| item.contains_key("full_name"));
+//!
+//! let old = Item::new().with("id", "a").with("name", "Ada");
+//! let new = m.upgrade(old.clone()).unwrap().expect("upgraded");
+//! assert_eq!(new.get("full_name"), Some(&AttributeValue::from("Ada")));
+//! assert_eq!(new.get("schema_version"), Some(&AttributeValue::from(3)));
+//! ```
+
+mod bulk;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::error::BoxError;
+use crate::number::Number;
+use crate::value::{AttributeValue, Item};
+
+pub use bulk::{BulkOptions, BulkProgress, BulkReport, Checkpoint};
+
+/// The default name of the schema version attribute.
+pub const DEFAULT_ATTRIBUTE: &str = "schema_version";
+
+type Step = Box<dyn Fn(Item) -> Result<Item, BoxError> + Send + Sync>;
+type Detector = Box<dyn Fn(&Item) -> bool + Send + Sync>;
+
+/// A model's schema versions: the current one, the attribute that holds
+/// it, the steps from each older version, and detectors for items that do
+/// not carry the attribute.
+pub struct Migrations {
+    current: u32,
+    attribute: String,
+    steps: BTreeMap<u32, Step>,
+    detectors: BTreeMap<u32, Detector>,
+}
+
+impl fmt::Debug for Migrations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Migrations")
+            .field("current", &self.current)
+            .field("attribute", &self.attribute)
+            .field("steps", &self.steps.keys().collect::<Vec<_>>())
+            .field("detectors", &self.detectors.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Why an item could not be brought to the current version.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MigrationFailure {
+    /// The item has no version attribute and no detector recognised it
+    /// (with detectors, an item none of them matches is not assumed to be
+    /// version 1).
+    Undetected,
+    /// The item's version is above the model's: written by a newer version
+    /// of the program. Loading it would drop what this version does not know.
+    FromTheFuture {
+        /// The stored version.
+        stored: u32,
+        /// The model's.
+        current: u32,
+    },
+    /// The version attribute does not hold a version number.
+    BadVersion(String),
+    /// A step failed.
+    Step {
+        /// The version the step starts from.
+        from: u32,
+        /// The step's own error.
+        cause: BoxError,
+    },
+    /// The model's migrations are inconsistent (a step missing, ...).
+    Chain(String),
+}
+
+impl fmt::Display for MigrationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MigrationFailure::Undetected => {
+                f.write_str("no detector recognised the item's schema version")
+            }
+            MigrationFailure::FromTheFuture { stored, current } => write!(
+                f,
+                "the item has schema version {stored}, newer than the model's {current}: it was written by a newer version of the program"
+            ),
+            MigrationFailure::BadVersion(v) => {
+                write!(
+                    f,
+                    "the schema version attribute holds {v}, not a version number"
+                )
+            }
+            MigrationFailure::Step { from, cause } => write!(
+                f,
+                "the migration from version {from} to {} failed: {cause}",
+                from + 1
+            ),
+            MigrationFailure::Chain(m) => write!(f, "the model's migrations are inconsistent: {m}"),
+        }
+    }
+}
+
+impl Migrations {
+    /// A model at version `current` (at least 1), its version kept in
+    /// `schema_version`.
+    pub fn new(current: u32) -> Self {
+        Migrations {
+            current,
+            attribute: DEFAULT_ATTRIBUTE.to_owned(),
+            steps: BTreeMap::new(),
+            detectors: BTreeMap::new(),
+        }
+    }
+
+    /// Keeps the version in another attribute.
+    pub fn attribute(mut self, name: impl Into<String>) -> Self {
+        self.attribute = name.into();
+        self
+    }
+
+    /// The step from version `from` to `from + 1`, on the raw item. It may
+    /// fail with its own error; the read then fails naming the key, the
+    /// step and the cause.
+    pub fn step<E>(
+        mut self,
+        from: u32,
+        step: impl Fn(Item) -> Result<Item, E> + Send + Sync + 'static,
+    ) -> Self
+    where
+        E: Into<BoxError>,
+    {
+        self.steps
+            .insert(from, Box::new(move |item| step(item).map_err(Into::into)));
+        self
+    }
+
+    /// A detector: items without the version attribute for which it holds
+    /// are of `version`. Detectors are tried from the highest version down.
+    pub fn detect(
+        mut self,
+        version: u32,
+        detector: impl Fn(&Item) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.detectors.insert(version, Box::new(detector));
+        self
+    }
+
+    /// The current version.
+    pub fn current(&self) -> u32 {
+        self.current
+    }
+
+    /// The attribute holding the version.
+    pub fn version_attribute(&self) -> &str {
+        &self.attribute
+    }
+
+    /// Checks the chain: a current version of at least 1, one step from
+    /// each older version, detectors for existing versions, a named attribute.
+    pub fn check(&self) -> Result<(), String> {
+        if self.current == 0 {
+            return Err("the current schema version must be at least 1".to_owned());
+        }
+        if self.attribute.is_empty() {
+            return Err("the schema version attribute needs a name".to_owned());
+        }
+        for from in 1..self.current {
+            if !self.steps.contains_key(&from) {
+                return Err(format!("no step from version {from} to {}", from + 1));
+            }
+        }
+        if let Some(extra) = self.steps.keys().find(|&&f| f == 0 || f >= self.current) {
+            return Err(format!(
+                "a step from version {extra}, outside 1..{}",
+                self.current
+            ));
+        }
+        if let Some(v) = self.detectors.keys().find(|&&v| v == 0 || v > self.current) {
+            return Err(format!(
+                "a detector for version {v}, outside 1..={}",
+                self.current
+            ));
+        }
+        Ok(())
+    }
+
+    /// The schema version of a stored item.
+    pub fn version_of(&self, item: &Item) -> Result<u32, MigrationFailure> {
+        match item.get(&self.attribute) {
+            Some(AttributeValue::N(n)) => n
+                .as_str()
+                .parse::<u32>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| MigrationFailure::BadVersion(n.to_string())),
+            Some(other) => Err(MigrationFailure::BadVersion(format!("{other:?}"))),
+            None if self.detectors.is_empty() => Ok(1),
+            None => self
+                .detectors
+                .iter()
+                .rev()
+                .find(|(_, d)| d(item))
+                .map(|(v, _)| *v)
+                .ok_or(MigrationFailure::Undetected),
+        }
+    }
+
+    /// True when the item is at the current version (by its attribute or
+    /// its detectors).
+    pub fn is_current(&self, item: &Item) -> Result<bool, MigrationFailure> {
+        let v = self.version_of(item)?;
+        if v > self.current {
+            return Err(MigrationFailure::FromTheFuture {
+                stored: v,
+                current: self.current,
+            });
+        }
+        Ok(v == self.current && item.contains_key(&self.attribute))
+    }
+
+    /// The item brought to the current version, with the version attribute
+    /// set; `None` when it already is (attribute included).
+    pub fn upgrade(&self, item: Item) -> Result<Option<Item>, MigrationFailure> {
+        self.check().map_err(MigrationFailure::Chain)?;
+        let from = self.version_of(&item)?;
+        if from > self.current {
+            return Err(MigrationFailure::FromTheFuture {
+                stored: from,
+                current: self.current,
+            });
+        }
+        if from == self.current && item.contains_key(&self.attribute) {
+            return Ok(None);
+        }
+        let mut item = item;
+        for (step_from, step) in self.steps.range(from..self.current) {
+            item = step(item).map_err(|cause| MigrationFailure::Step {
+                from: *step_from,
+                cause,
+            })?;
+        }
+        item.insert(self.attribute.clone(), self.stamp());
+        Ok(Some(item))
+    }
+
+    /// The version attribute's value for the current version.
+    pub fn stamp(&self) -> AttributeValue {
+        AttributeValue::N(Number::from(self.current))
+    }
+}
