@@ -154,9 +154,16 @@ async fn check(table: &Table<User>, ops: Vec<Op>) -> Result<(), TestCaseError> {
                         current = None;
                         writer.loaded = None;
                     }
-                    _ => prop_assert!(
+                    Some(_) => prop_assert!(
                         matches!(result, Err(Error::Conflict { .. })),
                         "step {}: stale delete: {:?}",
+                        step,
+                        result
+                    ),
+                    // A value never saved (or deleted since) guards nothing.
+                    None => prop_assert!(
+                        matches!(result, Err(Error::InvalidRequest { .. })),
+                        "step {}: delete of a never-saved value: {:?}",
                         step,
                         result
                     ),

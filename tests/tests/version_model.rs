@@ -145,8 +145,8 @@ async fn check(table: &Table<Doc>, ops: Vec<Op>) -> Result<(), TestCaseError> {
             }
             Op::Delete(c) => {
                 let copy = &mut copies[c];
-                let expected_ok =
-                    !copy.value.is_new() && copy.seen.is_some() && copy.seen == current;
+                let never_saved = copy.value.is_new();
+                let expected_ok = !never_saved && copy.seen.is_some() && copy.seen == current;
                 let result = table.delete(&mut copy.value).await;
                 prop_assert_eq!(
                     result.is_ok(),
@@ -159,6 +159,14 @@ async fn check(table: &Table<Doc>, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 if result.is_ok() {
                     current = None;
                     copy.seen = None;
+                } else if never_saved {
+                    // A value never saved (or deleted since) guards nothing.
+                    prop_assert!(
+                        matches!(result, Err(Error::InvalidRequest { .. })),
+                        "step {}: {:?}",
+                        step,
+                        result
+                    );
                 } else {
                     prop_assert!(
                         matches!(result, Err(Error::Conflict { .. })),

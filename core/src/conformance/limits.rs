@@ -293,10 +293,13 @@ case!(client_request_token, |ctx| {
             );
             assert_eq!(ctx.get(&t, key_s("k")).await, None);
         }
-        // DynamoDB Local accepts an empty token.
-        Reference::DynamoDbLocal => {
-            result.unwrap();
-        }
+        // DynamoDB Local accepts an empty token as a token like any other,
+        // shared by every table of the endpoint: an earlier run on another
+        // table makes this one a mismatch, never a validation error.
+        Reference::DynamoDbLocal => match result {
+            Ok(_) | Err(Error::IdempotencyMismatch { .. }) => {}
+            Err(e) => panic!("DynamoDB Local refused an empty token: {e:?}"),
+        },
     }
 });
 

@@ -24,8 +24,10 @@
 //!     })
 //!     // v2 -> v3: a default for a new attribute.
 //!     .step(2, |item: Item| Ok::<_, std::convert::Infallible>(item.with("active", true)))
-//!     // Legacy items without the attribute but with `full_name` are v2.
-//!     .detect(2, |item| item.contains_key("full_name"));
+//!     // Legacy items without the attribute: `full_name` means v2, `name`
+//!     // v1 (with detectors, an item none of them recognises is an error).
+//!     .detect(2, |item| item.contains_key("full_name"))
+//!     .detect(1, |item| item.contains_key("name"));
 //!
 //! let old = Item::new().with("id", "a").with("name", "Ada");
 //! let new = m.upgrade(old.clone()).unwrap().expect("upgraded");

@@ -42,10 +42,13 @@ impl<T: Model> Table<T> {
 
     pub(super) async fn update_inner(
         &self,
-        key: Item,
+        key_of: KeyOf<T>,
         update: Update,
         condition: Option<Condition>,
+        upsert: bool,
     ) -> Result<Tracked<T>> {
+        let key_text = key_of.to_string();
+        let key = key_of.into_item();
         self.refuse_counter(&key)?;
         check_expressions(&update, condition.as_ref())?;
         let version = T::schema().version_attribute.as_deref();
@@ -57,6 +60,12 @@ impl<T: Model> Table<T> {
                 .get_item(GetItem::new(&*self.name, key.clone()).consistent(true))
                 .await?
                 .item;
+            if current.is_none() && !upsert {
+                return Err(Error::NotFound {
+                    table: self.name.to_string(),
+                    key: key_text,
+                });
+            }
             let mut full = update.clone();
             if let Some(v) = bump {
                 let old = current
@@ -168,7 +177,7 @@ impl<T: Model> Table<T> {
             let Some(mut item) = self.get_with(key.clone(), GetOptions::consistent()).await? else {
                 return Err(Error::NotFound {
                     table: self.name.to_string(),
-                    key: format!("{key:?}"),
+                    key: key.to_string(),
                 });
             };
             change(&mut item.value)?;

@@ -34,14 +34,28 @@ pub trait RepositoryExt<T: Model>: Repository<T> {
         self.delete_key_with(KeyOf::new(key)?).await
     }
 
-    /// [`Repository::update_with`] with the key in any form.
+    /// [`Repository::update_with`] of an existing item, with the key in
+    /// any form: a missing item is [`Error::NotFound`].
     async fn update<K: AsKey<T::Key> + Send>(
         &self,
         key: K,
         update: Update,
         condition: Option<Condition>,
     ) -> Result<Tracked<T>> {
-        self.update_with(KeyOf::new(key)?, update, condition).await
+        self.update_with(KeyOf::new(key)?, update, condition, false)
+            .await
+    }
+
+    /// [`Repository::update_with`] that creates a missing item (when the
+    /// result is a whole `T`).
+    async fn upsert<K: AsKey<T::Key> + Send>(
+        &self,
+        key: K,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> Result<Tracked<T>> {
+        self.update_with(KeyOf::new(key)?, update, condition, true)
+            .await
     }
 
     /// Reads, changes with `change`, validates and saves with conflict

@@ -20,7 +20,7 @@ impl<T: Model> Table<T> {
     pub(super) fn already_exists(&self, key: &T::Key) -> Error {
         Error::AlreadyExists {
             table: self.name.to_string(),
-            key: format!("{key:?}"),
+            key: super::KeyOf::<T>::of(key).map_or_else(|_| format!("{key:?}"), |k| k.to_string()),
         }
     }
 
@@ -127,9 +127,11 @@ impl<T: Model> Table<T> {
 
     pub(super) async fn delete_inner(&self, item: &mut Tracked<T>) -> Result<()> {
         let Some(stored) = &item.stored else {
-            return Err(Error::Conflict {
-                table: self.name.to_string(),
-                stored: None,
+            return Err(Error::InvalidRequest {
+                message: format!(
+                    "this value of table `{}` was never saved (or was deleted since), so there is no stored item it can guard a delete on; delete_key deletes by key whatever is stored",
+                    self.name
+                ),
             });
         };
         let planned = plan::plan_delete::<T>(&self.name, stored);

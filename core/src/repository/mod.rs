@@ -158,8 +158,9 @@ pub trait Repository<T: Model>: Send + Sync {
     async fn put(&self, value: &T) -> Result<()>;
 
     /// Deletes with conflict detection: only if the stored item is still
-    /// what was loaded. Deleting a value never saved is a conflict. After a
-    /// delete, the next save of the value counts as new.
+    /// what was loaded. Deleting a value never saved is refused
+    /// ([`Error::InvalidRequest`](crate::Error::InvalidRequest), saying so).
+    /// After a delete, the next save of the value counts as new.
     async fn delete(&self, item: &mut Tracked<T>) -> Result<()>;
 
     /// Deletes the item with this key, whatever it holds; true if there was one.
@@ -174,13 +175,15 @@ pub trait Repository<T: Model>: Send + Sync {
     /// result mapped to `T` and validated; then the update is sent on
     /// condition that the item did not change meanwhile, and all of it
     /// retried if it did. A model's version attribute is incremented. On a
-    /// missing key the update creates the item, if the result is a whole
-    /// `T`. Returns the new value.
+    /// missing key: [`Error::NotFound`](crate::Error::NotFound), unless
+    /// `upsert`, which creates the item if the result is a whole `T`.
+    /// Returns the new value.
     async fn update_with(
         &self,
         key: KeyOf<T>,
         update: Update,
         condition: Option<Condition>,
+        upsert: bool,
     ) -> Result<Tracked<T>>;
 
     /// Reads, changes with `change`, validates and saves with conflict

@@ -239,9 +239,10 @@ impl<T: Model> Repository<T> for Table<T> {
         key: KeyOf<T>,
         update: Update,
         condition: Option<Condition>,
+        upsert: bool,
     ) -> Result<Tracked<T>> {
         let span = op_span!("update", self.name, &key);
-        self.update_inner(key.into_item(), update, condition)
+        self.update_inner(key, update, condition, upsert)
             .instrument(span)
             .await
     }

@@ -162,9 +162,18 @@ async fn update_partial(env: Env) {
         15
     );
 
-    // On a missing key the update creates the item, if the result is a whole value.
+    // On a missing key `update` is a typed not-found, writing nothing...
+    let result = users
+        .update(k("bob"), Update::new().set(attr("name"), "Bob"), None)
+        .await;
+    assert!(
+        matches!(&result, Err(Error::NotFound { key, .. }) if key.contains("bob")),
+        "{result:?}"
+    );
+    assert!(users.get_consistent(k("bob")).await.unwrap().is_none());
+    // ...while `upsert` creates the item, if the result is a whole value.
     let created = users
-        .update(
+        .upsert(
             k("bob"),
             Update::new()
                 .set(attr("name"), "Bob")
@@ -177,7 +186,7 @@ async fn update_partial(env: Env) {
     assert_eq!((created.name.as_str(), created.admin), ("Bob", true));
     // ...and refuses one that would not map back to the model, writing nothing.
     let result = users
-        .update(k("carol"), Update::new().set(attr("energy"), 1), None)
+        .upsert(k("carol"), Update::new().set(attr("energy"), 1), None)
         .await;
     assert!(matches!(result, Err(Error::Mapping(_))), "{result:?}");
     assert!(users.get_consistent(k("carol")).await.unwrap().is_none());

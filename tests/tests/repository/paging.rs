@@ -238,7 +238,7 @@ async fn scan_filter_limit_and_pages(env: Env) {
     assert_eq!(
         results
             .iter()
-            .filter(|r| matches!(r, Err(Error::Mapping(_))))
+            .filter(|r| matches!(r, Err(Error::ReadMapping { key, .. }) if key.contains("broken")))
             .count(),
         1
     );

@@ -51,7 +51,7 @@ async fn quickstart_tour(env: Env) {
         "created alice",
         "saved alice: visit number 1",
         "conflict detected",
-        "refused: an item with key \"alice\" already exists",
+        "refused: an item with key alice already exists",
         "refused: validation failed: `energy` must be at most 1000",
         "updated alice's tags: [\"admin\", \"regular\"]",
         "events 10 to 14: [10, 11, 12, 13, 14]",
