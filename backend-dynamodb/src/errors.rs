@@ -23,7 +23,7 @@ where
             let code = e.code().unwrap_or_default().to_owned();
             let message = e.message().unwrap_or_default().to_owned();
             return match code.as_str() {
-                "ValidationException" => Error::invalid(message),
+                "ValidationException" => Error::from_validation_message(message),
                 "ConditionalCheckFailedException" => Error::Conflict {
                     table: table.to_owned(),
                     stored: None,

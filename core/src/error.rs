@@ -277,11 +277,23 @@ impl Error {
         }
     }
 
-    /// The error for a request DynamoDB refuses with a `ValidationException`
-    /// carrying this message: [`Error::LimitExceeded`] when the message is
-    /// one of DynamoDB's size or count limits, [`Error::InvalidRequest`]
-    /// otherwise. Every backend classifies through this one function.
+    /// An [`Error::InvalidRequest`] with a message. Code that knows it
+    /// refuses a limit raises [`Error::limit`] instead: the kind is never
+    /// recovered from the text.
     pub fn invalid(message: impl Into<String>) -> Error {
+        Error::InvalidRequest {
+            message: message.into(),
+        }
+    }
+
+    /// The error for a `ValidationException` that arrived over DynamoDB's
+    /// wire protocol, where the kind is only in the text:
+    /// [`Error::LimitExceeded`] when the message is one of DynamoDB's size
+    /// or count limits, [`Error::InvalidRequest`] otherwise. Only clients
+    /// of the protocol (the DynamoDB backend) need it; the conformance
+    /// suite's limit cases prove that it and the emulator, which raises
+    /// the kinds directly, agree.
+    pub fn from_validation_message(message: impl Into<String>) -> Error {
         let message = message.into();
         if crate::rules::is_limit_message(&message) {
             Error::LimitExceeded { message }
