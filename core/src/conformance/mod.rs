@@ -28,11 +28,14 @@ mod concurrency;
 mod expressions;
 mod fidelity;
 mod harness;
+mod indexes;
 mod items;
 mod limits;
 mod reads;
+mod scans;
 mod tables;
 mod transactions;
+mod updates;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -290,7 +293,10 @@ pub fn cases() -> Vec<Case> {
     all.extend(tables::cases());
     all.extend(items::cases());
     all.extend(expressions::cases());
+    all.extend(updates::cases());
     all.extend(reads::cases());
+    all.extend(indexes::cases());
+    all.extend(scans::cases());
     all.extend(batch::cases());
     all.extend(transactions::cases());
     all.extend(concurrency::cases());

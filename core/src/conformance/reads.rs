@@ -1,23 +1,19 @@
-//! Query and scan: conditions, order, pages, limits, indexes, segments.
-
-use std::collections::BTreeSet;
+//! Query: conditions, order, pages, limits (indexes in `indexes.rs`,
+//! scans in `scans.rs`), and the helpers the three share.
 
 use super::{Reference, case, case_list, expect_err, key_ps, message, n, s};
-use crate::backend::{BatchWrite, Page, Query, Scan, Select};
+use crate::backend::{BatchWrite, Page, Query, Select};
 use crate::error::Error;
 use crate::expr::{KeyCondition, Projection, RangeCondition, attr};
-use crate::model::{
-    KeyAttribute, KeySchema, Projection as IndexProjection, ScalarType, TableDefinition,
-};
+use crate::model::{KeySchema, ScalarType, TableDefinition};
 use crate::value::{AttributeValue, Item};
 
 case_list!("reads": query_range_conditions, query_number_order, query_string_byte_order,
     query_limit_and_last_key, query_filter_counts_after_limit, query_pages_to_the_end, query_pages_of_one_megabyte,
-    query_select_and_projection, query_errors, query_start_key_errors, global_index_queries, local_index_queries,
-    scan_pages_cover_everything, scan_segments_partition_the_table, scan_pages_of_one_megabyte, scan_errors);
+    query_select_and_projection, query_errors, query_start_key_errors);
 
 /// Writes items in batches of 25.
-async fn put_all(ctx: &super::Ctx, table: &str, items: Vec<Item>) {
+pub(super) async fn put_all(ctx: &super::Ctx, table: &str, items: Vec<Item>) {
     for chunk in items.chunks(25) {
         let mut batch = BatchWrite::new();
         for item in chunk {
@@ -29,7 +25,7 @@ async fn put_all(ctx: &super::Ctx, table: &str, items: Vec<Item>) {
 }
 
 /// Ten items sk 0..9 under pk "p", x = sk.
-async fn ten(ctx: &super::Ctx) -> String {
+pub(super) async fn ten(ctx: &super::Ctx) -> String {
     let t = ctx.ranged_table("t").await;
     put_all(
         ctx,
@@ -41,14 +37,14 @@ async fn ten(ctx: &super::Ctx) -> String {
     t
 }
 
-fn sks(page: &Page) -> Vec<i64> {
+pub(super) fn sks(page: &Page) -> Vec<i64> {
     page.items
         .iter()
         .map(|i| i["sk"].as_n().unwrap().to_i64().unwrap())
         .collect()
 }
 
-async fn query(ctx: &super::Ctx, q: Query) -> Page {
+pub(super) async fn query(ctx: &super::Ctx, q: Query) -> Page {
     ctx.backend()
         .query(q.clone())
         .await
@@ -561,387 +557,4 @@ case!(query_start_key_errors, |ctx| {
         message(&e).contains("does not match the range key predicate"),
         "{e}"
     );
-});
-
-case!(global_index_queries, |ctx| {
-    let t = ctx.ranged_table("t").await;
-    let b = ctx.backend();
-    let mut items: Vec<Item> = (0..6)
-        .map(|i| {
-            key_ps("p", i)
-                .with("g", if i % 2 == 0 { "even" } else { "odd" })
-                .with("v", i)
-        })
-        .collect();
-    items.push(key_ps("p", 100).with("v", 100));
-    put_all(ctx, &t, items).await;
-    let page = query(
-        ctx,
-        Query::new(&t, &KeyCondition::hash("g", "even")).index("gsi1"),
-    )
-    .await;
-    let mut got = sks(&page);
-    got.sort();
-    assert_eq!(
-        got,
-        [0, 2, 4],
-        "items without the index key are not in the index"
-    );
-    assert_eq!(page.items[0].len(), 4, "projection ALL returns whole items");
-    let page = query(
-        ctx,
-        Query::new(&t, &KeyCondition::hash("g", "odd"))
-            .index("gsi1")
-            .limit(1),
-    )
-    .await;
-    let lek = page.last_evaluated_key.expect("a last key");
-    assert_eq!(
-        lek.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["g", "pk", "sk"],
-        "index key and table key"
-    );
-    let rest = query(
-        ctx,
-        Query::new(&t, &KeyCondition::hash("g", "odd"))
-            .index("gsi1")
-            .start_after(Some(lek)),
-    )
-    .await;
-    assert_eq!(rest.items.len(), 2);
-    let e = expect_err!(
-        b.query(
-            Query::new(&t, &KeyCondition::hash("g", "odd"))
-                .index("gsi1")
-                .consistent(true)
-        )
-        .await,
-        Error::InvalidRequest { .. }
-    );
-    assert_eq!(
-        message(&e),
-        "Consistent reads are not supported on global secondary indexes"
-    );
-    expect_err!(
-        b.query(Query::new(&t, &KeyCondition::hash("pk", "p")).index("gsi1"))
-            .await,
-        Error::InvalidRequest { .. }
-    );
-    let scanned = b.scan(Scan::new(&t).index("gsi1")).await.unwrap();
-    assert_eq!(scanned.count, 6);
-
-    // A keys-only global index returns keys; asking for all attributes is refused.
-    let k = ctx
-        .create(
-            TableDefinition::new(ctx.table("k"), KeySchema::hash("id", ScalarType::S))
-                .with_global_index(
-                    "by_team",
-                    KeySchema::hash("team", ScalarType::S).with_range("rank", ScalarType::N),
-                    IndexProjection::KeysOnly,
-                )
-                .with_global_index(
-                    "by_team_inc",
-                    KeySchema::hash("team", ScalarType::S),
-                    IndexProjection::Include(vec!["name2".into()]),
-                ),
-        )
-        .await;
-    put_all(
-        ctx,
-        &k,
-        (0..3)
-            .map(|i| {
-                Item::new()
-                    .with("id", format!("u{i}"))
-                    .with("team", "red")
-                    .with("rank", 3 - i)
-                    .with("name2", format!("n{i}"))
-                    .with("secret", 1)
-            })
-            .collect(),
-    )
-    .await;
-    let page = query(
-        ctx,
-        Query::new(&k, &KeyCondition::hash("team", "red")).index("by_team"),
-    )
-    .await;
-    assert_eq!(
-        page.items[0],
-        Item::new()
-            .with("id", "u2")
-            .with("team", "red")
-            .with("rank", 1),
-        "ordered by the index range key, keys only"
-    );
-    let page = query(
-        ctx,
-        Query::new(
-            &k,
-            &KeyCondition::hash("team", "red").range("rank", RangeCondition::Ge(2.into())),
-        )
-        .index("by_team"),
-    )
-    .await;
-    assert_eq!(page.count, 2);
-    let page = query(
-        ctx,
-        Query::new(&k, &KeyCondition::hash("team", "red")).index("by_team_inc"),
-    )
-    .await;
-    assert!(
-        page.items
-            .iter()
-            .all(|i| i.contains_key("name2") && !i.contains_key("secret"))
-    );
-    expect_err!(
-        b.query(
-            Query::new(&k, &KeyCondition::hash("team", "red"))
-                .index("by_team")
-                .select(Select::AllAttributes)
-        )
-        .await,
-        Error::InvalidRequest { .. }
-    );
-});
-
-case!(local_index_queries, |ctx| {
-    let t = ctx.ranged_table("t").await;
-    put_all(
-        ctx,
-        &t,
-        (0..5)
-            .map(|i| key_ps("p", i).with("l", format!("{}", 9 - i)).with("v", i))
-            .collect(),
-    )
-    .await;
-    ctx.put(&t, key_ps("p", 50).with("v", 50)).await;
-    let kc = KeyCondition::hash("pk", "p");
-    let page = query(ctx, Query::new(&t, &kc).index("lsi1").consistent(true)).await;
-    assert_eq!(
-        sks(&page),
-        [4, 3, 2, 1, 0],
-        "ordered by the local index's range key; sparse"
-    );
-    assert_eq!(page.items[0].len(), 3, "keys only: pk, sk, l");
-    let page = query(
-        ctx,
-        Query::new(&t, &kc)
-            .index("lsi1")
-            .select(Select::AllAttributes)
-            .limit(1),
-    )
-    .await;
-    assert_eq!(
-        page.items[0]["v"],
-        n("4"),
-        "a local index fetches other attributes from the table"
-    );
-    let lek = page.last_evaluated_key.expect("a last key");
-    assert_eq!(
-        lek.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["l", "pk", "sk"]
-    );
-    let page = query(
-        ctx,
-        Query::new(&t, &kc.range("l", RangeCondition::Le(s("6")))).index("lsi1"),
-    )
-    .await;
-    assert_eq!(sks(&page), [4, 3]);
-});
-
-case!(scan_pages_cover_everything, |ctx| {
-    let t = ctx.ranged_table("t").await;
-    put_all(
-        ctx,
-        &t,
-        (0..40)
-            .map(|i| key_ps(&format!("p{}", i % 7), i).with("x", i))
-            .collect(),
-    )
-    .await;
-    let mut seen = BTreeSet::new();
-    let mut start = None;
-    loop {
-        let page = ctx
-            .backend()
-            .scan(Scan::new(&t).limit(6).start_after(start))
-            .await
-            .unwrap();
-        assert!(page.items.len() <= 6);
-        for i in &page.items {
-            assert!(
-                seen.insert(i["sk"].as_n().unwrap().to_i64().unwrap()),
-                "seen twice: {i:?}"
-            );
-        }
-        match page.last_evaluated_key {
-            Some(k) => start = Some(k),
-            None => break,
-        }
-    }
-    assert_eq!(seen, (0..40).collect::<BTreeSet<i64>>());
-    let page = ctx
-        .backend()
-        .scan(Scan::new(&t).filter(&attr("x").lt(10)))
-        .await
-        .unwrap();
-    assert_eq!((page.count, page.scanned_count), (10, 40));
-    // Within one partition, a scan keeps range key order.
-    let p0: Vec<i64> = ctx
-        .backend()
-        .scan(Scan::new(&t))
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .filter(|i| i["pk"] == s("p0"))
-        .map(|i| i["sk"].as_n().unwrap().to_i64().unwrap())
-        .collect();
-    assert_eq!(p0, [0, 7, 14, 21, 28, 35]);
-});
-
-case!(scan_segments_partition_the_table, |ctx| {
-    let t = ctx.ranged_table("t").await;
-    put_all(
-        ctx,
-        &t,
-        (0..60).map(|i| key_ps(&format!("pk{i}"), i)).collect(),
-    )
-    .await;
-    for total in [1, 2, 4, 7] {
-        let mut seen = BTreeSet::new();
-        for segment in 0..total {
-            let mut start = None;
-            loop {
-                let page = ctx
-                    .backend()
-                    .scan(
-                        Scan::new(&t)
-                            .segment(segment, total)
-                            .limit(5)
-                            .start_after(start),
-                    )
-                    .await
-                    .unwrap();
-                for i in &page.items {
-                    assert!(
-                        seen.insert(i["sk"].as_n().unwrap().to_i64().unwrap()),
-                        "an item in two segments"
-                    );
-                }
-                match page.last_evaluated_key {
-                    Some(k) => start = Some(k),
-                    None => break,
-                }
-            }
-        }
-        assert_eq!(seen.len(), 60, "{total} segments");
-    }
-});
-
-case!(scan_pages_of_one_megabyte, |ctx| {
-    // 16 items of exactly 131,072 bytes: 8 per page (8 x 128 KB = 1 MB exactly).
-    let t = ctx.simple_table("t").await;
-    for i in 0..16 {
-        let id = format!("i{i:02}");
-        ctx.put(
-            &t,
-            Item::new()
-                .with("id", id.as_str())
-                .with("d", "x".repeat(131_072 - 2 - 3 - 1)),
-        )
-        .await;
-    }
-    let mut sizes = Vec::new();
-    let mut start = None;
-    loop {
-        let page = ctx
-            .backend()
-            .scan(
-                Scan::new(&t)
-                    .filter(&attr("nope").exists())
-                    .start_after(start),
-            )
-            .await
-            .unwrap();
-        sizes.push(page.scanned_count);
-        assert_eq!(page.count, 0);
-        match page.last_evaluated_key {
-            Some(k) => start = Some(k),
-            None => break,
-        }
-    }
-    assert_eq!(sizes, [8, 8], "a scan counts every item read toward 1 MB");
-});
-
-case!(scan_errors, |ctx| {
-    let t = ctx.simple_table("t").await;
-    let b = ctx.backend();
-    expect_err!(
-        b.scan(Scan::new(&t).segment(2, 2)).await,
-        Error::InvalidRequest { .. }
-    );
-    let e = expect_err!(
-        b.scan(Scan::new(&t).segment(0, 0)).await,
-        Error::InvalidRequest { .. }
-    );
-    // DynamoDB refuses zero segments (at least 1); DynamoDB Local says the
-    // segment must be at most -1.
-    assert_eq!(
-        message(&e),
-        match ctx.reference() {
-            super::Reference::Emulator => {
-                "1 validation error detected: Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1"
-            }
-            super::Reference::DynamoDbLocal => {
-                "1 validation error detected: Value '0' at 'segment' failed to satisfy constraint: Member must have value less than or equal to -1"
-            }
-        }
-    );
-    let e = expect_err!(
-        b.scan(
-            Scan::new(&t)
-                .projection(&Projection::attributes(["id"]))
-                .value(":v", 1)
-        )
-        .await,
-        Error::InvalidRequest { .. }
-    );
-    assert_eq!(
-        message(&e),
-        "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"
-    );
-    expect_err!(
-        b.scan(Scan::new(&t).segment(0, 1_000_001)).await,
-        Error::InvalidRequest { .. }
-    );
-    expect_err!(
-        b.scan(Scan::new(&t).limit(0)).await,
-        Error::InvalidRequest { .. }
-    );
-    expect_err!(
-        b.scan(Scan::new(&t).start_after(Some(Item::new().with("zz", "a"))))
-            .await,
-        Error::InvalidRequest { .. }
-    );
-    b.scan(Scan::new(&t).segment(999_999, 1_000_000))
-        .await
-        .unwrap();
-    let l = ctx
-        .create(
-            TableDefinition::new(
-                ctx.table("l"),
-                KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
-            )
-            .with_local_index(
-                "lsi",
-                KeyAttribute::new("l", ScalarType::S),
-                IndexProjection::All,
-            ),
-        )
-        .await;
-    b.scan(Scan::new(&l).index("lsi").consistent(true))
-        .await
-        .unwrap();
 });
