@@ -1,10 +1,10 @@
 //! The cost of this backend over the raw SDK: put and get through
 //! `aws-sdk-dynamodb` directly, beside the same operations through
-//! `DynamoDbBackend`, against the server at DYNAMODB_MAPPER_TEST_ENDPOINT
+//! `DynamoDbBackend`, against the server at DYNAMODB_MAPPER_ENDPOINT
 //! (DynamoDB Local), in one run; prints operations per second and the ratio.
 //!
 //! Run with DynamoDB Local on a port:
-//! `DYNAMODB_MAPPER_TEST_ENDPOINT=http://127.0.0.1:PORT cargo bench -p dynamodb-mapper-dynamodb --bench dynamodb`
+//! `DYNAMODB_MAPPER_ENDPOINT=http://127.0.0.1:PORT cargo bench -p dynamodb-mapper-dynamodb --bench dynamodb`
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -60,12 +60,12 @@ fn sdk_item(i: usize) -> HashMap<String, Sdk> {
 }
 
 fn main() {
-    let Some(endpoint) = std::env::var("DYNAMODB_MAPPER_TEST_ENDPOINT")
+    let Some(endpoint) = std::env::var("DYNAMODB_MAPPER_ENDPOINT")
         .ok()
         .filter(|e| !e.is_empty())
     else {
         println!(
-            "dynamodb bench SKIPPED: set DYNAMODB_MAPPER_TEST_ENDPOINT to a DynamoDB Local endpoint (tests/run starts one)"
+            "dynamodb bench SKIPPED: set DYNAMODB_MAPPER_ENDPOINT to a DynamoDB Local endpoint (tests/run starts one)"
         );
         return;
     };

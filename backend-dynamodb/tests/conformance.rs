@@ -1,5 +1,5 @@
 //! The conformance suite on the DynamoDB backend, against the server at
-//! `DYNAMODB_MAPPER_TEST_ENDPOINT` (`tests/run` starts DynamoDB Local and
+//! `DYNAMODB_MAPPER_ENDPOINT` (`tests/run` starts DynamoDB Local and
 //! sets it), and again with the library's layers stacked over it. Without
 //! the server, every case is reported as ignored, never passed.
 
@@ -9,7 +9,7 @@ use dynamodb_mapper::backend::Backend;
 use dynamodb_mapper::conformance::{Reference, Schedule, Target, cases, run_suite, runtime};
 use dynamodb_mapper_dynamodb::DynamoDbBackend;
 
-const VAR: &str = "DYNAMODB_MAPPER_TEST_ENDPOINT";
+const VAR: &str = "DYNAMODB_MAPPER_ENDPOINT";
 
 fn main() {
     let endpoint = std::env::var(VAR).ok().filter(|e| !e.is_empty());

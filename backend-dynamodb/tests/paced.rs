@@ -1,5 +1,5 @@
 //! The conformance suite on the DynamoDB backend with the pacer on, against
-//! the server at `DYNAMODB_MAPPER_TEST_ENDPOINT` (DynamoDB Local, which
+//! the server at `DYNAMODB_MAPPER_ENDPOINT` (DynamoDB Local, which
 //! never throttles: `tests/with-dynamodb-local` starts it and sets it).
 //! One pacer over one backend handle, shared by every case, as an
 //! application shares it: pacing changes no answer. Without the server,
@@ -12,7 +12,7 @@ use dynamodb_mapper::conformance::{Reference, Schedule, Target, cases, run_suite
 use dynamodb_mapper::layers::Pacer;
 use dynamodb_mapper_dynamodb::DynamoDbBackend;
 
-const VAR: &str = "DYNAMODB_MAPPER_TEST_ENDPOINT";
+const VAR: &str = "DYNAMODB_MAPPER_ENDPOINT";
 
 fn main() {
     let endpoint = std::env::var(VAR).ok().filter(|e| !e.is_empty());

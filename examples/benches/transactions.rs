@@ -16,7 +16,6 @@ use dynamodb_mapper::backend::{Backend, TransactWrite, TransactWriteItem, Update
 use dynamodb_mapper::expr::{Update, attr};
 use dynamodb_mapper::transaction::Transaction;
 use dynamodb_mapper::{Item, Model, Repository, Table};
-use dynamodb_mapper_dynamodb::DynamoDbBackend;
 use dynamodb_mapper_memory::MemoryBackend;
 use dynamodb_mapper_sled::{Durability, SledBackend, SledOptions};
 use serde::{Deserialize, Serialize};
@@ -133,9 +132,16 @@ async fn main() {
     .unwrap();
     measure("sled (interval flush)", Arc::new(sled), 10_000).await;
     let _ = std::fs::remove_dir_all(&dir);
-    match std::env::var("DYNAMODB_MAPPER_TEST_ENDPOINT") {
+    measure_dynamodb_local().await;
+}
+
+/// DynamoDB Local, when the bench runs under `tests/with-dynamodb-local`
+/// with `--features aws`.
+#[cfg(feature = "aws")]
+async fn measure_dynamodb_local() {
+    match std::env::var("DYNAMODB_MAPPER_ENDPOINT") {
         Ok(endpoint) if endpoint.starts_with("http://127.0.0.1:") => {
-            let ddb = DynamoDbBackend::builder()
+            let ddb = dynamodb_mapper_dynamodb::DynamoDbBackend::builder()
                 .endpoint(&endpoint)
                 .build()
                 .await
@@ -144,4 +150,9 @@ async fn main() {
         }
         _ => println!("(DynamoDB Local: not run; use tests/with-dynamodb-local)"),
     }
+}
+
+#[cfg(not(feature = "aws"))]
+async fn measure_dynamodb_local() {
+    println!("(DynamoDB Local: not run; use tests/with-dynamodb-local and --features aws)");
 }

@@ -2,11 +2,15 @@
 //! program on DynamoDB.
 //!
 //! ```sh
-//! cargo run --example quickstart                 # sled store in ./data: nothing to install
-//! DYNAMODB_ENDPOINT=http://127.0.0.1:8000 \
-//!     cargo run --example quickstart             # DynamoDB Local, or any endpoint
-//! QUICKSTART_STORE=aws cargo run --example quickstart   # AWS, from the environment
+//! cargo run --example quickstart       # sled store in ./data: nothing to install
+//! tests/with-dynamodb-local cargo run --example quickstart --features aws
+//!                                      # DynamoDB Local, on DYNAMODB_MAPPER_ENDPOINT
+//! QUICKSTART_STORE=aws cargo run --example quickstart --features aws
+//!                                      # AWS, from the environment
 //! ```
+//!
+//! Without the `aws` feature the example builds only the embedded store,
+//! not the AWS SDK, so the first run takes a fraction of the time.
 //!
 //! The sled store keeps its data between runs: run it twice and Alice
 //! remembers her visits, and ticket numbers keep counting.
@@ -19,7 +23,6 @@ use dynamodb_mapper::repository::QuerySpec;
 use dynamodb_mapper::{
     AttributeValue, Error, Model, Repository, RepositoryExt, StringSet, Table, Timestamp,
 };
-use dynamodb_mapper_dynamodb::DynamoDbBackend;
 use dynamodb_mapper_sled::SledBackend;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -61,20 +64,46 @@ struct Ticket {
     title: String,
 }
 
-async fn open_store() -> Result<(Arc<dyn Backend>, String), Error> {
-    if let Ok(endpoint) = std::env::var("DYNAMODB_ENDPOINT") {
+/// The endpoint variable that `tests/with-dynamodb-local` sets.
+const ENDPOINT_VAR: &str = "DYNAMODB_MAPPER_ENDPOINT";
+
+#[cfg(feature = "aws")]
+async fn open_dynamodb() -> Result<Option<(Arc<dyn Backend>, String)>, Error> {
+    use dynamodb_mapper_dynamodb::DynamoDbBackend;
+    if let Ok(endpoint) = std::env::var(ENDPOINT_VAR) {
         let backend = DynamoDbBackend::builder()
             .endpoint(&endpoint)
             .build()
             .await?;
-        return Ok((Arc::new(backend), format!("DynamoDB at {endpoint}")));
+        return Ok(Some((Arc::new(backend), format!("DynamoDB at {endpoint}"))));
     }
     if std::env::var("QUICKSTART_STORE").as_deref() == Ok("aws") {
         let backend = DynamoDbBackend::from_env().await?;
-        return Ok((
+        return Ok(Some((
             Arc::new(backend),
             "DynamoDB (AWS, from the environment)".into(),
-        ));
+        )));
+    }
+    Ok(None)
+}
+
+#[cfg(not(feature = "aws"))]
+async fn open_dynamodb() -> Result<Option<(Arc<dyn Backend>, String)>, Error> {
+    if std::env::var_os(ENDPOINT_VAR).is_some()
+        || std::env::var("QUICKSTART_STORE").as_deref() == Ok("aws")
+    {
+        return Err(Error::InvalidRequest {
+            message: format!(
+                "DynamoDB was asked for ({ENDPOINT_VAR} or QUICKSTART_STORE=aws) but this build has no DynamoDB backend: run with `--features aws`"
+            ),
+        });
+    }
+    Ok(None)
+}
+
+async fn open_store() -> Result<(Arc<dyn Backend>, String), Error> {
+    if let Some(store) = open_dynamodb().await? {
+        return Ok(store);
     }
     let dir = std::env::var("QUICKSTART_DATA").unwrap_or_else(|_| "./data".into());
     let backend = SledBackend::open(&dir)?;

@@ -7,7 +7,7 @@
 //! `tests/with-dynamodb-local cargo bench -p dynamodb-mapper-server --bench server`
 //!
 //! DynamoDB Local's throughput is measured on the instance named by
-//! `DYNAMODB_MAPPER_TEST_ENDPOINT`; its start time and memory on one more
+//! `DYNAMODB_MAPPER_ENDPOINT`; its start time and memory on one more
 //! instance this benchmark launches (with the machine's `java` and the jar
 //! `tests/with-dynamodb-local` installs) and stops by its pid. Without them
 //! those columns say why they are missing. Each phase runs for a fixed time.
@@ -306,12 +306,12 @@ fn main() {
         row(name, &r);
         starts.push((name.to_string(), Ok((started, idle))));
     }
-    match std::env::var("DYNAMODB_MAPPER_TEST_ENDPOINT") {
+    match std::env::var("DYNAMODB_MAPPER_ENDPOINT") {
         Ok(endpoint) if endpoint.starts_with("http://127.0.0.1:") => {
             row("DynamoDB Local", &rt.block_on(throughput(&endpoint)));
         }
         _ => println!(
-            "{:<36} not measured: DYNAMODB_MAPPER_TEST_ENDPOINT is not set (run under tests/with-dynamodb-local)",
+            "{:<36} not measured: DYNAMODB_MAPPER_ENDPOINT is not set (run under tests/with-dynamodb-local)",
             "DynamoDB Local"
         ),
     }

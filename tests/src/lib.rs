@@ -1,7 +1,7 @@
 //! Cross-backend test suites of `dynamodb-mapper`: the repository suite,
 //! property, differential and concurrency tests, each run against every
 //! backend: memory, sled (a temporary store per case) and the DynamoDB
-//! backend against the server at `DYNAMODB_MAPPER_TEST_ENDPOINT` (which
+//! backend against the server at `DYNAMODB_MAPPER_ENDPOINT` (which
 //! `tests/run` starts). Without that server the DynamoDB runs are reported
 //! as ignored, never as passed.
 //!
@@ -25,7 +25,7 @@ use dynamodb_mapper_sled::SledBackend;
 pub use dynamodb_mapper::conformance::Case;
 
 /// The environment variable naming the DynamoDB-compatible server.
-pub const ENDPOINT_VAR: &str = "DYNAMODB_MAPPER_TEST_ENDPOINT";
+pub const ENDPOINT_VAR: &str = "DYNAMODB_MAPPER_ENDPOINT";
 
 /// A backend the suites run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,7 +31,7 @@ fn main() {
     let server = endpoint().is_some();
     if !server {
         eprintln!(
-            "differential against DynamoDB Local: SKIPPED (not run): DYNAMODB_MAPPER_TEST_ENDPOINT is not set; tests/run provides it"
+            "differential against DynamoDB Local: SKIPPED (not run): DYNAMODB_MAPPER_ENDPOINT is not set; tests/run provides it"
         );
     }
     let trials = vec![
