@@ -38,7 +38,11 @@
 //! and opening a store checks, before any request is served, its format
 //! version, every table record (each field; ids unique and in range),
 //! every item (it decodes, has its key attributes, is stored under its
-//! key) and each index's entry count against the items that belong in it.
+//! key), each index's entry count against the items that belong in it,
+//! each entry pointing into its table, and no entries of an index the
+//! table does not have. Every item read later is decoded and checked for
+//! its key attributes again, and an index entry without its item is an
+//! error, not a silently shorter page.
 //! A store failing a check is refused with [`Error::Corrupt`] naming the
 //! table, the record or key and the check; a read that meets a damaged
 //! value says the same. No byte sequence makes the library panic.

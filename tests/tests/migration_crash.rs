@@ -217,7 +217,7 @@ fn a_bulk_migration_killed_half_way_resumes_and_migrates_each_item_once() {
     let after_kill = stored(&store);
     let migrated = after_kill.iter().filter(|(_, v, _)| *v == 2).count() as u32;
     assert!(
-        migrated >= ITEMS / 2 && migrated < ITEMS,
+        (ITEMS / 2..ITEMS).contains(&migrated),
         "killed half-way: {migrated} of {ITEMS} migrated"
     );
     let saved = Checkpoint::parse(&std::fs::read_to_string(&checkpoint).unwrap()).unwrap();

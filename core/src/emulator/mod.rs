@@ -365,8 +365,24 @@ impl<S: Storage> Emulator<S> {
 
 /// A stored item of a table, decoded; damage is [`Error::Corrupt`] naming
 /// the table and the key.
+/// An item without its key attributes is damaged too (and would otherwise
+/// have no storage key): that is checked here, for every stored item read.
 fn decode_stored(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<Item, Error> {
-    codec::decode_item(bytes).map_err(|e| meta.corrupt_item(key, &e))
+    let item = codec::decode_item(bytes).map_err(|e| meta.corrupt_item(key, &e))?;
+    for a in meta.key().attributes() {
+        if item
+            .get(&a.name)
+            .is_none_or(|v| v.value_type() != a.scalar_type.value_type())
+        {
+            return Err(meta.corrupt(format!(
+                "the item stored under {} has no key attribute `{}` of type {}",
+                table::shown_storage_key(key),
+                a.name,
+                a.scalar_type.as_str()
+            )));
+        }
+    }
+    Ok(item)
 }
 
 /// The message of a corruption error (without the "store is corrupt" prefix).
@@ -398,19 +414,6 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
     let (mut item_count, mut size_bytes) = (0u64, 0u64);
     for (k, v) in scan_all(storage, &prefix, &codec::prefix_end(&prefix))? {
         let item = decode_stored(&meta, &k, v.as_ref())?;
-        for a in meta.key().attributes() {
-            if item
-                .get(&a.name)
-                .is_none_or(|v| v.value_type() != a.scalar_type.value_type())
-            {
-                return Err(meta.corrupt(format!(
-                    "the item stored under {} has no key attribute `{}` of type {}",
-                    table::shown_storage_key(&k),
-                    a.name,
-                    a.scalar_type.as_str()
-                )));
-            }
-        }
         if meta.item_key(&item) != k {
             return Err(meta.corrupt(format!(
                 "the item stored under {} holds another key",
@@ -445,6 +448,22 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
                 meta.def.indexes[n].name
             )));
         }
+    }
+    // Entries of an index the table does not have (its record lost one).
+    let beyond = u8::try_from(meta.def.indexes.len()).ok().map(|n| {
+        let mut start = meta.index_prefix(0);
+        start.pop();
+        let end = codec::prefix_end(&start);
+        start.push(n);
+        (start, end)
+    });
+    if let Some((start, end)) = beyond
+        && !storage.range(&start, &end, false, 1)?.is_empty()
+    {
+        return Err(meta.corrupt(format!(
+            "the store holds entries of an index past its {} indexes",
+            meta.def.indexes.len()
+        )));
     }
     Ok(TableState {
         meta: Arc::new(meta),
