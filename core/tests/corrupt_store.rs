@@ -94,8 +94,7 @@ fn healthy() -> BTreeMap<Vec<u8>, Vec<u8>> {
             ))
             .unwrap();
     }
-    let map = engine.storage().0.read().unwrap().clone();
-    map
+    engine.storage().0.read().unwrap().clone()
 }
 
 /// Every read of the table: each answers without a panic, an item or a
