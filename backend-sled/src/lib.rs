@@ -119,8 +119,14 @@ impl Default for SledOptions {
     }
 }
 
+/// A sled error as the library's: damage sled detected is [`Error::Corrupt`].
 fn sled_error(context: &str, e: sled::Error) -> Error {
-    Error::backend(format!("{context}: {e}"), e)
+    match e {
+        sled::Error::Corruption { .. } => Error::Corrupt {
+            message: format!("{context}: {e}"),
+        },
+        e => Error::backend(format!("{context}: {e}"), e),
+    }
 }
 
 /// One sled tree: the storage of [`SledBackend`].
@@ -283,10 +289,8 @@ impl SledBackend {
 
     /// Flushes every write to disk now.
     pub fn flush(&self) -> Result<(), Error> {
-        self.engine()
-            .storage()
-            .db()
-            .flush()
+        let db = self.engine().storage().db();
+        guard::unwind("flushing", || db.flush())?
             .map(|_| ())
             .map_err(|e| sled_error("flushing sled to disk", e))
     }
