@@ -18,6 +18,42 @@
 //! faster writes, and a crash loses at most the writes of the last interval
 //! (never part of one).
 //!
+//! # Damage and recovery
+//!
+//! What sled 0.34 guarantees after a crash: its log is made of messages,
+//! each with a CRC-32 checksum, and a batch is written with a manifest, so
+//! on reopening sled replays the log up to the first message that is torn
+//! or fails its checksum and discards everything after it. A crash thus
+//! loses at most the writes not yet flushed (none that were acknowledged
+//! under [`Durability::EveryWrite`]), and never part of a batch.
+//!
+//! What it cannot do: the same rule applies to damage in the middle of the
+//! log (a flipped bit, a truncated file, a file from another store): sled
+//! silently discards every write after that point, as after a crash. sled
+//! keeps one copy of the data and no way to repair it; damage it does
+//! notice (a bad snapshot file, unreadable segments) is an error or, in
+//! 0.34, sometimes a panic inside sled.
+//!
+//! What this crate adds: a panic inside sled becomes [`Error::Corrupt`],
+//! and opening a store checks, before any request is served, its format
+//! version, every table record (each field; ids unique and in range),
+//! every item (it decodes, has its key attributes, is stored under its
+//! key), each index's entry count against the items that belong in it,
+//! each entry pointing into its table, and no entries of an index the
+//! table does not have. Every item read later is decoded and checked for
+//! its key attributes again, and an index entry without its item is an
+//! error, not a silently shorter page.
+//! A store failing a check is refused with [`Error::Corrupt`] naming the
+//! table, the record or key and the check; a read that meets a damaged
+//! value says the same. No byte sequence makes the library panic.
+//!
+//! What cannot be detected: writes lost *consistently* (sled discarding a
+//! whole tail of its log, with items and their index entries together)
+//! leave a store that passes every check, only older; and a flip inside a
+//! value that still decodes (a string's letter) is read as stored. There
+//! is no repair: keep backups (copy the directory while no process has it
+//! open, or export the tables with a scan) and restore from them.
+//!
 //! ```
 //! use dynamodb_mapper::backend::{Backend, GetItem, PutItem};
 //! use dynamodb_mapper::{Item, KeySchema, ScalarType, TableDefinition};
@@ -83,8 +119,14 @@ impl Default for SledOptions {
     }
 }
 
+/// A sled error as the library's: damage sled detected is [`Error::Corrupt`].
 fn sled_error(context: &str, e: sled::Error) -> Error {
-    Error::backend(format!("{context}: {e}"), e)
+    match e {
+        sled::Error::Corruption { .. } => Error::Corrupt {
+            message: format!("{context}: {e}"),
+        },
+        e => Error::backend(format!("{context}: {e}"), e),
+    }
 }
 
 /// One sled tree: the storage of [`SledBackend`].
@@ -247,10 +289,8 @@ impl SledBackend {
 
     /// Flushes every write to disk now.
     pub fn flush(&self) -> Result<(), Error> {
-        self.engine()
-            .storage()
-            .db()
-            .flush()
+        let db = self.engine().storage().db();
+        guard::unwind("flushing", || db.flush())?
             .map(|_| ())
             .map_err(|e| sled_error("flushing sled to disk", e))
     }

@@ -133,9 +133,8 @@ pub fn encode_item(item: &Item) -> Vec<u8> {
 }
 
 fn corrupt() -> Error {
-    Error::Backend {
-        message: "stored item is corrupt or of an unknown format".to_owned(),
-        source: None,
+    Error::Corrupt {
+        message: "an item is corrupt or of an unknown format".to_owned(),
     }
 }
 
@@ -262,7 +261,9 @@ impl<'a> Reader<'a> {
                         None => return Ok(v),
                     }
                 }
-                let top = stack.last_mut().expect("a list or map is being read");
+                let Some(top) = stack.last_mut() else {
+                    return Err(corrupt());
+                };
                 match top {
                     DecodeFrame::L { remaining: 0, .. } | DecodeFrame::M { remaining: 0, .. } => {
                         done = stack.pop().map(DecodeFrame::finish);
@@ -317,9 +318,29 @@ impl DecodeFrame {
     }
 }
 
-/// Decodes an item; corrupt bytes give an error, never a panic.
+/// Decodes an item; corrupt bytes give [`Error::Corrupt`] (saying at which
+/// byte the encoding stopped making sense), never a panic.
 pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
     let mut r = Reader { b: bytes, i: 0 };
+    read_item(&mut r).map_err(|_| {
+        let detail = match bytes.first() {
+            None => "it is empty".to_owned(),
+            Some(&v) if v != ITEM_FORMAT => {
+                format!("its format byte is {v}, not {ITEM_FORMAT}")
+            }
+            Some(_) => format!(
+                "its encoding is damaged at byte {} of {}",
+                r.i.min(bytes.len()),
+                bytes.len()
+            ),
+        };
+        Error::Corrupt {
+            message: format!("an item cannot be decoded: {detail}"),
+        }
+    })
+}
+
+fn read_item(r: &mut Reader<'_>) -> Result<Item, Error> {
     if r.byte()? != ITEM_FORMAT {
         return Err(corrupt());
     }
@@ -330,7 +351,7 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
         let v = r.value()?;
         m.insert(k, v);
     }
-    if r.i != bytes.len() {
+    if r.i != r.b.len() {
         return Err(corrupt());
     }
     Ok(Item::from(m))

@@ -92,7 +92,7 @@ impl<S: Storage> Emulator<S> {
         for (meta, ka, keys, projection) in plans {
             let responses = output.responses.entry(meta.name().to_owned()).or_default();
             for (k, key) in keys {
-                let item = self.load(&k)?;
+                let item = self.load(&meta, &k)?;
                 let size = item.as_ref().map_or(0, Item::size);
                 if bytes + size > MAX_BATCH_GET_BYTES {
                     let unprocessed = output
@@ -164,7 +164,7 @@ impl<S: Storage> Emulator<S> {
         let mut changes = Vec::with_capacity(planned.len());
         for (meta, key, new) in planned {
             self.same_table(&state, &meta)?;
-            let old = self.load(&key)?;
+            let old = self.load(&meta, &key)?;
             changes.push(Change {
                 meta,
                 key,

@@ -94,6 +94,7 @@ pub mod codec;
 mod definition;
 mod read;
 mod read_checks;
+mod record;
 mod service;
 mod storage;
 mod table;
@@ -182,8 +183,12 @@ impl<S: Storage> std::fmt::Debug for Emulator<S> {
 
 impl<S: Storage> Emulator<S> {
     /// Opens the emulator over a storage: an empty storage is initialised,
-    /// an existing one is loaded (tables, their counters); a storage of
-    /// another layout version is refused.
+    /// an existing one is loaded (tables, their counters) and checked:
+    /// its format version, every table record, every item (it decodes, it
+    /// has its key attributes, it is stored under its key), and each
+    /// index's entry count against the items that belong in it. A storage
+    /// that fails a check is refused with [`Error::Corrupt`] naming the
+    /// check; one of another layout version likewise.
     pub fn open(storage: S) -> Result<Self, Error> {
         let mut state = State {
             tables: BTreeMap::new(),
@@ -191,25 +196,20 @@ impl<S: Storage> Emulator<S> {
         };
         match storage.get(FORMAT_KEY)? {
             Some(v) => {
-                let v = v.as_ref();
-                let version = <[u8; 4]>::try_from(v)
-                    .map(u32::from_be_bytes)
-                    .unwrap_or(u32::MAX);
+                let version = stored_u32(v.as_ref(), "format version")?;
                 if version != STORE_FORMAT {
-                    return Err(Error::Backend {
+                    return Err(Error::Corrupt {
                         message: format!(
                             "the store has format version {version}, but this version of dynamodb-mapper reads version {STORE_FORMAT}"
                         ),
-                        source: None,
                     });
                 }
             }
             None => {
                 let anything = storage.range(&[], &[0xff; 8], false, 1)?;
                 if !anything.is_empty() {
-                    return Err(Error::Backend {
-                        message: "the store holds data but no format version: it was not written by dynamodb-mapper".to_owned(),
-                        source: None,
+                    return Err(Error::Corrupt {
+                        message: "the store holds data but no format version: it was not written by dynamodb-mapper (or its format record is lost)".to_owned(),
                     });
                 }
                 storage.apply(vec![(
@@ -220,26 +220,37 @@ impl<S: Storage> Emulator<S> {
             }
         }
         if let Some(v) = storage.get(NEXT_ID_KEY)? {
-            state.next_id = <[u8; 4]>::try_from(v.as_ref())
-                .map(u32::from_be_bytes)
-                .unwrap_or(1);
+            state.next_id = stored_u32(v.as_ref(), "next table id")?;
         }
         // Load table records and count their items.
+        let mut ids: BTreeMap<u32, String> = BTreeMap::new();
         let records = scan_all(&storage, &[TABLE_PREFIX], &[TABLE_PREFIX + 1])?;
-        for (_, v) in records {
-            let meta = TableMeta::from_record(&codec::decode_item(v.as_ref())?)?;
-            let mut ts = TableState {
-                meta: Arc::new(meta),
-                item_count: 0,
-                size_bytes: 0,
-            };
-            let prefix = ts.meta.items_prefix();
-            for (_, v) in scan_all(&storage, &prefix, &codec::prefix_end(&prefix))? {
-                let item = codec::decode_item(v.as_ref())?;
-                ts.item_count += 1;
-                ts.size_bytes += item.size() as u64;
+        for (k, v) in records {
+            let record = codec::decode_item(v.as_ref()).map_err(|e| Error::Corrupt {
+                message: format!(
+                    "the table record under key \"{}\" cannot be decoded: {}",
+                    k.get(1..).unwrap_or_default().escape_ascii(),
+                    corrupt_detail(&e)
+                ),
+            })?;
+            let meta = TableMeta::from_record(&record)?;
+            if k != TableMeta::record_key(meta.name()) {
+                return Err(meta.corrupt(format!(
+                    "its record is stored under the name \"{}\"",
+                    k.get(1..).unwrap_or_default().escape_ascii()
+                )));
             }
-            state.next_id = state.next_id.max(ts.meta.id + 1);
+            if let Some(other) = ids.insert(meta.id, meta.name().to_owned()) {
+                return Err(meta.corrupt(format!("it has the id {} of table `{other}`", meta.id)));
+            }
+            let next = meta.id.checked_add(1).ok_or_else(|| {
+                meta.corrupt(format!(
+                    "its id {} is beyond the ids this store gives out",
+                    meta.id
+                ))
+            })?;
+            state.next_id = state.next_id.max(next);
+            let ts = load_table(&storage, meta)?;
             state.tables.insert(ts.meta.def.name.clone(), ts);
         }
         let _ = META_PREFIX;
@@ -274,9 +285,11 @@ impl<S: Storage> Emulator<S> {
             })
     }
 
-    fn load(&self, key: &[u8]) -> Result<Option<Item>, Error> {
+    /// The item of a table stored under `key`; a damaged one is
+    /// [`Error::Corrupt`] naming the table and the key.
+    fn load(&self, meta: &TableMeta, key: &[u8]) -> Result<Option<Item>, Error> {
         match self.storage.get(key)? {
-            Some(v) => Ok(Some(codec::decode_item(v.as_ref())?)),
+            Some(v) => decode_stored(meta, key, v.as_ref()).map(Some),
             None => Ok(None),
         }
     }
@@ -299,8 +312,8 @@ impl<S: Storage> Emulator<S> {
             };
             let prefix = meta.items_prefix();
             let mut expired = Vec::new();
-            for (_, v) in scan_all(&self.storage, &prefix, &codec::prefix_end(&prefix))? {
-                let item = codec::decode_item(v.as_ref())?;
+            for (k, v) in scan_all(&self.storage, &prefix, &codec::prefix_end(&prefix))? {
+                let item = decode_stored(&meta, &k, v.as_ref())?;
                 if let Some(crate::AttributeValue::N(n)) = item.get(attr) {
                     if let Ok(t) = n.to_i64() {
                         if t < now_s && t >= oldest {
@@ -348,6 +361,115 @@ impl<S: Storage> Emulator<S> {
             .records
             .insert(token.to_owned(), TokenRecord { fingerprint, at });
     }
+}
+
+/// A stored item of a table, decoded; damage is [`Error::Corrupt`] naming
+/// the table and the key.
+/// An item without its key attributes is damaged too (and would otherwise
+/// have no storage key): that is checked here, for every stored item read.
+fn decode_stored(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<Item, Error> {
+    let item = codec::decode_item(bytes).map_err(|e| meta.corrupt_item(key, &e))?;
+    for a in meta.key().attributes() {
+        if item
+            .get(&a.name)
+            .is_none_or(|v| v.value_type() != a.scalar_type.value_type())
+        {
+            return Err(meta.corrupt(format!(
+                "the item stored under {} has no key attribute `{}` of type {}",
+                table::shown_storage_key(key),
+                a.name,
+                a.scalar_type.as_str()
+            )));
+        }
+    }
+    Ok(item)
+}
+
+/// The message of a corruption error (without the "store is corrupt" prefix).
+fn corrupt_detail(e: &Error) -> String {
+    match e {
+        Error::Corrupt { message } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A four-byte big-endian number of the store's own records.
+fn stored_u32(bytes: &[u8], what: &str) -> Result<u32, Error> {
+    <[u8; 4]>::try_from(bytes)
+        .map(u32::from_be_bytes)
+        .map_err(|_| Error::Corrupt {
+            message: format!(
+                "the store's {what} record is damaged: {} bytes, not 4",
+                bytes.len()
+            ),
+        })
+}
+
+/// A table's counters from its items, checking each item (it decodes, has
+/// its key attributes, is stored under its key) and each index (as many
+/// entries as items that belong in it, each pointing into this table).
+fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Error> {
+    let prefix = meta.items_prefix();
+    let mut expected = vec![0u64; meta.def.indexes.len()];
+    let (mut item_count, mut size_bytes) = (0u64, 0u64);
+    for (k, v) in scan_all(storage, &prefix, &codec::prefix_end(&prefix))? {
+        let item = decode_stored(&meta, &k, v.as_ref())?;
+        if meta.item_key(&item) != k {
+            return Err(meta.corrupt(format!(
+                "the item stored under {} holds another key",
+                table::shown_storage_key(&k)
+            )));
+        }
+        for (n, count) in expected.iter_mut().enumerate() {
+            if meta.index_key(n, &item).is_some() {
+                *count += 1;
+            }
+        }
+        item_count += 1;
+        size_bytes += item.size() as u64;
+    }
+    for (n, want) in expected.into_iter().enumerate() {
+        let prefix = meta.index_prefix(n);
+        let entries = scan_all(storage, &prefix, &codec::prefix_end(&prefix))?;
+        if let Some((k, _)) = entries
+            .iter()
+            .find(|(_, v)| !v.as_ref().starts_with(&meta.items_prefix()))
+        {
+            return Err(meta.corrupt(format!(
+                "an entry of index `{}` (under \"{}\") points outside the table",
+                meta.def.indexes[n].name,
+                k.get(5..).unwrap_or_default().escape_ascii()
+            )));
+        }
+        let found = entries.len() as u64;
+        if found != want {
+            return Err(meta.corrupt(format!(
+                "index `{}` has {found} entries, but {want} of the table's {item_count} items belong in it",
+                meta.def.indexes[n].name
+            )));
+        }
+    }
+    // Entries of an index the table does not have (its record lost one).
+    let beyond = u8::try_from(meta.def.indexes.len()).ok().map(|n| {
+        let mut start = meta.index_prefix(0);
+        start.pop();
+        let end = codec::prefix_end(&start);
+        start.push(n);
+        (start, end)
+    });
+    if let Some((start, end)) = beyond
+        && !storage.range(&start, &end, false, 1)?.is_empty()
+    {
+        return Err(meta.corrupt(format!(
+            "the store holds entries of an index past its {} indexes",
+            meta.def.indexes.len()
+        )));
+    }
+    Ok(TableState {
+        meta: Arc::new(meta),
+        item_count,
+        size_bytes,
+    })
 }
 
 /// Every entry in `[start, end)`, fetched in batches.

@@ -114,7 +114,7 @@ impl<S: Storage> Emulator<S> {
         let key = meta.item_key(&input.key);
         let item = {
             let _snapshot = self.read_state();
-            self.load(&key)?
+            self.load(&meta, &key)?
         };
         let usage = Usage {
             table: read_units(item.as_ref().map_or(0, Item::size), input.consistent_read),
@@ -363,6 +363,7 @@ impl<S: Storage> Emulator<S> {
             .limit
             .map_or(32, |l| l as usize + 1)
             .clamp(1, MAX_BATCH);
+        let items_prefix = plan.meta.items_prefix();
         'outer: while start < end {
             let batch = self.storage.range(&start, &end, plan.reverse, batch_size)?;
             if batch.is_empty() {
@@ -378,11 +379,22 @@ impl<S: Storage> Emulator<S> {
                 }
                 // The table item, and for an index the index's view of it.
                 let (item, in_index) = match plan.source {
-                    Source::Table => (super::codec::decode_item(v.as_ref())?, None),
+                    Source::Table => (super::decode_stored(plan.meta, &k, v.as_ref())?, None),
                     Source::Index(_, index) => {
-                        // The entry holds the table key of its item.
-                        let Some(item) = self.load(v.as_ref())? else {
-                            continue;
+                        // The entry holds the table key of its item, which
+                        // is written in the same batch as the entry.
+                        let target = v.as_ref();
+                        let item = if target.starts_with(&items_prefix) {
+                            self.load(plan.meta, target)?
+                        } else {
+                            None
+                        };
+                        let Some(item) = item else {
+                            return Err(plan.meta.corrupt(format!(
+                                "an entry of index `{}` points at no item of the table ({})",
+                                index.name,
+                                super::table::shown_storage_key(target)
+                            )));
                         };
                         let view = plan.meta.project_into_index(index, &item);
                         (item, Some(view))

@@ -1,15 +1,12 @@
 //! Tables of the emulator: their metadata, storage keys, and DynamoDB's
 //! checks of keys and items against a table's schema.
 
-use std::collections::BTreeMap;
-
 use super::codec::{partition_digest, put_key_part};
 use crate::backend::TableStatus;
 use crate::error::Error;
 use crate::expr::Path;
 use crate::model::{
-    BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
-    TableDefinition, Throughput,
+    IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, TableDefinition,
 };
 use crate::rules::MAX_ITEM_SIZE;
 use crate::time::Timestamp;
@@ -24,6 +21,23 @@ pub(crate) const INDEX_PREFIX: u8 = 0x03;
 /// DynamoDB's limits on key values.
 const MAX_HASH_KEY_BYTES: usize = 2048;
 const MAX_RANGE_KEY_BYTES: usize = 1024;
+
+/// A storage key for a message: the key values' bytes after the table's
+/// prefix and the partition digest, escaped, at most 200 characters.
+pub(crate) fn shown_storage_key(key: &[u8]) -> String {
+    // Item keys: prefix, table id (4 bytes), digest (20 bytes), key parts.
+    let parts = key.get(25..).unwrap_or(key);
+    let mut text: String = parts.escape_ascii().to_string();
+    if text.len() > 200 {
+        let mut cut = 200;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    format!("key \"{text}\"")
+}
 
 /// An emulated table.
 #[derive(Clone, Debug)]
@@ -501,158 +515,24 @@ impl TableMeta {
         k
     }
 
-    /// The metadata record, as an item.
-    pub(crate) fn to_record(&self) -> Item {
-        fn key_schema(k: &KeySchema) -> AttributeValue {
-            let mut m = BTreeMap::new();
-            m.insert("hash".to_owned(), AttributeValue::S(k.hash.name.clone()));
-            m.insert(
-                "hash_type".to_owned(),
-                AttributeValue::S(k.hash.scalar_type.as_str().to_owned()),
-            );
-            if let Some(r) = &k.range {
-                m.insert("range".to_owned(), AttributeValue::S(r.name.clone()));
-                m.insert(
-                    "range_type".to_owned(),
-                    AttributeValue::S(r.scalar_type.as_str().to_owned()),
-                );
-            }
-            AttributeValue::M(m)
+    /// [`Error::Corrupt`] for damage found in this table's data.
+    pub(crate) fn corrupt(&self, what: impl std::fmt::Display) -> Error {
+        Error::Corrupt {
+            message: format!("table `{}`: {what}", self.name()),
         }
-        fn throughput(t: &Throughput) -> AttributeValue {
-            AttributeValue::L(vec![
-                t.read_capacity_units.into(),
-                t.write_capacity_units.into(),
-            ])
-        }
-        let indexes = self
-            .def
-            .indexes
-            .iter()
-            .map(|i| {
-                let mut m = BTreeMap::new();
-                m.insert("name".to_owned(), AttributeValue::S(i.name.clone()));
-                m.insert(
-                    "kind".to_owned(),
-                    AttributeValue::S(
-                        if i.kind == IndexKind::Global {
-                            "G"
-                        } else {
-                            "L"
-                        }
-                        .to_owned(),
-                    ),
-                );
-                m.insert("key".to_owned(), key_schema(&i.key));
-                let projection = match &i.projection {
-                    Projection::All => AttributeValue::S("ALL".to_owned()),
-                    Projection::KeysOnly => AttributeValue::S("KEYS_ONLY".to_owned()),
-                    Projection::Include(names) => {
-                        AttributeValue::L(names.iter().map(|n| n.as_str().into()).collect())
-                    }
-                };
-                m.insert("projection".to_owned(), projection);
-                if let Some(t) = &i.throughput {
-                    m.insert("throughput".to_owned(), throughput(t));
-                }
-                AttributeValue::M(m)
-            })
-            .collect();
-        let mut item = Item::new()
-            .with("id", self.id)
-            .with("name", self.def.name.as_str())
-            .with("key", key_schema(&self.def.key))
-            .with("indexes", AttributeValue::L(indexes))
-            .with("created", self.created.to_string());
-        if let BillingMode::Provisioned(t) = &self.def.billing {
-            item.insert("throughput".to_owned(), throughput(t));
-        }
-        if let Some(ttl) = &self.def.ttl_attribute {
-            item.insert("ttl".to_owned(), AttributeValue::S(ttl.clone()));
-        }
-        item
     }
 
-    /// Reads a metadata record back.
-    pub(crate) fn from_record(item: &Item) -> Result<TableMeta, Error> {
-        let bad = || Error::Backend {
-            message: "a table record of the store is corrupt".to_owned(),
-            source: None,
+    /// [`Error::Corrupt`] for a stored item of this table that cannot be
+    /// decoded, naming its key as stored.
+    pub(crate) fn corrupt_item(&self, storage_key: &[u8], cause: &Error) -> Error {
+        let detail = match cause {
+            Error::Corrupt { message } => message.clone(),
+            other => other.to_string(),
         };
-        fn s(v: Option<&AttributeValue>) -> Option<String> {
-            v.and_then(AttributeValue::as_s).map(str::to_owned)
-        }
-        fn scalar(v: Option<&AttributeValue>) -> Option<ScalarType> {
-            match v.and_then(AttributeValue::as_s)? {
-                "S" => Some(ScalarType::S),
-                "N" => Some(ScalarType::N),
-                "B" => Some(ScalarType::B),
-                _ => None,
-            }
-        }
-        fn key_schema(v: Option<&AttributeValue>) -> Option<KeySchema> {
-            let m = v?.as_m()?;
-            let hash = KeyAttribute::new(s(m.get("hash"))?, scalar(m.get("hash_type"))?);
-            let range = match m.get("range") {
-                Some(r) => Some(KeyAttribute::new(r.as_s()?, scalar(m.get("range_type"))?)),
-                None => None,
-            };
-            Some(KeySchema { hash, range })
-        }
-        fn throughput(v: Option<&AttributeValue>) -> Option<Throughput> {
-            let l = v?.as_l()?;
-            Some(Throughput {
-                read_capacity_units: l.first()?.as_n()?.to_u64().ok()?,
-                write_capacity_units: l.get(1)?.as_n()?.to_u64().ok()?,
-            })
-        }
-        let id = item
-            .get("id")
-            .and_then(|v| v.as_n())
-            .and_then(|n| n.to_u64().ok())
-            .ok_or_else(bad)?;
-        let mut indexes = Vec::new();
-        for i in item.get("indexes").and_then(|v| v.as_l()).ok_or_else(bad)? {
-            let m = i.as_m().ok_or_else(bad)?;
-            let projection = match m.get("projection").ok_or_else(bad)? {
-                AttributeValue::S(p) if p == "ALL" => Projection::All,
-                AttributeValue::S(p) if p == "KEYS_ONLY" => Projection::KeysOnly,
-                AttributeValue::L(names) => Projection::Include(
-                    names
-                        .iter()
-                        .filter_map(|n| n.as_s().map(str::to_owned))
-                        .collect(),
-                ),
-                _ => return Err(bad()),
-            };
-            indexes.push(IndexDefinition {
-                name: s(m.get("name")).ok_or_else(bad)?,
-                kind: if s(m.get("kind")).as_deref() == Some("G") {
-                    IndexKind::Global
-                } else {
-                    IndexKind::Local
-                },
-                key: key_schema(m.get("key")).ok_or_else(bad)?,
-                projection,
-                throughput: throughput(m.get("throughput")),
-            });
-        }
-        Ok(TableMeta {
-            id: u32::try_from(id).map_err(|_| bad())?,
-            def: TableDefinition {
-                name: s(item.get("name")).ok_or_else(bad)?,
-                key: key_schema(item.get("key")).ok_or_else(bad)?,
-                indexes,
-                billing: match throughput(item.get("throughput")) {
-                    Some(t) => BillingMode::Provisioned(t),
-                    None => BillingMode::PayPerRequest,
-                },
-                ttl_attribute: s(item.get("ttl")),
-            },
-            created: s(item.get("created"))
-                .and_then(|t| t.parse().ok())
-                .ok_or_else(bad)?,
-        })
+        self.corrupt(format!(
+            "the item stored under {}: {detail}",
+            shown_storage_key(storage_key)
+        ))
     }
 
     /// The table's status (emulated tables are active at once).

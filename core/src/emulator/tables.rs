@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use super::codec::{decode_item, encode_item, prefix_end};
+use super::codec::{encode_item, prefix_end};
 use super::definition::check_definition;
 use super::table::TableMeta;
-use super::{Emulator, NEXT_ID_KEY, Storage, TableState, scan_all};
+use super::{Emulator, NEXT_ID_KEY, Storage, TableState, decode_stored, scan_all};
 use crate::backend::{
     ListTables, ListTablesOutput, TableDescription, TimeToLive, TimeToLiveDescription,
 };
@@ -41,7 +41,12 @@ impl<S: Storage> Emulator<S> {
             def: definition,
             created: Timestamp::now(),
         };
-        let next = state.next_id + 1;
+        let next = state.next_id.checked_add(1).ok_or_else(|| Error::Corrupt {
+            message: format!(
+                "the store's next table id is {}, the last one there is: its record is damaged",
+                state.next_id
+            ),
+        })?;
         self.storage.apply(vec![
             (
                 TableMeta::record_key(meta.name()),
@@ -194,7 +199,7 @@ impl<S: Storage> Emulator<S> {
         let prefix = meta.items_prefix();
         scan_all(&self.storage, &prefix, &prefix_end(&prefix))?
             .into_iter()
-            .map(|(_, v)| decode_item(v.as_ref()))
+            .map(|(k, v)| decode_stored(&meta, &k, v.as_ref()))
             .collect()
     }
 
@@ -207,15 +212,12 @@ impl<S: Storage> Emulator<S> {
             let prefix = meta.items_prefix();
             let mut expected = std::collections::BTreeSet::new();
             for (k, v) in scan_all(&self.storage, &prefix, &prefix_end(&prefix))? {
-                let item = decode_item(v.as_ref())?;
+                let item = decode_stored(&meta, &k, v.as_ref())?;
                 if meta.item_key(&item) != k {
-                    return Err(Error::Backend {
-                        message: format!(
-                            "table {}: an item is stored under another key",
-                            meta.name()
-                        ),
-                        source: None,
-                    });
+                    return Err(meta.corrupt(format!(
+                        "the item stored under {} holds another key",
+                        super::table::shown_storage_key(&k)
+                    )));
                 }
                 for n in 0..meta.def.indexes.len() {
                     if let Some(ik) = meta.index_key(n, &item) {
@@ -231,15 +233,11 @@ impl<S: Storage> Emulator<S> {
                 }
             }
             if expected != found {
-                return Err(Error::Backend {
-                    message: format!(
-                        "table {}: {} index entries expected, {} found, and they differ",
-                        meta.name(),
-                        expected.len(),
-                        found.len()
-                    ),
-                    source: None,
-                });
+                return Err(meta.corrupt(format!(
+                    "{} index entries expected, {} found, and they differ",
+                    expected.len(),
+                    found.len()
+                )));
             }
         }
         Ok(())

@@ -487,7 +487,7 @@ impl<S: Storage> Emulator<S> {
                 cancelled = true;
                 continue;
             }
-            let old = self.load(&p.key)?;
+            let old = self.load(&p.meta, &p.key)?;
             if let Some(c) = &p.condition {
                 if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
                     reasons[p.action] = condition_failed(p, &old);
@@ -544,7 +544,7 @@ impl<S: Storage> Emulator<S> {
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
         for p in planned.iter().filter(|p| matches!(p.effect, Effect::Check)) {
             // A condition check is a strongly consistent read of its item.
-            let size = self.load(&p.key)?.as_ref().map_or(0, Item::size);
+            let size = self.load(&p.meta, &p.key)?.as_ref().map_or(0, Item::size);
             usage.entry(p.meta.name().to_owned()).or_default().table += read_units(size, true);
         }
         self.commit(state, changes, &mut |t, u| {
@@ -583,7 +583,7 @@ impl<S: Storage> Emulator<S> {
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
         for (meta, key, projection) in &planned {
             self.same_table(&state, meta)?;
-            let item = self.load(key)?;
+            let item = self.load(meta, key)?;
             usage.entry(meta.name().to_owned()).or_default().table +=
                 2.0 * read_units(item.as_ref().map_or(0, Item::size), true);
             items.push(item.map(|i| apply_projection(i, projection)));

@@ -208,7 +208,7 @@ impl<S: Storage> Emulator<S> {
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
-        let old = self.load(&key)?;
+        let old = self.load(&meta, &key)?;
         if let Some(c) = &exprs.condition {
             if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
                 return Err(conflict(
@@ -256,7 +256,7 @@ impl<S: Storage> Emulator<S> {
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
-        let old = self.load(&key)?;
+        let old = self.load(&meta, &key)?;
         if let Some(c) = &exprs.condition {
             if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
                 return Err(conflict(
@@ -332,7 +332,7 @@ impl<S: Storage> Emulator<S> {
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
-        let old = self.load(&key)?;
+        let old = self.load(&meta, &key)?;
         if let Some(c) = &exprs.condition {
             if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
                 return Err(conflict(

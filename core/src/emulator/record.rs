@@ -1,0 +1,190 @@
+//! The table records of the emulator's store: a table's definition, id
+//! and creation time as an item, and back. Reading a record checks every
+//! field, so a damaged record is [`Error::Corrupt`] naming the field.
+
+use std::collections::BTreeMap;
+
+use super::table::TableMeta;
+use crate::error::Error;
+use crate::model::{
+    BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
+    TableDefinition, Throughput,
+};
+use crate::value::{AttributeValue, Item};
+
+impl TableMeta {
+    /// The metadata record, as an item.
+    pub(crate) fn to_record(&self) -> Item {
+        fn key_schema(k: &KeySchema) -> AttributeValue {
+            let mut m = BTreeMap::new();
+            m.insert("hash".to_owned(), AttributeValue::S(k.hash.name.clone()));
+            m.insert(
+                "hash_type".to_owned(),
+                AttributeValue::S(k.hash.scalar_type.as_str().to_owned()),
+            );
+            if let Some(r) = &k.range {
+                m.insert("range".to_owned(), AttributeValue::S(r.name.clone()));
+                m.insert(
+                    "range_type".to_owned(),
+                    AttributeValue::S(r.scalar_type.as_str().to_owned()),
+                );
+            }
+            AttributeValue::M(m)
+        }
+        fn throughput(t: &Throughput) -> AttributeValue {
+            AttributeValue::L(vec![
+                t.read_capacity_units.into(),
+                t.write_capacity_units.into(),
+            ])
+        }
+        let indexes = self
+            .def
+            .indexes
+            .iter()
+            .map(|i| {
+                let mut m = BTreeMap::new();
+                m.insert("name".to_owned(), AttributeValue::S(i.name.clone()));
+                m.insert(
+                    "kind".to_owned(),
+                    AttributeValue::S(
+                        if i.kind == IndexKind::Global {
+                            "G"
+                        } else {
+                            "L"
+                        }
+                        .to_owned(),
+                    ),
+                );
+                m.insert("key".to_owned(), key_schema(&i.key));
+                let projection = match &i.projection {
+                    Projection::All => AttributeValue::S("ALL".to_owned()),
+                    Projection::KeysOnly => AttributeValue::S("KEYS_ONLY".to_owned()),
+                    Projection::Include(names) => {
+                        AttributeValue::L(names.iter().map(|n| n.as_str().into()).collect())
+                    }
+                };
+                m.insert("projection".to_owned(), projection);
+                if let Some(t) = &i.throughput {
+                    m.insert("throughput".to_owned(), throughput(t));
+                }
+                AttributeValue::M(m)
+            })
+            .collect();
+        let mut item = Item::new()
+            .with("id", self.id)
+            .with("name", self.def.name.as_str())
+            .with("key", key_schema(&self.def.key))
+            .with("indexes", AttributeValue::L(indexes))
+            .with("created", self.created.to_string());
+        if let BillingMode::Provisioned(t) = &self.def.billing {
+            item.insert("throughput".to_owned(), throughput(t));
+        }
+        if let Some(ttl) = &self.def.ttl_attribute {
+            item.insert("ttl".to_owned(), AttributeValue::S(ttl.clone()));
+        }
+        item
+    }
+
+    /// Reads a metadata record back, or says which of its fields is
+    /// damaged ([`Error::Corrupt`]).
+    pub(crate) fn from_record(item: &Item) -> Result<TableMeta, Error> {
+        let shown = item.get("name").and_then(AttributeValue::as_s).map_or_else(
+            || "a table record".to_owned(),
+            |n| format!("the record of table `{n}`"),
+        );
+        let bad = |field: &str| Error::Corrupt {
+            message: format!("{shown} is damaged: its field `{field}` is missing or invalid"),
+        };
+        fn s(v: Option<&AttributeValue>) -> Option<String> {
+            v.and_then(AttributeValue::as_s).map(str::to_owned)
+        }
+        fn scalar(v: Option<&AttributeValue>) -> Option<ScalarType> {
+            match v.and_then(AttributeValue::as_s)? {
+                "S" => Some(ScalarType::S),
+                "N" => Some(ScalarType::N),
+                "B" => Some(ScalarType::B),
+                _ => None,
+            }
+        }
+        fn key_schema(v: Option<&AttributeValue>) -> Option<KeySchema> {
+            let m = v?.as_m()?;
+            let hash = KeyAttribute::new(s(m.get("hash"))?, scalar(m.get("hash_type"))?);
+            let range = match m.get("range") {
+                Some(r) => Some(KeyAttribute::new(r.as_s()?, scalar(m.get("range_type"))?)),
+                None => None,
+            };
+            Some(KeySchema { hash, range })
+        }
+        fn throughput(v: Option<&AttributeValue>) -> Option<Throughput> {
+            let l = v?.as_l()?;
+            Some(Throughput {
+                read_capacity_units: l.first()?.as_n()?.to_u64().ok()?,
+                write_capacity_units: l.get(1)?.as_n()?.to_u64().ok()?,
+            })
+        }
+        let id = item
+            .get("id")
+            .and_then(|v| v.as_n())
+            .and_then(|n| n.to_u64().ok())
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| bad("id"))?;
+        let listed = item
+            .get("indexes")
+            .and_then(|v| v.as_l())
+            .ok_or_else(|| bad("indexes"))?;
+        // Index numbers are one byte of every index entry's storage key.
+        if listed.len() > usize::from(u8::MAX) + 1 {
+            return Err(bad("indexes"));
+        }
+        let mut indexes = Vec::new();
+        for (n, i) in listed.iter().enumerate() {
+            let field = |f: &str| bad(&format!("indexes[{n}].{f}"));
+            let m = i.as_m().ok_or_else(|| bad(&format!("indexes[{n}]")))?;
+            let projection = match m.get("projection").ok_or_else(|| field("projection"))? {
+                AttributeValue::S(p) if p == "ALL" => Projection::All,
+                AttributeValue::S(p) if p == "KEYS_ONLY" => Projection::KeysOnly,
+                AttributeValue::L(names) => Projection::Include(
+                    names
+                        .iter()
+                        .map(|n| n.as_s().map(str::to_owned))
+                        .collect::<Option<Vec<String>>>()
+                        .ok_or_else(|| field("projection"))?,
+                ),
+                _ => return Err(field("projection")),
+            };
+            indexes.push(IndexDefinition {
+                name: s(m.get("name")).ok_or_else(|| field("name"))?,
+                kind: match s(m.get("kind")).as_deref() {
+                    Some("G") => IndexKind::Global,
+                    Some("L") => IndexKind::Local,
+                    _ => return Err(field("kind")),
+                },
+                key: key_schema(m.get("key")).ok_or_else(|| field("key"))?,
+                projection,
+                throughput: throughput(m.get("throughput")),
+            });
+        }
+        let ttl_attribute = match item.get("ttl") {
+            None => None,
+            Some(v) => Some(v.as_s().ok_or_else(|| bad("ttl"))?.to_owned()),
+        };
+        Ok(TableMeta {
+            id,
+            def: TableDefinition {
+                name: s(item.get("name")).ok_or_else(|| bad("name"))?,
+                key: key_schema(item.get("key")).ok_or_else(|| bad("key"))?,
+                indexes,
+                billing: match item.get("throughput") {
+                    None => BillingMode::PayPerRequest,
+                    Some(_) => BillingMode::Provisioned(
+                        throughput(item.get("throughput")).ok_or_else(|| bad("throughput"))?,
+                    ),
+                },
+                ttl_attribute,
+            },
+            created: s(item.get("created"))
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| bad("created"))?,
+        })
+    }
+}
