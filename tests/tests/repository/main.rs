@@ -4,6 +4,7 @@
 
 mod batch;
 mod conflicts;
+mod cursors;
 mod items;
 mod keys;
 mod paging;
@@ -22,6 +23,7 @@ fn main() {
     all.extend(items::cases());
     all.extend(batch::cases());
     all.extend(paging::cases());
+    all.extend(cursors::cases());
     all.extend(keys::cases());
     all.extend(races::cases());
     all.extend(quickstart::cases());
