@@ -8,6 +8,7 @@ mod cursors;
 mod items;
 mod keys;
 mod paging;
+mod progress;
 mod quickstart;
 mod races;
 
@@ -24,6 +25,7 @@ fn main() {
     all.extend(batch::cases());
     all.extend(paging::cases());
     all.extend(cursors::cases());
+    all.extend(progress::cases());
     all.extend(keys::cases());
     all.extend(races::cases());
     all.extend(quickstart::cases());
