@@ -136,7 +136,7 @@ mod value;
 
 pub use de::{from_item, from_value};
 pub use error::{BoxError, CancellationCode, CancellationReason, Error, MappingError, Result};
-pub use expr::{Condition, RangeCondition, Update};
+pub use expr::RangeCondition;
 pub use model::{
     AutoIncrementKey, BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, KeyType,
     Model, ModelSchema, Projection, ScalarType, TableDefinition, Throughput, VersionValue,
