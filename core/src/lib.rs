@@ -136,6 +136,7 @@ mod value;
 
 pub use de::{from_item, from_value};
 pub use error::{BoxError, CancellationCode, CancellationReason, Error, MappingError, Result};
+pub use expr::RangeCondition;
 pub use model::{
     AutoIncrementKey, BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, KeyType,
     Model, ModelSchema, Projection, ScalarType, TableDefinition, Throughput, VersionValue,
@@ -143,8 +144,8 @@ pub use model::{
 pub use number::{Number, NumberError};
 pub use path::{FieldPath, PathSegment};
 pub use repository::{
-    AsKey, Cursor, GetOptions, ItemStream, KeyOf, PageOf, QuerySpec, Repository, RepositoryExt,
-    RetryPolicy, SaveMode, ScanSpec, Table, Tracked,
+    AsKey, Cursor, GetOptions, ItemStream, KeyOf, ModifyFn, PageOf, Progress, ProgressFn,
+    QuerySpec, Repository, RepositoryExt, RetryPolicy, SaveMode, ScanSpec, Table, Tracked,
 };
 pub use ser::{to_item, to_value};
 pub use set::{Binary, BinarySet, NumberSet, Set, StringSet};

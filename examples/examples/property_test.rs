@@ -340,6 +340,7 @@ fn fail(e: Error) -> TestCaseError {
 }
 
 fn main() {
+    dynamodb_mapper_examples::init_logging();
     let config = Config {
         cases: 256,
         failure_persistence: None,

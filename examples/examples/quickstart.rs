@@ -112,6 +112,13 @@ async fn open_store() -> Result<(Arc<dyn Backend>, String), Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    // The library's log lines: RUST_LOG=dynamodb_mapper=info (or =debug).
+    // (Inline rather than `dynamodb_mapper_examples::init_logging`: the
+    // tests crate compiles this file too.)
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     let (store, described) = open_store().await?;
     println!("store: {described}");
     tour(store, &|line| println!("{line}")).await

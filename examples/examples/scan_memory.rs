@@ -126,6 +126,7 @@ async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize) -> Result<(), 
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    dynamodb_mapper_examples::init_logging();
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

@@ -113,6 +113,7 @@ impl Accounts {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    dynamodb_mapper_examples::init_logging();
     let table = Table::<Account>::new(MemoryBackend::new());
     table.create_table().await?;
     let accounts = Accounts::new(Arc::new(table));

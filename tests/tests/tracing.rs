@@ -1,22 +1,27 @@
 //! Tracing: one span per repository operation on the model target, with
 //! the table (and the key at debug level only); the backend's calls on the
-//! database-access target. On every backend, one case at a time, under a
-//! process-wide subscriber (so no other test's first use of a span can
-//! hide it from this one).
+//! database-access target; and the lines a person reads: at info, table
+//! steps and long operations with counts, at debug one per request. On
+//! every backend, one case at a time, under a process-wide subscriber (so
+//! no other test's first use of a span can hide it from this one).
 
 use std::sync::{Mutex, OnceLock};
 
 use dynamodb_mapper::backend::{PutItem, TransactWrite, TransactWriteItem};
-use dynamodb_mapper::{Repository, RepositoryExt, Table, to_item};
+use dynamodb_mapper::{Repository, RepositoryExt, ScanSpec, Table, to_item};
 use dynamodb_mapper_tests::models::User;
 use dynamodb_mapper_tests::{Env, cases, run_suite_in_turn};
+use futures::TryStreamExt;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
 
 fn main() {
     tracing::subscriber::set_global_default(Capture).expect("the only subscriber");
-    run_suite_in_turn("the tracing suite", cases![operations_are_traced])
+    run_suite_in_turn(
+        "the tracing suite",
+        cases![operations_are_traced, lines_at_info_and_debug],
+    )
 }
 
 #[derive(Clone, Debug)]
@@ -33,6 +38,12 @@ fn recorded() -> &'static Mutex<Vec<SpanRecord>> {
     SPANS.get_or_init(|| Mutex::new(Vec::new()))
 }
 
+/// Every event, recorded (with its message as the `message` field).
+fn events() -> &'static Mutex<Vec<SpanRecord>> {
+    static EVENTS: OnceLock<Mutex<Vec<SpanRecord>>> = OnceLock::new();
+    EVENTS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
 /// The highest level recorded now.
 fn max_level() -> &'static Mutex<Level> {
     static MAX: OnceLock<Mutex<Level>> = OnceLock::new();
@@ -46,6 +57,9 @@ struct Fields<'a>(&'a mut Vec<(String, String)>);
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         self.0.push((field.name().to_owned(), format!("{value:?}")));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push((field.name().to_owned(), value.to_owned()));
     }
 }
 
@@ -75,7 +89,16 @@ impl Subscriber for Capture {
         }
     }
     fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, _: &Event<'_>) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut record = SpanRecord {
+            target: event.metadata().target().to_owned(),
+            name: event.metadata().name().to_owned(),
+            level: *event.metadata().level(),
+            fields: Vec::new(),
+        };
+        event.record(&mut Fields(&mut record.fields));
+        events().lock().unwrap().push(record);
+    }
     fn enter(&self, _: &Id) {}
     fn exit(&self, _: &Id) {}
 }
@@ -163,4 +186,106 @@ async fn operations_are_traced(env: Env) {
             "{span:?}"
         );
     }
+}
+
+/// The events `work` writes with events up to `max` enabled.
+async fn logged(max: Level, work: impl std::future::Future<Output = ()>) -> Vec<SpanRecord> {
+    let from = events().lock().unwrap().len();
+    *max_level().lock().unwrap() = max;
+    work.await;
+    *max_level().lock().unwrap() = Level::TRACE;
+    events().lock().unwrap()[from..].to_vec()
+}
+
+/// The one event whose message starts with `start`.
+fn line<'a>(events: &'a [SpanRecord], start: &str) -> &'a SpanRecord {
+    let found: Vec<&SpanRecord> = events
+        .iter()
+        .filter(|e| field(e, "message").is_some_and(|m| m.starts_with(start)))
+        .collect();
+    assert_eq!(found.len(), 1, "one line {start:?} in {events:#?}");
+    found[0]
+}
+
+async fn lines_at_info_and_debug(env: Env) {
+    let users = env.repo::<User>();
+    let name = users.table_name().to_owned();
+    let all: Vec<User> = (0..30)
+        .map(|i| User::new(format!("secret-{i:02}")))
+        .collect();
+    let info = logged(Level::INFO, async {
+        users.create_table().await.unwrap();
+        users.put_many(&all).await.unwrap();
+        let read: Vec<_> = users
+            .scan(ScanSpec::new().page_size(7))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 30);
+    })
+    .await;
+    for start in ["table creation requested", "table active after"] {
+        let e = line(&info, start);
+        assert_eq!(
+            (e.level, field(e, "table")),
+            (Level::INFO, Some(name.as_str()))
+        );
+    }
+    let started = line(&info, "put_many started: 30 items");
+    assert_eq!(field(started, "items"), Some("30"));
+    let done = line(&info, "put_many done: 30 items in 2 requests");
+    assert_eq!(
+        (
+            field(done, "items"),
+            field(done, "requests"),
+            field(done, "outcome")
+        ),
+        (Some("30"), Some("2"), Some("ok"))
+    );
+    assert!(field(done, "elapsed_ms").is_some(), "{done:?}");
+    line(&info, "scan started");
+    // 30 items in pages of 7: 5 requests, the last short of the limit.
+    let done = line(&info, "scan done: 30 items in 5 requests");
+    assert_eq!(field(done, "table"), Some(name.as_str()));
+    // At info: no request lines, and no attribute value.
+    assert!(info.iter().all(|e| e.level <= Level::INFO), "{info:#?}");
+    assert!(
+        info.iter()
+            .all(|e| e.fields.iter().all(|(_, v)| !v.contains("secret-"))),
+        "{info:#?}"
+    );
+
+    let debug = logged(Level::DEBUG, async {
+        users.get_consistent("secret-03").await.unwrap().unwrap();
+        assert!(users.create(User::new("secret-03")).await.is_err());
+    })
+    .await;
+    let requests: Vec<&SpanRecord> = debug
+        .iter()
+        .filter(|e| e.target == "dynamodb_mapper::database_access" && e.level == Level::DEBUG)
+        .collect();
+    let get = requests
+        .iter()
+        .find(|e| field(e, "operation") == Some("GetItem"))
+        .unwrap_or_else(|| panic!("a GetItem line in {debug:#?}"));
+    assert_eq!(
+        (
+            field(get, "table"),
+            field(get, "key"),
+            field(get, "outcome")
+        ),
+        (Some(name.as_str()), Some("id=secret-03"), Some("ok"))
+    );
+    assert!(
+        field(get, "consumed_capacity").is_some_and(|c| c.parse::<f64>().is_ok()),
+        "{get:?}"
+    );
+    let put = requests
+        .iter()
+        .find(|e| field(e, "operation") == Some("PutItem"))
+        .unwrap_or_else(|| panic!("a PutItem line in {debug:#?}"));
+    assert_eq!(
+        (field(put, "table"), field(put, "outcome")),
+        (Some(name.as_str()), Some("conditional_check_failed"))
+    );
 }

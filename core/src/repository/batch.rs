@@ -94,6 +94,7 @@ impl<T: Model> Table<T> {
             let Some(outcome) = running.next().await else {
                 break;
             };
+            super::progress::LongOp::advance_current(outcome.done.len());
             found.extend(outcome.found);
             done.extend(outcome.done);
             undone.extend(outcome.undone);

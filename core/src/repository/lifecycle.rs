@@ -1,9 +1,12 @@
 //! The table's lifecycle: create, ensure, delete, and waiting for them.
 
+use std::time::Instant;
+
 use super::Table;
 use crate::backend::{TableState, wait_for_table};
 use crate::error::{Error, Result};
 use crate::model::{KeySchema, Model, TableDefinition};
+use crate::trace::MODEL;
 
 fn describe_key_schema(key: &KeySchema) -> String {
     match &key.range {
@@ -16,13 +19,32 @@ fn describe_key_schema(key: &KeySchema) -> String {
 }
 
 impl<T: Model> Table<T> {
+    /// Waits for the table's state; one info line when it is reached.
     async fn wait_for(&self, state: TableState) -> Result<()> {
+        let start = Instant::now();
         wait_for_table(&*self.backend, &self.name, state, self.retry.table_wait).await?;
+        let waited_ms = start.elapsed().as_millis() as u64;
+        let state = match state {
+            TableState::Deleted => "deleted",
+            TableState::Active => "active",
+        };
+        tracing::info!(target: MODEL, table = %self.name, state, waited_ms, "table {state} after {waited_ms} ms");
+        Ok(())
+    }
+
+    /// Sends the create request; one info line when it is accepted.
+    async fn request_create(&self) -> Result<()> {
+        let start = Instant::now();
+        let definition = self.definition();
+        let indexes = definition.indexes.len();
+        self.backend.create_table(definition).await?;
+        let elapsed_ms = start.elapsed().as_millis() as u64;
+        tracing::info!(target: MODEL, table = %self.name, indexes, elapsed_ms, "table creation requested ({indexes} indexes); waiting until active");
         Ok(())
     }
 
     pub(super) async fn create_table_inner(&self) -> Result<()> {
-        self.backend.create_table(self.definition()).await?;
+        self.request_create().await?;
         self.wait_for(TableState::Active).await
     }
 
@@ -30,11 +52,16 @@ impl<T: Model> Table<T> {
         match self.backend.describe_table(&self.name).await {
             Ok(d) => {
                 self.check_fits(&d.definition)?;
+                tracing::info!(target: MODEL, table = %self.name, "table exists and fits the model");
                 self.wait_for(TableState::Active).await
             }
             Err(Error::TableNotFound { .. }) => {
-                match self.backend.create_table(self.definition()).await {
-                    Ok(_) | Err(Error::TableInUse { .. }) => {}
+                tracing::info!(target: MODEL, table = %self.name, "table does not exist; creating it");
+                match self.request_create().await {
+                    Ok(()) => {}
+                    Err(Error::TableInUse { .. }) => {
+                        tracing::info!(target: MODEL, table = %self.name, "table being created by another caller");
+                    }
                     Err(e) => return Err(e),
                 }
                 self.wait_for(TableState::Active).await?;
@@ -46,7 +73,10 @@ impl<T: Model> Table<T> {
     }
 
     pub(super) async fn delete_table_inner(&self) -> Result<()> {
+        let start = Instant::now();
         self.backend.delete_table(&self.name).await?;
+        let elapsed_ms = start.elapsed().as_millis() as u64;
+        tracing::info!(target: MODEL, table = %self.name, elapsed_ms, "table deletion requested; waiting until it is gone");
         self.wait_for(TableState::Deleted).await
     }
 

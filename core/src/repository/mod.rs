@@ -63,6 +63,7 @@ mod lifecycle;
 mod paging;
 pub(crate) mod plan;
 pub(crate) mod preflight;
+mod progress;
 mod retry;
 mod spec;
 mod table;
@@ -81,6 +82,7 @@ use crate::value::Item;
 pub use cursor::Cursor;
 pub use ext::RepositoryExt;
 pub use key::{AsKey, KeyOf};
+pub use progress::{Progress, ProgressFn};
 pub use retry::RetryPolicy;
 pub use spec::{ItemStream, PageOf, QuerySpec, ScanSpec};
 pub use table::Table;
@@ -208,13 +210,20 @@ pub trait Repository<T: Model>: Send + Sync {
     /// The stream owns what it needs (`'static`): it can be spawned.
     fn query(&self, spec: QuerySpec) -> ItemStream<T>;
 
-    /// One page of a query, from a cursor.
+    /// One page of a query, from a cursor given out by the same query
+    /// (same table, index, key condition and direction; another's is
+    /// refused with [`Error::InvalidRequest`](crate::Error::InvalidRequest)
+    /// saying "cursor belongs to another query", before anything is sent).
+    /// The page's cursor is given only when more items follow.
     async fn query_page(&self, spec: QuerySpec, cursor: Option<Cursor>) -> Result<PageOf<T>>;
 
     /// Every item (of the table or an index), fetched page by page.
     fn scan(&self, spec: ScanSpec) -> ItemStream<T>;
 
-    /// One page of a scan, from a cursor.
+    /// One page of a scan, from a cursor given out by a scan of the same
+    /// table or index (another's is refused, as for
+    /// [`Repository::query_page`]). The page's cursor is given only when
+    /// more items follow.
     async fn scan_page(&self, spec: ScanSpec, cursor: Option<Cursor>) -> Result<PageOf<T>>;
 
     /// A parallel scan: one stream per segment, each `'static`, to be read

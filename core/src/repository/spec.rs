@@ -110,9 +110,12 @@ impl ScanSpec {
 /// One page of a paged read, with the cursor of the next one.
 #[derive(Debug)]
 pub struct PageOf<T> {
-    /// The items of this page (it may be empty while more pages follow).
+    /// The items of this page (under a filter, it may be empty while more
+    /// pages follow: the store's page held no item that passed).
     pub items: Vec<Tracked<T>>,
-    /// Where the next page starts; `None` on the last page.
+    /// Where the next page starts: given only when the store has items
+    /// after this page (`None` on the last page, also when it ended
+    /// exactly at the last item). Bound to the query or scan that gave it.
     pub cursor: Option<Cursor>,
 }
 

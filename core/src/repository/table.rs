@@ -7,6 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tracing::Instrument;
 
+use super::paging::Streamed;
+use super::progress::{LongOp, Progress, ProgressFn};
 use super::{
     COUNTER_KEY, Cursor, GetOptions, ItemStream, KeyOf, ModifyFn, PageOf, QuerySpec, Repository,
     RetryPolicy, SaveMode, ScanSpec, Tracked,
@@ -27,6 +29,7 @@ pub struct Table<T> {
     pub(super) backend: Arc<dyn Backend>,
     pub(super) name: Arc<str>,
     pub(super) retry: RetryPolicy,
+    pub(super) progress: Option<Arc<ProgressFn>>,
     _model: PhantomData<fn() -> T>,
 }
 
@@ -36,6 +39,7 @@ impl<T> Clone for Table<T> {
             backend: Arc::clone(&self.backend),
             name: Arc::clone(&self.name),
             retry: self.retry.clone(),
+            progress: self.progress.clone(),
             _model: PhantomData,
         }
     }
@@ -66,6 +70,7 @@ impl<T: Model> Table<T> {
             backend,
             name: Arc::from(T::schema().table.name.as_str()),
             retry: RetryPolicy::default(),
+            progress: None,
             _model: PhantomData,
         }
     }
@@ -81,6 +86,49 @@ impl<T: Model> Table<T> {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// The same repository, reporting the progress of its long operations
+    /// (`put_many`, `get_many`, `delete_many`, scans, queries read as a
+    /// stream, parallel scans) to `report`: after each batch request or
+    /// page, and once at the end (see the `progress_bar` example, which
+    /// drives a progress bar with it). The callback runs on the task doing
+    /// the work: keep it short.
+    pub fn on_progress(mut self, report: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(report));
+        self
+    }
+
+    /// Starts a long operation of this table: its start line now, its end
+    /// line when the returned handle is dropped.
+    pub(super) fn long_op(
+        &self,
+        operation: &'static str,
+        total: Option<usize>,
+        parts: u32,
+        info: bool,
+    ) -> Arc<LongOp> {
+        LongOp::start(
+            operation,
+            &self.name,
+            total,
+            parts,
+            info,
+            self.progress.clone(),
+        )
+    }
+
+    /// Runs a batch as a long operation.
+    async fn batch<R>(
+        &self,
+        operation: &'static str,
+        total: usize,
+        work: impl Future<Output = Result<R>>,
+    ) -> Result<R> {
+        let op = self.long_op(operation, Some(total), 1, true);
+        let result = op.scope(work).await;
+        op.end(result.is_ok());
+        result
     }
 
     /// The backend.
@@ -253,22 +301,30 @@ impl<T: Model> Repository<T> for Table<T> {
 
     async fn get_many_with(&self, keys: Vec<KeyOf<T>>) -> Result<Vec<Option<Tracked<T>>>> {
         let span = op_span!("get_many", self.name);
-        self.get_many_inner(keys).instrument(span).await
+        let total = keys.len();
+        self.batch("get_many", total, self.get_many_inner(keys))
+            .instrument(span)
+            .await
     }
 
     async fn put_many(&self, values: &[T]) -> Result<()> {
         let span = op_span!("put_many", self.name);
-        self.put_many_inner(values).instrument(span).await
+        self.batch("put_many", values.len(), self.put_many_inner(values))
+            .instrument(span)
+            .await
     }
 
     async fn delete_many_with(&self, keys: Vec<KeyOf<T>>) -> Result<()> {
         let span = op_span!("delete_many", self.name);
-        self.delete_many_inner(keys).instrument(span).await
+        let total = keys.len();
+        self.batch("delete_many", total, self.delete_many_inner(keys))
+            .instrument(span)
+            .await
     }
 
     fn query(&self, spec: QuerySpec) -> ItemStream<T> {
         let request = self.query_request(&spec);
-        self.stream(request, spec.limit, spec.page_size)
+        self.stream(request, spec.limit, spec.page_size, Streamed::Query)
     }
 
     async fn query_page(&self, spec: QuerySpec, cursor: Option<Cursor>) -> Result<PageOf<T>> {
@@ -284,7 +340,7 @@ impl<T: Model> Repository<T> for Table<T> {
 
     fn scan(&self, spec: ScanSpec) -> ItemStream<T> {
         let request = self.scan_request(&spec, None);
-        self.stream(Ok(request), spec.limit, spec.page_size)
+        self.stream(Ok(request), spec.limit, spec.page_size, Streamed::Scan)
     }
 
     async fn scan_page(&self, spec: ScanSpec, cursor: Option<Cursor>) -> Result<PageOf<T>> {

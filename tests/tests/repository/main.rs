@@ -4,9 +4,11 @@
 
 mod batch;
 mod conflicts;
+mod cursors;
 mod items;
 mod keys;
 mod paging;
+mod progress;
 mod quickstart;
 mod races;
 
@@ -22,6 +24,8 @@ fn main() {
     all.extend(items::cases());
     all.extend(batch::cases());
     all.extend(paging::cases());
+    all.extend(cursors::cases());
+    all.extend(progress::cases());
     all.extend(keys::cases());
     all.extend(races::cases());
     all.extend(quickstart::cases());

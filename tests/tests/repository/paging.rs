@@ -151,7 +151,8 @@ async fn query_pages_with_cursors(env: Env) {
         }
     }
     assert_eq!(seen, (0..300).collect::<Vec<_>>());
-    assert!((8..=9).contains(&pages), "{pages} pages");
+    // 300 items in pages of 40: 8 pages, the last without a cursor.
+    assert_eq!(pages, 8);
 }
 
 async fn query_errors(env: Env) {
