@@ -6,6 +6,7 @@ mod batch;
 mod conflicts;
 mod items;
 mod keys;
+mod naming;
 mod paging;
 mod quickstart;
 mod races;
@@ -23,6 +24,7 @@ fn main() {
     all.extend(batch::cases());
     all.extend(paging::cases());
     all.extend(keys::cases());
+    all.extend(naming::cases());
     all.extend(races::cases());
     all.extend(quickstart::cases());
     run_suite("the repository suite", all)
