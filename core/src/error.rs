@@ -405,7 +405,7 @@ impl Error {
     /// [`Error::ReadMapping`] and [`Error::Migration`] do.
     ///
     /// ```
-    /// # use dynamodb_mapper::repository::{RepositoryExt, Table};
+    /// # use dynamodb_mapper::repository::{Repository, RepositoryExt, Table};
     /// # use dynamodb_mapper::expr::attr;
     /// # use dynamodb_mapper::{Error, Model};
     /// # use dynamodb_mapper_memory::MemoryBackend;

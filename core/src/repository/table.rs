@@ -103,7 +103,7 @@ impl<T: Model> Table<T> {
     /// refused (its items may hold any attribute).
     ///
     /// ```
-    /// # use dynamodb_mapper::repository::{RepositoryExt, Table};
+    /// # use dynamodb_mapper::repository::{Repository, RepositoryExt, Table};
     /// # use dynamodb_mapper::expr::{attr, Update};
     /// # use dynamodb_mapper::{Error, Model};
     /// # use dynamodb_mapper_memory::MemoryBackend;
