@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types as sdk;
-use dynamodb_mapper::{CancellationCode, CancellationReason, Error};
+use dynamodb_mapper::backend::single_key_text;
+use dynamodb_mapper::{CancellationCode, CancellationReason, Error, Item};
 
 use crate::convert::item_from_sdk;
 
@@ -24,10 +25,7 @@ where
             let message = e.message().unwrap_or_default().to_owned();
             return match code.as_str() {
                 "ValidationException" => Error::from_validation_message(message),
-                "ConditionalCheckFailedException" => Error::Conflict {
-                    table: table.to_owned(),
-                    stored: None,
-                },
+                "ConditionalCheckFailedException" => Error::conflict(table, None, None),
                 "ResourceNotFoundException" => Error::TableNotFound {
                     table: table.to_owned(),
                 },
@@ -78,14 +76,21 @@ where
     }
 }
 
-/// A failed condition, with the stored item when DynamoDB returned it.
-pub(crate) fn conflict(table: &str, item: Option<&HashMap<String, sdk::AttributeValue>>) -> Error {
-    Error::Conflict {
-        table: table.to_owned(),
-        stored: item
-            .and_then(|i| item_from_sdk(i.clone()).ok())
-            .map(Box::new),
-    }
+/// A failed condition of the write of the item with `key` (when the
+/// request names its key), with the stored item when DynamoDB returned it.
+/// DynamoDB's answer names no key, and this backend knows no key schema:
+/// a key of one attribute is named ([`single_key_text`]); the repository
+/// names the key of its own writes.
+pub(crate) fn conflict(
+    table: &str,
+    key: Option<&Item>,
+    item: Option<&HashMap<String, sdk::AttributeValue>>,
+) -> Error {
+    Error::conflict(
+        table,
+        key.and_then(single_key_text),
+        item.and_then(|i| item_from_sdk(i.clone()).ok()),
+    )
 }
 
 /// A cancelled transaction's reasons, in request order, from their codes.

@@ -47,7 +47,7 @@ fn returned(
 /// Sends a put, update or delete and reads its answer: the attributes
 /// asked for, the consumed capacity, the stored item of a failed condition.
 macro_rules! send_write {
-    ($builder:expr, $input:expr, $error:ident) => {{
+    ($builder:expr, $input:expr, $error:ident, $key:expr) => {{
         let out = $builder
             .set_return_values(return_values($input.return_values))
             .set_return_consumed_capacity(rcc($input.return_consumed_capacity))
@@ -55,7 +55,7 @@ macro_rules! send_write {
             .await
             .map_err(|e| match e.as_service_error() {
                 Some($error::ConditionalCheckFailedException(ex)) => {
-                    conflict(&$input.table, ex.item())
+                    conflict(&$input.table, $key, ex.item())
                 }
                 _ => map_err(e, &$input.table),
             })?;
@@ -72,19 +72,19 @@ impl Sdk {
     pub(crate) async fn put_item_call(&self, input: PutItem) -> Result<WriteOutput> {
         let builder =
             write_fields!(self.client.put_item(), input).set_item(Some(item_to_sdk(&input.item)?));
-        send_write!(builder, input, PutItemError)
+        send_write!(builder, input, PutItemError, None)
     }
 
     pub(crate) async fn update_item_call(&self, input: UpdateItem) -> Result<WriteOutput> {
         let builder = write_fields!(self.client.update_item(), input)
             .set_key(Some(item_to_sdk(&input.key)?))
             .set_update_expression(input.update_expression.clone());
-        send_write!(builder, input, UpdateItemError)
+        send_write!(builder, input, UpdateItemError, Some(&input.key))
     }
 
     pub(crate) async fn delete_item_call(&self, input: DeleteItem) -> Result<WriteOutput> {
         let builder =
             write_fields!(self.client.delete_item(), input).set_key(Some(item_to_sdk(&input.key)?));
-        send_write!(builder, input, DeleteItemError)
+        send_write!(builder, input, DeleteItemError, Some(&input.key))
     }
 }

@@ -30,10 +30,16 @@ pub enum Error {
     /// A write's condition was false (DynamoDB's
     /// `ConditionalCheckFailedException`). For a guarded save or delete it
     /// means the stored item changed since it was loaded.
-    #[error("conditional check failed on table `{table}`{}", describe_stored(.stored))]
+    /// [`Error::stored_as`] decodes the stored item into the model.
+    #[error("conditional check failed {}table `{table}`{}", describe_conflict_key(.key), describe_stored(.stored))]
     Conflict {
         /// The table.
         table: String,
+        /// The item's key as text (`alice`, `(alice, 3)`: the key's
+        /// values, as [`KeyOf`](crate::repository::KeyOf) displays them),
+        /// when known: the repository fills it for its writes, and the
+        /// emulators for every write; DynamoDB's answer does not say.
+        key: Option<String>,
         /// The item as stored when the condition failed, when known.
         stored: Option<Box<Item>>,
     },
@@ -119,6 +125,27 @@ pub enum Error {
     InvalidRequest {
         /// What is wrong.
         message: String,
+    },
+
+    /// An expression given to the repository (an update, a condition, a
+    /// filter, a projection) names a top-level attribute that the model
+    /// does not have: most often a typo in a string path (`attr("stauts")`).
+    /// Nothing was read or written. Typed paths (`Order::fields().status`)
+    /// cannot misspell; for attributes outside the model, a table made with
+    /// [`Table::allow_unknown_attributes`](crate::repository::Table::allow_unknown_attributes)
+    /// takes any name.
+    #[error("{context} on table `{table}` names {}", describe_unknown(.model, .names, .suggestions))]
+    UnknownAttributes {
+        /// The table.
+        table: String,
+        /// The model's type name.
+        model: String,
+        /// Which expression: `"the update"`, `"the condition"`, `"the filter"`, ...
+        context: String,
+        /// The unknown names, each once, in the order they appear.
+        names: Vec<String>,
+        /// For each name, the model's attribute it is closest to, if one is close.
+        suggestions: Vec<Option<String>>,
     },
 
     /// A size or count limit was exceeded (400 KB items, 100 actions per
@@ -233,11 +260,65 @@ pub enum Error {
     },
 }
 
+fn describe_unknown(model: &str, names: &[String], suggestions: &[Option<String>]) -> String {
+    let parts: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(
+            |(i, n)| match suggestions.get(i).and_then(Option::as_deref) {
+                Some(s) => format!("`{n}` (did you mean `{s}`?)"),
+                None => format!("`{n}`"),
+            },
+        )
+        .collect();
+    let (what, them) = if names.len() == 1 {
+        ("an attribute", "it")
+    } else {
+        ("attributes", "them")
+    };
+    format!(
+        "{what} that the model `{model}` does not have: {}; use the model's fields \
+         (`{model}::fields()`), or allow_unknown_attributes() on the table to name {them} anyway",
+        parts.join(", ")
+    )
+}
+
+fn describe_conflict_key(key: &Option<String>) -> String {
+    match key {
+        Some(k) => format!("on the item with key {k} of "),
+        None => "on ".to_owned(),
+    }
+}
+
 fn describe_stored(stored: &Option<Box<Item>>) -> String {
     match stored {
         Some(_) => " (stored item returned)".to_owned(),
         None => String::new(),
     }
+}
+
+/// A stored item of table `table` decoded into `T` as a read decodes it:
+/// upgraded to the model's schema version first, errors naming the key.
+pub(crate) fn decode_stored<T: crate::Model>(table: &str, item: &Item) -> Result<T> {
+    let key = || T::schema().table.key.describe(item);
+    let upgraded = match T::migrations() {
+        Some(m) => m
+            .upgrade(item.clone())
+            .map_err(|failure| Error::Migration {
+                table: table.to_owned(),
+                key: key(),
+                failure,
+            })?,
+        None => None,
+    };
+    crate::de::from_item(upgraded.unwrap_or_else(|| item.clone())).map_err(|e| match e {
+        Error::Mapping(source) => Error::ReadMapping {
+            table: table.to_owned(),
+            key: key(),
+            source,
+        },
+        other => other,
+    })
 }
 
 fn describe_cause(attempts: &u32, cause: &Option<Box<Error>>) -> String {
@@ -307,6 +388,64 @@ impl Error {
         Error::LimitExceeded {
             message: message.into(),
         }
+    }
+
+    /// A [`Error::Conflict`] on `table`, of the item with this key (as
+    /// text) when known, with the stored item when known.
+    pub fn conflict(table: impl Into<String>, key: Option<String>, stored: Option<Item>) -> Error {
+        Error::Conflict {
+            table: table.into(),
+            key,
+            stored: stored.map(Box::new),
+        }
+    }
+
+    /// The stored item of a [`Error::Conflict`], when the store returned
+    /// it (the repository always asks for it); `None` for other errors.
+    pub fn stored(&self) -> Option<&Item> {
+        match self {
+            Error::Conflict { stored, .. } => stored.as_deref(),
+            Error::RetriesExhausted { last, .. } => last.stored(),
+            _ => None,
+        }
+    }
+
+    /// The stored item of a [`Error::Conflict`] decoded into the model
+    /// `T` (brought to its schema version first when it has migrations),
+    /// as a read would decode it: `None` when the error carries no stored
+    /// item; a failure to decode names the table and key, as
+    /// [`Error::ReadMapping`] and [`Error::Migration`] do.
+    ///
+    /// ```
+    /// # use dynamodb_mapper::repository::{Repository, RepositoryExt, Table};
+    /// # use dynamodb_mapper::expr::attr;
+    /// # use dynamodb_mapper::{Error, Model};
+    /// # use dynamodb_mapper_memory::MemoryBackend;
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+    /// # #[model(table = "users")]
+    /// # struct User { #[model(hash_key)] id: String, energy: i64 }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let users = Table::<User>::new(MemoryBackend::new());
+    /// users.create_table().await?;
+    /// users.create(User { id: "alice".into(), energy: 10 }).await?;
+    ///
+    /// let update = User::fields().energy.decrement(20);
+    /// let enough = Some(attr("energy").ge(20));
+    /// let err = users.update("alice", update.build()?, enough).await.unwrap_err();
+    /// assert!(matches!(&err, Error::Conflict { key: Some(k), .. } if k == "alice"));
+    /// let stored: User = err.stored_as::<User>().expect("returned")?;
+    /// assert_eq!(stored.energy, 10);
+    /// # Ok::<(), Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn stored_as<T: crate::Model>(&self) -> Option<Result<T>> {
+        let table = match self {
+            Error::Conflict { table, .. } => table.as_str(),
+            Error::RetriesExhausted { table, .. } => table.as_str(),
+            _ => return None,
+        };
+        self.stored().map(|item| decode_stored::<T>(table, item))
     }
 
     /// True for errors that may succeed when retried (throttling,

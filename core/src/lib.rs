@@ -83,7 +83,12 @@
 //! ```
 //!
 //! String paths ([`expr::attr`]) remain for attributes outside the model;
-//! [`fields::unknown_attributes`] names those a model does not know.
+//! [`fields::unknown_attributes`] names those a model does not know. The
+//! repository checks with it every update, condition and filter it is
+//! given (the transaction builder too), and refuses one naming an
+//! attribute the model does not have with [`Error::UnknownAttributes`],
+//! unless the table is made with
+//! [`Table::allow_unknown_attributes`](repository::Table::allow_unknown_attributes).
 //!
 //! ## Mapping rules
 //!

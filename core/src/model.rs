@@ -199,6 +199,22 @@ impl KeySchema {
         self.names().any(|n| n == name)
     }
 
+    /// The key of `item` (a key, or a whole item) as text: its values,
+    /// hash first, without quotes: `alice`, `(alice, 3)`. The text
+    /// [`KeyOf`](crate::repository::KeyOf) displays, and the errors that
+    /// name an item ([`Error::NotFound`], [`Error::Conflict`], ...) carry.
+    pub fn describe(&self, item: &Item) -> String {
+        let values: Vec<String> = self
+            .names()
+            .filter_map(|n| item.get(n))
+            .map(describe_scalar)
+            .collect();
+        match values.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        }
+    }
+
     /// The key part of an item (the key attributes it has).
     pub fn key_of(&self, item: &Item) -> Item {
         let mut key = Item::new();
@@ -208,6 +224,16 @@ impl KeySchema {
             }
         }
         key
+    }
+}
+
+/// A key value as text: strings without quotes, numbers as their digits.
+pub(crate) fn describe_scalar(v: &crate::AttributeValue) -> String {
+    match v {
+        crate::AttributeValue::S(s) => s.clone(),
+        crate::AttributeValue::N(n) => n.to_string(),
+        crate::AttributeValue::B(b) => format!("{b:?}"),
+        other => format!("{other:?}"),
     }
 }
 
@@ -394,6 +420,10 @@ pub struct ModelSchema {
     pub auto_increment: bool,
     /// Attribute name of every field, in declaration order.
     pub attributes: Vec<String>,
+    /// True when a field is flattened by serde (`#[serde(flatten)]`): the
+    /// items hold attributes that `attributes` does not list (a flattened
+    /// map holds any), so no attribute name is unknown to the model.
+    pub flattened: bool,
 }
 
 /// A Rust type stored as items of one DynamoDB table.

@@ -13,6 +13,7 @@ use std::ops::{Deref, DerefMut};
 use crate::number::Number;
 
 mod deep;
+mod mapped;
 
 pub use deep::Unpacked;
 

@@ -499,3 +499,61 @@ fn a_struct_without_fields_and_a_generic_struct_still_derive() {
     let _ = Wrapper { inner: 1 };
     let _: Item = Item::new();
 }
+
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "notes")]
+struct Note {
+    #[model(hash_key)]
+    id: String,
+    #[serde(flatten)]
+    extra: BTreeMap<String, AttributeValue>,
+}
+
+#[test]
+fn a_flattened_model_knows_every_name() {
+    assert!(Note::schema().flattened && !Order::schema().flattened);
+    let update = Update::new().set(attr("anything"), 1);
+    assert!(unknown_attributes::<Note>(&update).is_empty());
+    assert!(
+        dynamodb_mapper::fields::refuse_unknown_attributes::<Note>("t", "the update", &update)
+            .is_ok()
+    );
+}
+
+#[test]
+fn refusals_name_the_attributes_and_suggest_the_closest() {
+    use dynamodb_mapper::fields::refuse_unknown_attributes;
+    let update = Update::new()
+        .set(attr("stauts"), "x")
+        .set(attr("totl_cents"), 1)
+        .set(attr("zzzz"), 1);
+    match refuse_unknown_attributes::<Order>("orders", "the update", &update) {
+        Err(e @ Error::UnknownAttributes { .. }) => {
+            let text = e.to_string();
+            assert!(text.starts_with("the update on table `orders` names attributes that the model `Order` does not have"), "{text}");
+            assert!(text.contains("`stauts` (did you mean `status`?)"), "{text}");
+            assert!(text.contains("`zzzz`"), "{text}");
+            let Error::UnknownAttributes {
+                names,
+                suggestions,
+                model,
+                ..
+            } = e
+            else {
+                unreachable!()
+            };
+            assert_eq!(names, ["stauts", "totl_cents", "zzzz"]);
+            assert_eq!(model, "Order");
+            assert_eq!(suggestions[0].as_deref(), Some("status"));
+            assert_eq!(suggestions[2], None);
+        }
+        other => panic!("expected unknown attributes, got {other:?}"),
+    }
+    // A hostile name is refused without comparing it at length.
+    let long = "s".repeat(1 << 20);
+    let update = Update::new().set(attr(long.as_str()), 1);
+    assert!(matches!(
+        refuse_unknown_attributes::<Order>("orders", "the update", &update),
+        Err(Error::UnknownAttributes { suggestions, .. }) if suggestions == [None]
+    ));
+}

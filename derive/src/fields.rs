@@ -24,6 +24,8 @@ pub(crate) struct FieldInfo {
     pub(crate) auto_increment: bool,
     /// `#[serde(skip)]`, `skip_serializing` or `flatten`: not a plain attribute.
     pub(crate) not_plain: Option<&'static str>,
+    /// `#[serde(flatten)]`: the field's own attributes are the item's.
+    pub(crate) flattened: bool,
     pub(crate) rules: Vec<Rule>,
     pub(crate) span: Span,
 }
@@ -66,6 +68,7 @@ pub(crate) fn parse_fields(
             ttl: false,
             auto_increment: false,
             not_plain: None,
+            flattened: false,
             rules: Vec::new(),
             span: field.span(),
         };
@@ -80,6 +83,7 @@ pub(crate) fn parse_fields(
                         info.not_plain = Some("skipped by serde");
                     } else if meta.path.is_ident("flatten") {
                         info.not_plain = Some("flattened by serde");
+                        info.flattened = true;
                     } else {
                         skip_meta(&meta)?;
                     }

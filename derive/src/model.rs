@@ -264,6 +264,7 @@ pub(crate) fn expand_model(input: &DeriveInput) -> syn::Result<TokenStream2> {
         .iter()
         .filter(|f| f.not_plain.is_none())
         .map(|f| &f.attr);
+    let flattened = fields.iter().any(|f| f.flattened);
 
     let hash_ident = &hash.ident;
     let hash_ty = &hash.ty;
@@ -374,6 +375,7 @@ pub(crate) fn expand_model(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     version_attribute: #version_attr,
                     auto_increment: #auto_flag,
                     attributes: ::std::vec![#(::std::string::String::from(#attributes)),*],
+                    flattened: #flattened,
                 })
             }
 

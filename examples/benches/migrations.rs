@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use dynamodb_mapper::backend::{Backend, BatchWrite};
 use dynamodb_mapper::migration::{BulkOptions, Migrations};
 use dynamodb_mapper::repository::ScanSpec;
-use dynamodb_mapper::{Item, Model, Repository, RepositoryExt, Table};
+use dynamodb_mapper::{Item, Model, Repository, RepositoryExt, Table, Tracked};
 use dynamodb_mapper_memory::MemoryBackend;
 use dynamodb_mapper_sled::{Durability, SledBackend, SledOptions};
 use futures::TryStreamExt;
@@ -102,11 +102,12 @@ async fn reads(name: &str, backend: Arc<dyn Backend>, n: usize) {
         }
         get_versioned = get_versioned.min(start.elapsed());
         let start = Instant::now();
-        let all: Vec<Plain> = plain.scan(ScanSpec::new()).try_collect().await.unwrap();
+        let all: Vec<Tracked<Plain>> = plain.scan(ScanSpec::new()).try_collect().await.unwrap();
         assert_eq!(all.len(), n);
         scan_plain = scan_plain.min(start.elapsed());
         let start = Instant::now();
-        let all: Vec<Versioned> = versioned.scan(ScanSpec::new()).try_collect().await.unwrap();
+        let all: Vec<Tracked<Versioned>> =
+            versioned.scan(ScanSpec::new()).try_collect().await.unwrap();
         assert_eq!(all.len(), n);
         scan_versioned = scan_versioned.min(start.elapsed());
     }

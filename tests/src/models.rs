@@ -262,3 +262,47 @@ pub fn person_migrations() -> dynamodb_mapper::migration::Migrations {
         .detect(2, |item| item.contains_key("full_name"))
         .detect(3, |item| item.contains_key("first"))
 }
+
+/// How far a sale got: an enum that serde stores as a string, used as an
+/// index's hash key.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Not paid yet.
+    New,
+    /// Paid.
+    Paid,
+}
+
+impl dynamodb_mapper::KeyType for Status {
+    const SCALAR_TYPE: dynamodb_mapper::ScalarType = dynamodb_mapper::ScalarType::S;
+}
+
+/// A sale: an index keyed by an enum and a timestamp.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(
+    table = "sales",
+    gsi(name = "by_status", hash = "status", range = "at")
+)]
+pub struct Sale {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// Index hash key.
+    pub status: Status,
+    /// Index range key.
+    pub at: Timestamp,
+    /// The amount.
+    pub cents: i64,
+}
+
+/// A model whose items hold any attribute: a map flattened by serde.
+#[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[model(table = "notes")]
+pub struct Note {
+    /// Hash key.
+    #[model(hash_key)]
+    pub id: String,
+    /// Every other attribute.
+    #[serde(flatten)]
+    pub extra: std::collections::BTreeMap<String, dynamodb_mapper::AttributeValue>,
+}

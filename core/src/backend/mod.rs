@@ -114,6 +114,21 @@ pub use transactions::{
 };
 pub use wait::{TableState, wait_for_table};
 
+/// The text of a key given without its schema ([`Error::Conflict`]'s
+/// `key`, for a backend or layer that does not know the table's key
+/// schema): a key of one attribute is its value's text (`alice`, `7`), as
+/// [`KeySchema::describe`](crate::KeySchema::describe) writes it; a
+/// composite key is `None`, as which attribute is the hash key is not known.
+///
+/// [`Error::Conflict`]: crate::Error::Conflict
+pub fn single_key_text(key: &crate::Item) -> Option<String> {
+    let mut values = key.values();
+    match (values.next(), values.next()) {
+        (Some(v), None) => Some(crate::model::describe_scalar(v)),
+        _ => None,
+    }
+}
+
 /// What a backend can do, for callers and for the conformance suite.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

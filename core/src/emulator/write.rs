@@ -92,11 +92,8 @@ pub(super) fn updated_attributes(item: &Item, paths: &[&Path]) -> Option<Item> {
     (!out.is_empty()).then_some(out)
 }
 
-pub(super) fn conflict(table: &str, stored: Option<Item>) -> Error {
-    Error::Conflict {
-        table: table.to_owned(),
-        stored: stored.map(Box::new),
-    }
+pub(super) fn conflict(meta: &TableMeta, key: &Item, stored: Option<Item>) -> Error {
+    Error::conflict(meta.name(), Some(meta.def.key.describe(key)), stored)
 }
 
 /// Stores an item with its numbers in DynamoDB's canonical text.
@@ -212,7 +209,8 @@ impl<S: Storage> Emulator<S> {
         if let Some(c) = &exprs.condition {
             if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
                 return Err(conflict(
-                    meta.name(),
+                    &meta,
+                    &item,
                     if input.return_values_on_condition_check_failure {
                         old
                     } else {
@@ -260,7 +258,8 @@ impl<S: Storage> Emulator<S> {
         if let Some(c) = &exprs.condition {
             if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
                 return Err(conflict(
-                    meta.name(),
+                    &meta,
+                    &input.key,
                     if input.return_values_on_condition_check_failure {
                         old
                     } else {
@@ -336,7 +335,8 @@ impl<S: Storage> Emulator<S> {
         if let Some(c) = &exprs.condition {
             if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
                 return Err(conflict(
-                    meta.name(),
+                    &meta,
+                    &input.key,
                     if input.return_values_on_condition_check_failure {
                         old
                     } else {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::error::Error;
 use crate::expr::{
     Condition, KeyCondition, Operand, Path, Projection, SetOperand, SetValue, Update,
 };
@@ -174,8 +175,8 @@ macro_rules! tuples {
 tuples!((0 A, 1 B), (0 A, 1 B, 2 C), (0 A, 1 B, 2 C, 3 D));
 
 /// Every top-level attribute name model `M` knows: its fields'
-/// attributes (the version and TTL attributes among them), its key and
-/// its indexes' keys.
+/// attributes (the version and TTL attributes among them), its key, its
+/// indexes' keys and its migrations' schema version attribute.
 pub fn model_attributes<M: Model>() -> BTreeSet<&'static str> {
     let schema = M::schema();
     let table = &schema.table;
@@ -184,12 +185,15 @@ pub fn model_attributes<M: Model>() -> BTreeSet<&'static str> {
     names.extend(table.indexes.iter().flat_map(|i| i.key.names()));
     names.extend(table.ttl_attribute.as_deref());
     names.extend(schema.version_attribute.as_deref());
+    names.extend(M::migrations().map(|m| m.version_attribute()));
     names
 }
 
 /// The top-level attribute names that `expression` uses and model `M`
 /// does not know (see [`model_attributes`]), each once, in the order they
-/// first appear; empty when every name is known.
+/// first appear; empty when every name is known, and always empty for a
+/// model with a field flattened by serde (its items may hold any
+/// attribute: see [`ModelSchema::flattened`](crate::ModelSchema::flattened)).
 ///
 /// `expression` is an [`Update`], a [`Condition`], a [`Projection`], a
 /// [`KeyCondition`], a [`Path`], or an `Option`, slice, `Vec` or tuple of
@@ -220,6 +224,9 @@ pub fn model_attributes<M: Model>() -> BTreeSet<&'static str> {
 /// assert!(unknown_attributes::<Order>(&fine).is_empty());
 /// ```
 pub fn unknown_attributes<M: Model>(expression: &(impl NamedAttributes + ?Sized)) -> Vec<String> {
+    if M::schema().flattened {
+        return Vec::new();
+    }
     let known = model_attributes::<M>();
     let mut unknown: Vec<String> = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
@@ -229,4 +236,71 @@ pub fn unknown_attributes<M: Model>(expression: &(impl NamedAttributes + ?Sized)
         }
     });
     unknown
+}
+
+/// [`Error::UnknownAttributes`] for the names of `expression` that model
+/// `M` does not know (see [`unknown_attributes`]), used in `what` (`"the
+/// update"`, `"the filter"`) on `table`; `Ok` when every name is known.
+/// What the repository and the transaction builder check the expressions
+/// they are given with, unless the table allows unknown attributes.
+pub fn refuse_unknown_attributes<M: Model>(
+    table: &str,
+    what: &str,
+    expression: &(impl NamedAttributes + ?Sized),
+) -> Result<(), Error> {
+    let names = unknown_attributes::<M>(expression);
+    if names.is_empty() {
+        return Ok(());
+    }
+    let known = model_attributes::<M>();
+    let suggestions = names.iter().map(|n| closest(n, &known)).collect();
+    Err(Error::UnknownAttributes {
+        table: table.to_owned(),
+        model: crate::transaction::model_name::<M>().to_owned(),
+        context: what.to_owned(),
+        names,
+        suggestions,
+    })
+}
+
+/// The known name closest to `name` by edit distance, if it is close
+/// (at most a third of the name's length, and at least one edit).
+fn closest(name: &str, known: &BTreeSet<&'static str>) -> Option<String> {
+    // Names longer than any sensible attribute name are not compared:
+    // the distance takes time in the product of the lengths.
+    const LONGEST: usize = 64;
+    let chars: Vec<char> = name.chars().take(LONGEST + 1).collect();
+    if chars.len() > LONGEST {
+        return None;
+    }
+    let bound = (chars.len() / 3).max(1);
+    known
+        .iter()
+        .filter(|k| k.chars().count() <= LONGEST)
+        .map(|k| (edit_distance(&chars, k), *k))
+        .filter(|(d, _)| *d <= bound)
+        .min()
+        .map(|(_, k)| k.to_owned())
+}
+
+/// Levenshtein distance, with adjacent transpositions counted as one edit.
+fn edit_distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = Vec::new();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            let mut d = (previous[j] + cost)
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
+            if i > 0 && j > 0 && *ca == b[j - 1] && a[i - 1] == *cb {
+                d = d.min(before[j - 1] + 1);
+            }
+            current[j + 1] = d;
+        }
+        before = std::mem::replace(&mut previous, current);
+    }
+    previous[b.len()]
 }

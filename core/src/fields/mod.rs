@@ -121,7 +121,11 @@
 //! String paths ([`attr`]) stay available for attributes
 //! the model does not declare; an untyped condition or update joins a
 //! typed one with `and`. [`unknown_attributes`] lists the names an untyped
-//! expression uses that the model does not know.
+//! expression uses that the model does not know, and
+//! [`refuse_unknown_attributes`] turns them into the
+//! [`Error::UnknownAttributes`](crate::Error::UnknownAttributes) with which
+//! the repository refuses such an update, condition or filter (unless the
+//! table allows them: [`Table::allow_unknown_attributes`](crate::repository::Table::allow_unknown_attributes)).
 
 mod check;
 mod condition;
@@ -138,7 +142,7 @@ use crate::error::MappingError;
 use crate::expr::{Path, PathElement, attr};
 use crate::value::AttributeValue;
 
-pub use check::{NamedAttributes, model_attributes, unknown_attributes};
+pub use check::{NamedAttributes, model_attributes, refuse_unknown_attributes, unknown_attributes};
 pub use condition::{ConditionOf, IntoCondition, SizeOf};
 pub use update::{IntoUpdate, ProjectionOf, UpdateOf};
 pub use values::{Addable, BeginsWith, Contains, MapKey, Numeric, ValueFor};

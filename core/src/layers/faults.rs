@@ -167,14 +167,15 @@ impl Layer for Faults {
             _ => false,
         };
         if conditional && take_one(&self.state.conflict_writes) {
-            return Err(Error::Conflict {
-                table: request
-                    .tables()
-                    .first()
-                    .map(|t| (*t).to_owned())
-                    .unwrap_or_default(),
-                stored: None,
-            });
+            // The layer knows no key schema: a key of one attribute is
+            // its text; the repository names the key of its own writes.
+            let key = match &request {
+                Request::UpdateItem(u) => crate::backend::single_key_text(&u.key),
+                Request::DeleteItem(d) => crate::backend::single_key_text(&d.key),
+                _ => None,
+            };
+            let table = request.tables().first().map(|t| (*t).to_owned());
+            return Err(Error::conflict(table.unwrap_or_default(), key, None));
         }
         if operation != Operation::TransactWriteItems {
             return request.send(next).await;

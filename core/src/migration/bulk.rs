@@ -418,10 +418,11 @@ impl<T: Model> Table<T> {
                 operation: "migration".to_owned(),
                 table: self.table_name().to_owned(),
                 attempts: retries + 1,
-                last: Box::new(Error::Conflict {
-                    table: self.table_name().to_owned(),
-                    stored: None,
-                }),
+                last: Box::new(Error::conflict(
+                    self.table_name(),
+                    Some(self.describe(&item)),
+                    None,
+                )),
             },
         ))
     }

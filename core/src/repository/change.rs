@@ -50,6 +50,8 @@ impl<T: Model> Table<T> {
         let key_text = key_of.to_string();
         let key = key_of.into_item();
         self.refuse_counter(&key)?;
+        self.check_names("the update", &update)?;
+        self.check_names("the condition", &condition)?;
         check_expressions(&update, condition.as_ref())?;
         let version = T::schema().version_attribute.as_deref();
         let bump = version.filter(|v| !update.target_paths().any(|p| p.head() == *v));
@@ -85,10 +87,7 @@ impl<T: Model> Table<T> {
             if let Some(c) = &condition
                 && !c.evaluate(current.as_ref().unwrap_or(&Item::new()))
             {
-                return Err(Error::Conflict {
-                    table: self.name.to_string(),
-                    stored: current.map(Box::new),
-                });
+                return Err(Error::conflict(&*self.name, Some(key_text), current));
             }
             // An item of an older schema version: the update applies to it
             // upgraded, and the whole upgraded item is written, guarded.
@@ -98,10 +97,7 @@ impl<T: Model> Table<T> {
                 if let Some(c) = &condition
                     && !c.evaluate(&upgraded)
                 {
-                    return Err(Error::Conflict {
-                        table: self.name.to_string(),
-                        stored: current.map(Box::new),
-                    });
+                    return Err(Error::conflict(&*self.name, Some(key_text), current));
                 }
                 apply_update(&mut upgraded, &full)?;
                 let value: T = from_item(upgraded.clone())?;
@@ -145,17 +141,22 @@ impl<T: Model> Table<T> {
                     })?;
                     return self.load(item);
                 }
-                Err(Error::Conflict { table, stored }) => {
+                Err(Error::Conflict { table, stored, .. }) => {
+                    let conflict = Error::Conflict {
+                        table,
+                        key: Some(key_text.clone()),
+                        stored,
+                    };
                     // Unchanged item: the caller's condition is false.
-                    if stored.as_deref() == current.as_ref() {
-                        return Err(Error::Conflict { table, stored });
+                    if conflict.stored() == current.as_ref() {
+                        return Err(conflict);
                     }
                     if attempt >= self.retry.max_conflict_retries {
                         return Err(Error::RetriesExhausted {
                             operation: "update".to_owned(),
-                            table: table.clone(),
+                            table: self.name.to_string(),
                             attempts: attempt + 1,
-                            last: Box::new(Error::Conflict { table, stored }),
+                            last: Box::new(conflict),
                         });
                     }
                     attempt += 1;

@@ -38,7 +38,10 @@ impl<T: Model> Table<T> {
             put = put.condition(guard).return_old_on_condition_failure(true);
         }
         let written = put.item.clone();
-        self.backend.put_item(put).await?;
+        self.backend
+            .put_item(put)
+            .await
+            .map_err(|e| self.name_conflict(e, &written))?;
         item.set_stored(Some(written));
         Ok(())
     }
@@ -48,23 +51,33 @@ impl<T: Model> Table<T> {
     async fn send(&self, item: &mut Tracked<T>, planned: plan::Planned) -> Result<()> {
         match planned.write {
             Write::Put(put) => {
-                self.refuse_counter(&Self::key_schema().key_of(&put.item))?;
-                self.backend.put_item(put).await?;
+                let key = Self::key_schema().key_of(&put.item);
+                self.refuse_counter(&key)?;
+                self.backend
+                    .put_item(put)
+                    .await
+                    .map_err(|e| self.name_conflict(e, &key))?;
                 item.set_stored(planned.stored_after);
             }
             Write::Update(update) => {
                 self.refuse_counter(&update.key)?;
+                let key = update.key.clone();
                 let out = self
                     .backend
                     .update_item(update.return_values(ReturnValues::AllNew))
-                    .await?;
+                    .await
+                    .map_err(|e| self.name_conflict(e, &key))?;
                 item.set_stored(Some(out.attributes.ok_or_else(|| Error::Backend {
                     message: "UpdateItem with ALL_NEW returned no item".to_owned(),
                     source: None,
                 })?));
             }
             Write::Delete(delete) => {
-                self.backend.delete_item(delete).await?;
+                let key = delete.key.clone();
+                self.backend
+                    .delete_item(delete)
+                    .await
+                    .map_err(|e| self.name_conflict(e, &key))?;
                 // The version is kept: saved again, the value continues after it.
                 item.set_stored(None);
             }

@@ -19,6 +19,11 @@ use crate::value::{AttributeValue, Item};
 ///
 /// A key type of your own (an enum stored as a string, say) implements
 /// [`KeyType`] and `Serialize`, and then stands for itself.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not stand for a key of type `{K}`",
+    label = "a key of type `{K}` is expected here",
+    note = "give the key's own type, a borrowed form of it (`&str` for `String`), or for a composite key a `(hash, range)` tuple of them"
+)]
 pub trait AsKey<K: ?Sized> {
     /// The hash key's value and, for a composite key, the range key's.
     fn key_values(&self) -> Result<(AttributeValue, Option<AttributeValue>)>;
@@ -119,7 +124,7 @@ impl<T: Model> std::fmt::Debug for KeyOf<T> {
             .values()
             .map(|v| match v {
                 AttributeValue::S(s) => format!("{s:?}"),
-                other => describe_scalar(other),
+                other => crate::model::describe_scalar(other),
             })
             .collect();
         match values.as_slice() {
@@ -192,19 +197,6 @@ impl<T: Model> KeyOf<T> {
 impl<T: Model> std::fmt::Display for KeyOf<T> {
     /// The key as its values' text: `alice`, `(alice, 3)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let values: Vec<String> = self.values().map(describe_scalar).collect();
-        match values.as_slice() {
-            [one] => f.write_str(one),
-            many => write!(f, "({})", many.join(", ")),
-        }
-    }
-}
-
-fn describe_scalar(v: &AttributeValue) -> String {
-    match v {
-        AttributeValue::S(s) => s.clone(),
-        AttributeValue::N(n) => n.to_string(),
-        AttributeValue::B(b) => format!("{b:?}"),
-        other => format!("{other:?}"),
+        f.write_str(&T::schema().table.key.describe(&self.item))
     }
 }

@@ -55,6 +55,7 @@ macro_rules! op_span {
 mod auto_increment;
 pub(crate) mod batch;
 mod change;
+mod checks;
 mod cursor;
 mod ext;
 mod guard;
@@ -229,4 +230,18 @@ pub trait Repository<T: Model>: Send + Sync {
     /// A parallel scan: one stream per segment, each `'static`, to be read
     /// concurrently (spawn them).
     fn parallel_scan(&self, spec: ScanSpec, segments: u32) -> Vec<ItemStream<T>>;
+
+    /// Refuses an expression given for this table (`what` names it: `"the
+    /// update"`, `"the condition"`) that names attributes the model does
+    /// not have, with [`Error::UnknownAttributes`](crate::Error::UnknownAttributes):
+    /// what every operation taking an expression checks, the transaction
+    /// builder's included. [`Table`] skips the check when made with
+    /// [`Table::allow_unknown_attributes`]; the default checks.
+    fn check_attributes(
+        &self,
+        what: &str,
+        expression: &dyn crate::fields::NamedAttributes,
+    ) -> Result<()> {
+        crate::fields::refuse_unknown_attributes::<T>(self.table_name(), what, expression)
+    }
 }

@@ -3,8 +3,11 @@
 use futures::stream::BoxStream;
 
 use super::{Cursor, Tracked};
-use crate::error::Error;
+use serde::Serialize;
+
+use crate::error::{Error, MappingError};
 use crate::expr::{Condition, RangeCondition};
+use crate::ser::to_value;
 use crate::value::AttributeValue;
 
 /// The builder methods queries and scans share.
@@ -45,10 +48,33 @@ macro_rules! paged_read_builders {
 
 /// A query: the items with one hash key, optionally narrowed by a range
 /// key condition and a filter, on the table or one of its indexes.
+///
+/// Key values are the key's own Rust values (anything `Serialize`, mapped
+/// as the model maps its fields): a `String` or `&str`, an integer, a
+/// [`Timestamp`](crate::Timestamp), an enum that serde stores as a string.
+/// The repository checks them against the key's declared type (of the
+/// table, or of the index read) before anything is sent: a value of
+/// another type is an [`Error::InvalidRequest`] naming the attribute and
+/// both types.
+///
+/// ```
+/// # use dynamodb_mapper::repository::QuerySpec;
+/// # use dynamodb_mapper::Timestamp;
+/// # use serde::Serialize;
+/// #[derive(Serialize)]
+/// enum OrderStatus { Paid, Shipped }
+///
+/// let since = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+/// let paid = QuerySpec::new(OrderStatus::Paid).index("by_status").range_ge(since);
+/// # let _ = (paid, OrderStatus::Shipped);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuerySpec {
     pub(crate) index: Option<String>,
     pub(crate) hash: AttributeValue,
+    /// The first key value that could not be mapped (reported by the
+    /// repository when the query runs).
+    pub(crate) mapping: Option<MappingError>,
     pub(crate) range: Option<RangeCondition>,
     pub(crate) filter: Option<Condition>,
     pub(crate) forward: bool,
@@ -59,11 +85,17 @@ pub struct QuerySpec {
 
 impl QuerySpec {
     /// The items whose hash key is `hash` (of the table, or of the index
-    /// chosen with [`QuerySpec::index`]).
-    pub fn new(hash: impl Into<AttributeValue>) -> Self {
+    /// chosen with [`QuerySpec::index`]): a value of the key's Rust type,
+    /// or an [`AttributeValue`].
+    pub fn new(hash: impl Serialize) -> Self {
+        let (hash, mapping) = match to_value(&hash) {
+            Ok(v) => (v, None),
+            Err(e) => (AttributeValue::Null, Some(key_mapping_error(e))),
+        };
         QuerySpec {
             index: None,
-            hash: hash.into(),
+            hash,
+            mapping,
             range: None,
             filter: None,
             forward: true,
@@ -79,6 +111,56 @@ impl QuerySpec {
         self
     }
 
+    /// The value of a range key condition, or the mapping error kept.
+    fn range_value(&mut self, value: &impl Serialize) -> AttributeValue {
+        to_value(value).unwrap_or_else(|e| {
+            self.mapping.get_or_insert(key_mapping_error(e));
+            AttributeValue::Null
+        })
+    }
+
+    /// Only range keys equal to `value` (a value of the range key's type).
+    pub fn range_eq(mut self, value: impl Serialize) -> Self {
+        let v = self.range_value(&value);
+        self.range(RangeCondition::Eq(v))
+    }
+
+    /// Only range keys below `value`.
+    pub fn range_lt(mut self, value: impl Serialize) -> Self {
+        let v = self.range_value(&value);
+        self.range(RangeCondition::Lt(v))
+    }
+
+    /// Only range keys at most `value`.
+    pub fn range_le(mut self, value: impl Serialize) -> Self {
+        let v = self.range_value(&value);
+        self.range(RangeCondition::Le(v))
+    }
+
+    /// Only range keys above `value`.
+    pub fn range_gt(mut self, value: impl Serialize) -> Self {
+        let v = self.range_value(&value);
+        self.range(RangeCondition::Gt(v))
+    }
+
+    /// Only range keys at least `value`.
+    pub fn range_ge(mut self, value: impl Serialize) -> Self {
+        let v = self.range_value(&value);
+        self.range(RangeCondition::Ge(v))
+    }
+
+    /// Only range keys from `low` to `high`, both included.
+    pub fn range_between(mut self, low: impl Serialize, high: impl Serialize) -> Self {
+        let (low, high) = (self.range_value(&low), self.range_value(&high));
+        self.range(RangeCondition::Between(low, high))
+    }
+
+    /// Only range keys (strings or binary) starting with `prefix`.
+    pub fn range_begins_with(mut self, prefix: impl Serialize) -> Self {
+        let v = self.range_value(&prefix);
+        self.range(RangeCondition::BeginsWith(v))
+    }
+
     /// Descending range key order.
     pub fn reverse(mut self) -> Self {
         self.forward = false;
@@ -86,6 +168,14 @@ impl QuerySpec {
     }
 
     paged_read_builders!();
+}
+
+/// A key value that did not map, as a mapping error of the query's key.
+fn key_mapping_error(e: Error) -> MappingError {
+    match e {
+        Error::Mapping(m) => m,
+        other => MappingError::new(other.to_string()),
+    }
 }
 
 /// A scan: every item of the table or index, optionally filtered.

@@ -17,6 +17,7 @@ use crate::backend::Backend;
 use crate::de::from_item;
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Update};
+use crate::fields::NamedAttributes;
 use crate::model::{KeySchema, Model, TableDefinition};
 use crate::number::Number;
 use crate::value::{AttributeValue, Item};
@@ -30,6 +31,8 @@ pub struct Table<T> {
     pub(super) name: Arc<str>,
     pub(super) retry: RetryPolicy,
     pub(super) progress: Option<Arc<ProgressFn>>,
+    /// Expressions may name attributes the model does not have.
+    pub(super) allow_unknown: bool,
     _model: PhantomData<fn() -> T>,
 }
 
@@ -40,6 +43,7 @@ impl<T> Clone for Table<T> {
             name: Arc::clone(&self.name),
             retry: self.retry.clone(),
             progress: self.progress.clone(),
+            allow_unknown: self.allow_unknown,
             _model: PhantomData,
         }
     }
@@ -71,6 +75,7 @@ impl<T: Model> Table<T> {
             name: Arc::from(T::schema().table.name.as_str()),
             retry: RetryPolicy::default(),
             progress: None,
+            allow_unknown: false,
             _model: PhantomData,
         }
     }
@@ -129,6 +134,56 @@ impl<T: Model> Table<T> {
         let result = op.scope(work).await;
         op.end(result.is_ok());
         result
+    }
+
+    /// The same repository, taking expressions that name attributes the
+    /// model does not have.
+    ///
+    /// By default the repository refuses an update, condition or filter
+    /// (here and in the transaction builder) that names a top-level
+    /// attribute the model does not declare, with
+    /// [`Error::UnknownAttributes`] naming it: a string path's typo
+    /// (`attr("stauts")`) would otherwise store a stray attribute or match
+    /// nothing. A table whose items hold attributes outside the model
+    /// (written by another service, say) allows them here; as the table is
+    /// cheap to clone, `orders.clone().allow_unknown_attributes()` allows
+    /// them for one call. A model with a field flattened by serde is never
+    /// refused (its items may hold any attribute).
+    ///
+    /// ```
+    /// # use dynamodb_mapper::repository::{Repository, RepositoryExt, Table};
+    /// # use dynamodb_mapper::expr::{attr, Update};
+    /// # use dynamodb_mapper::{Error, Model};
+    /// # use dynamodb_mapper_memory::MemoryBackend;
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Model, Serialize, Deserialize, Clone, Debug, PartialEq)]
+    /// # #[model(table = "orders")]
+    /// # struct Order { #[model(hash_key)] id: String, status: String }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let orders = Table::<Order>::new(MemoryBackend::new());
+    /// orders.create_table().await?;
+    /// orders.create(Order { id: "o1".into(), status: "new".into() }).await?;
+    ///
+    /// let typo = Update::new().set(attr("stauts"), "paid");
+    /// let err = orders.update("o1", typo.clone(), None).await.unwrap_err();
+    /// assert!(matches!(&err, Error::UnknownAttributes { names, .. } if names == &["stauts"]));
+    /// assert!(err.to_string().contains("did you mean `status`?"), "{err}");
+    ///
+    /// // Attributes outside the model, on purpose:
+    /// let audit = Update::new().set(attr("audited_by"), "ops");
+    /// orders.clone().allow_unknown_attributes().update("o1", audit, None).await?;
+    /// # Ok::<(), Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn allow_unknown_attributes(mut self) -> Self {
+        self.allow_unknown = true;
+        self
+    }
+
+    /// True when expressions may name attributes the model does not have
+    /// (see [`Table::allow_unknown_attributes`]).
+    pub fn allows_unknown_attributes(&self) -> bool {
+        self.allow_unknown
     }
 
     /// The backend.
@@ -200,6 +255,19 @@ impl<T: Model> Table<T> {
         let source = upgraded.as_ref().unwrap_or(&item);
         let value: T = from_item(source.clone()).map_err(|e| self.mapping_error(&item, e))?;
         Ok(Tracked::loaded(value, item, upgraded))
+    }
+
+    /// A conflict of a write of the item with key `key` (or of the item
+    /// `key`) names the key, as the model's key text: the store may not.
+    pub(super) fn name_conflict(&self, e: Error, key: &Item) -> Error {
+        match e {
+            Error::Conflict { table, stored, .. } => Error::Conflict {
+                table,
+                key: Some(Self::key_schema().describe(key)),
+                stored,
+            },
+            other => other,
+        }
     }
 
     /// A mapping error on read, naming the table and the key.
@@ -323,13 +391,16 @@ impl<T: Model> Repository<T> for Table<T> {
     }
 
     fn query(&self, spec: QuerySpec) -> ItemStream<T> {
-        let request = self.query_request(&spec);
+        let request = self
+            .check_query(&spec)
+            .and_then(|()| self.query_request(&spec));
         self.stream(request, spec.limit, spec.page_size, Streamed::Query)
     }
 
     async fn query_page(&self, spec: QuerySpec, cursor: Option<Cursor>) -> Result<PageOf<T>> {
         let span = op_span!("query_page", self.name);
         async {
+            self.check_query(&spec)?;
             let request = self.query_request(&spec)?;
             self.one_page(request, spec.limit, spec.page_size, cursor)
                 .await
@@ -339,13 +410,16 @@ impl<T: Model> Repository<T> for Table<T> {
     }
 
     fn scan(&self, spec: ScanSpec) -> ItemStream<T> {
-        let request = self.scan_request(&spec, None);
-        self.stream(Ok(request), spec.limit, spec.page_size, Streamed::Scan)
+        let request = self
+            .check_scan(&spec)
+            .map(|()| self.scan_request(&spec, None));
+        self.stream(request, spec.limit, spec.page_size, Streamed::Scan)
     }
 
     async fn scan_page(&self, spec: ScanSpec, cursor: Option<Cursor>) -> Result<PageOf<T>> {
         let span = op_span!("scan_page", self.name);
         async {
+            self.check_scan(&spec)?;
             let request = self.scan_request(&spec, None);
             self.one_page(request, spec.limit, spec.page_size, cursor)
                 .await
@@ -355,6 +429,13 @@ impl<T: Model> Repository<T> for Table<T> {
     }
 
     fn parallel_scan(&self, spec: ScanSpec, segments: u32) -> Vec<ItemStream<T>> {
+        if let Err(e) = self.check_scan(&spec) {
+            return vec![Box::pin(futures::stream::once(async move { Err(e) }))];
+        }
         self.parallel_scan_inner(spec, segments)
+    }
+
+    fn check_attributes(&self, what: &str, expression: &dyn NamedAttributes) -> Result<()> {
+        self.check_names(what, expression)
     }
 }

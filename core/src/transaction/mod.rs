@@ -74,28 +74,14 @@ pub const MAX_ACTIONS: usize = 100;
 pub const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 
 /// The last segment of a model's type name.
-fn model_name<T>() -> &'static str {
+pub(crate) fn model_name<T>() -> &'static str {
     let full = std::any::type_name::<T>();
     full.rsplit("::").next().unwrap_or(full)
 }
 
 /// A key as text: `alice`, `(orders, 7)`.
 pub(crate) fn describe_key<T: Model>(key: &Item) -> String {
-    let values: Vec<String> = T::schema()
-        .table
-        .key
-        .names()
-        .filter_map(|n| key.get(n))
-        .map(|v| match v {
-            AttributeValue::S(s) => s.clone(),
-            AttributeValue::N(n) => n.to_string(),
-            other => format!("{other:?}"),
-        })
-        .collect();
-    match values.as_slice() {
-        [one] => one.clone(),
-        many => format!("({})", many.join(", ")),
-    }
+    T::schema().table.key.describe(key)
 }
 
 /// A transaction's id: 32 random hex digits.
@@ -436,6 +422,8 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         R: Repository<T> + ?Sized,
     {
         self.bind(repo.backend(), repo.table_name())?;
+        repo.check_attributes("the update", &update)?;
+        repo.check_attributes("the condition", &condition)?;
         let key = KeyOf::<T>::new(key)?.into_item();
         let mut update = update;
         if let Some(v) = T::schema().version_attribute.as_deref()
@@ -490,6 +478,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         R: Repository<T> + ?Sized,
     {
         self.bind(repo.backend(), repo.table_name())?;
+        repo.check_attributes("the condition", condition)?;
         let key = KeyOf::<T>::new(key)?.into_item();
         let mut check = ConditionCheck::new(repo.table_name(), key.clone(), condition);
         check.return_values_on_condition_check_failure = true;

@@ -7,6 +7,7 @@ mod conflicts;
 mod cursors;
 mod items;
 mod keys;
+mod naming;
 mod paging;
 mod progress;
 mod quickstart;
@@ -27,6 +28,7 @@ fn main() {
     all.extend(cursors::cases());
     all.extend(progress::cases());
     all.extend(keys::cases());
+    all.extend(naming::cases());
     all.extend(races::cases());
     all.extend(quickstart::cases());
     run_suite("the repository suite", all)

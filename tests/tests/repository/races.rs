@@ -146,7 +146,10 @@ async fn modify_gives_up_after_its_retries(env: Env) {
         }) => {
             assert_eq!(operation, "modify");
             assert_eq!(attempts, 4);
-            assert!(matches!(*last, Error::Conflict { .. }));
+            assert!(
+                matches!(&*last, Error::Conflict { key: Some(k), .. } if k == "alice"),
+                "{last:?}"
+            );
         }
         other => panic!("expected the retries to run out, got {other:?}"),
     }
