@@ -32,6 +32,7 @@ mod items;
 mod limits;
 mod reads;
 mod tables;
+mod tables_update;
 mod transactions;
 
 use std::future::Future;
@@ -288,6 +289,7 @@ pub async fn run_with_faults(
 pub fn cases() -> Vec<Case> {
     let mut all = Vec::new();
     all.extend(tables::cases());
+    all.extend(tables_update::cases());
     all.extend(items::cases());
     all.extend(expressions::cases());
     all.extend(reads::cases());

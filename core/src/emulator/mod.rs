@@ -92,6 +92,7 @@ mod backend;
 mod batch;
 pub mod codec;
 mod definition;
+mod evolve;
 mod read;
 mod read_checks;
 mod service;

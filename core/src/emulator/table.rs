@@ -34,6 +34,30 @@ pub(crate) struct TableMeta {
     pub def: TableDefinition,
     /// Creation time.
     pub created: Timestamp,
+    /// Where each index of `def.indexes` keeps its entries, in the same order.
+    pub slots: Vec<IndexSlot>,
+    /// Global indexes being deleted: gone from `def`, entries still stored.
+    pub dropping: Vec<DroppedIndex>,
+}
+
+/// An index's storage: a stable id (part of its entries' keys, never that
+/// of another index of the table while either has entries), and whether
+/// it is still being backfilled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IndexSlot {
+    /// The id in the storage keys of the index's entries.
+    pub id: u8,
+    /// True until the backfill from the table's items is complete.
+    pub creating: bool,
+}
+
+/// A global index being deleted, whose entries are still stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DroppedIndex {
+    /// Its name.
+    pub name: String,
+    /// Its storage id.
+    pub id: u8,
 }
 
 /// Which key schema a read goes through.
@@ -100,18 +124,23 @@ impl TableMeta {
     pub(crate) fn source(&self, index: Option<&str>) -> Result<Source<'_>, Error> {
         match index {
             None => Ok(Source::Table),
-            Some(name) => self
-                .def
-                .indexes
-                .iter()
-                .enumerate()
-                .find(|(_, i)| i.name == name)
-                .map(|(n, i)| Source::Index(n, i))
-                .ok_or_else(|| {
-                    Error::invalid(format!(
+            Some(name) => {
+                let found = self
+                    .def
+                    .indexes
+                    .iter()
+                    .enumerate()
+                    .find(|(_, i)| i.name == name);
+                match found {
+                    Some((n, _)) if self.slots.get(n).is_some_and(|s| s.creating) => Err(
+                        Error::invalid("Cannot read from backfilling global secondary index"),
+                    ),
+                    Some((n, i)) => Ok(Source::Index(n, i)),
+                    None => Err(Error::invalid(format!(
                         "The table does not have the specified index: {name}"
-                    ))
-                }),
+                    ))),
+                }
+            }
         }
     }
 
@@ -302,12 +331,28 @@ impl TableMeta {
         k
     }
 
-    /// Prefix of every entry of an index.
+    /// Prefix of every entry of an index (by its place in `def.indexes`).
     pub(crate) fn index_prefix(&self, index: usize) -> Vec<u8> {
+        let id = self.slots.get(index).map_or(index as u8, |s| s.id);
+        self.slot_prefix(id)
+    }
+
+    /// Prefix of every entry of the index with this storage id.
+    pub(crate) fn slot_prefix(&self, id: u8) -> Vec<u8> {
         let mut k = vec![INDEX_PREFIX];
         self.put_id(&mut k);
-        k.push(index as u8);
+        k.push(id);
         k
+    }
+
+    /// The slots of a table created with `indexes` indexes.
+    pub(crate) fn initial_slots(indexes: usize) -> Vec<IndexSlot> {
+        (0..indexes)
+            .map(|n| IndexSlot {
+                id: n as u8,
+                creating: false,
+            })
+            .collect()
     }
 
     /// Prefix of a source's entries.
@@ -529,8 +574,18 @@ impl TableMeta {
             .def
             .indexes
             .iter()
-            .map(|i| {
+            .enumerate()
+            .map(|(n, i)| {
                 let mut m = BTreeMap::new();
+                if let Some(slot) = self.slots.get(n) {
+                    m.insert("id".to_owned(), slot.id.into());
+                    if slot.creating {
+                        m.insert(
+                            "status".to_owned(),
+                            AttributeValue::S("CREATING".to_owned()),
+                        );
+                    }
+                }
                 m.insert("name".to_owned(), AttributeValue::S(i.name.clone()));
                 m.insert(
                     "kind".to_owned(),
@@ -569,6 +624,19 @@ impl TableMeta {
         }
         if let Some(ttl) = &self.def.ttl_attribute {
             item.insert("ttl".to_owned(), AttributeValue::S(ttl.clone()));
+        }
+        if !self.dropping.is_empty() {
+            let dropping = self
+                .dropping
+                .iter()
+                .map(|d| {
+                    AttributeValue::M(BTreeMap::from([
+                        ("name".to_owned(), AttributeValue::S(d.name.clone())),
+                        ("id".to_owned(), d.id.into()),
+                    ]))
+                })
+                .collect();
+            item.insert("dropping".to_owned(), AttributeValue::L(dropping));
         }
         item
     }
@@ -611,9 +679,28 @@ impl TableMeta {
             .and_then(|v| v.as_n())
             .and_then(|n| n.to_u64().ok())
             .ok_or_else(bad)?;
+        fn small_id(v: Option<&AttributeValue>) -> Option<u8> {
+            u8::try_from(v?.as_n()?.to_u64().ok()?).ok()
+        }
         let mut indexes = Vec::new();
-        for i in item.get("indexes").and_then(|v| v.as_l()).ok_or_else(bad)? {
+        let mut slots = Vec::new();
+        for (n, i) in item
+            .get("indexes")
+            .and_then(|v| v.as_l())
+            .ok_or_else(bad)?
+            .iter()
+            .enumerate()
+        {
             let m = i.as_m().ok_or_else(bad)?;
+            // Stores written before indexes could be added and removed
+            // have no ids: an index's id is its place.
+            slots.push(IndexSlot {
+                id: match m.get("id") {
+                    Some(v) => small_id(Some(v)).ok_or_else(bad)?,
+                    None => u8::try_from(n).map_err(|_| bad())?,
+                },
+                creating: s(m.get("status")).as_deref() == Some("CREATING"),
+            });
             let projection = match m.get("projection").ok_or_else(bad)? {
                 AttributeValue::S(p) if p == "ALL" => Projection::All,
                 AttributeValue::S(p) if p == "KEYS_ONLY" => Projection::KeysOnly,
@@ -637,7 +724,19 @@ impl TableMeta {
                 throughput: throughput(m.get("throughput")),
             });
         }
+        let mut dropping = Vec::new();
+        if let Some(list) = item.get("dropping") {
+            for d in list.as_l().ok_or_else(bad)? {
+                let m = d.as_m().ok_or_else(bad)?;
+                dropping.push(DroppedIndex {
+                    name: s(m.get("name")).ok_or_else(bad)?,
+                    id: small_id(m.get("id")).ok_or_else(bad)?,
+                });
+            }
+        }
         Ok(TableMeta {
+            slots,
+            dropping,
             id: u32::try_from(id).map_err(|_| bad())?,
             def: TableDefinition {
                 name: s(item.get("name")).ok_or_else(bad)?,

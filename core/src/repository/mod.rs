@@ -56,6 +56,7 @@ mod auto_increment;
 pub(crate) mod batch;
 mod change;
 mod cursor;
+mod evolve;
 mod ext;
 mod guard;
 mod key;
@@ -79,6 +80,7 @@ use crate::model::Model;
 use crate::value::Item;
 
 pub use cursor::Cursor;
+pub use evolve::{MigrateTableOptions, MigrateTableReport};
 pub use ext::RepositoryExt;
 pub use key::{AsKey, KeyOf};
 pub use retry::RetryPolicy;
