@@ -348,6 +348,18 @@ impl<S: Storage> Emulator<S> {
         Ok(description)
     }
 
+    /// A global index's state as recorded, without running its backfill
+    /// or removal (`None`: the table has no such index). For crash tests
+    /// and tools; `DescribeTable` is the operation.
+    pub fn index_status(&self, table: &str, index: &str) -> Result<Option<IndexStatus>, Error> {
+        let meta = self.meta(&self.read_state(), table)?;
+        Ok(meta
+            .index_descriptions()
+            .into_iter()
+            .find(|i| i.name == index)
+            .map(|i| i.status))
+    }
+
     /// Backfills the table's indexes being created and removes those
     /// being deleted, each recorded done only once it is.
     pub(super) fn settle_indexes(&self, table: &str) -> Result<(), Error> {

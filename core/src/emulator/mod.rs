@@ -87,6 +87,21 @@
 //!   what the index projects; transactions check each action's own
 //!   expressions first, then distinct items, then each action against its
 //!   table.
+//! - `UpdateTable` answers with a new index `CREATING`; the next
+//!   `DescribeTable` still reports it so and backfills it, and the one
+//!   after reports it `ACTIVE` (Local backfills in the background for about
+//!   a second). A deleted index is `DELETING` until the next description
+//!   has removed its entries. The table stays `ACTIVE` throughout, as on
+//!   Local (DynamoDB reports `UPDATING`). Reading an index being created is
+//!   DynamoDB's `Cannot read from backfilling global secondary index`;
+//!   Local fails with an internal error. Index item counts and sizes are
+//!   not reported.
+//! - Where Local fails with an internal error on `UpdateTable` (capacity of
+//!   an index on an on-demand table, provisioned billing without the
+//!   indexes' capacity), the emulator answers a validation error, or, for
+//!   an index without capacity of its own on a provisioned table, gives it
+//!   the table's, the library's convention. An on-demand table's indexes
+//!   have no capacity (Local keeps their former one).
 
 mod backend;
 mod batch;

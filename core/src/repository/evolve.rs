@@ -107,11 +107,13 @@ impl<T: Model> Table<T> {
     pub async fn migrate_table(&self, options: MigrateTableOptions) -> Result<MigrateTableReport> {
         let wait = self.retry.table_wait;
         let name = &*self.name;
-        let settled = wait_for_table(&*self.backend, name, TableState::Active, wait).await?;
-        let existing = match settled {
-            Some(d) => d.definition,
-            None => self.backend.describe_table(name).await?.definition,
-        };
+        let mut described = self.backend.describe_table(name).await?;
+        if !described.is_settled() {
+            if let Some(d) = wait_for_table(&*self.backend, name, TableState::Active, wait).await? {
+                described = d;
+            }
+        }
+        let existing = described.definition;
         let want = self.definition();
         if existing.key != want.key {
             return Err(Error::invalid(format!(
