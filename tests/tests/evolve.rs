@@ -40,12 +40,7 @@ struct AccountV1 {
 #[model(
     table = "accounts",
     gsi(name = "by_email", hash = "email"),
-    gsi(
-        name = "by_region",
-        hash = "region",
-        range = "id",
-        projection = "keys_only"
-    )
+    gsi(name = "by_region", hash = "region", range = "id")
 )]
 struct AccountV2 {
     #[model(hash_key)]
@@ -123,7 +118,7 @@ async fn missing_indexes_are_created_and_backfilled(env: Env) {
     assert_eq!(d.index_status("by_email"), Some(IndexStatus::Active));
     assert_eq!(d.index_status("by_region"), Some(IndexStatus::Active));
     // The items written before the indexes are in them.
-    let found: Vec<AccountV2> = new
+    let found: Vec<dynamodb_mapper::Tracked<AccountV2>> = new
         .query(QuerySpec::new("bob1@example.com").index("by_email"))
         .map(|r| r.unwrap())
         .collect()
@@ -133,7 +128,7 @@ async fn missing_indexes_are_created_and_backfilled(env: Env) {
     let mut in_eu: Vec<(String, u32)> = new
         .query(QuerySpec::new("eu").index("by_region"))
         .map(|r| {
-            let a = r.unwrap();
+            let a = r.unwrap().into_inner();
             (a.owner, a.id)
         })
         .collect()
