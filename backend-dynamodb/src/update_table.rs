@@ -4,9 +4,9 @@
 
 use aws_sdk_dynamodb::types as sdk;
 use dynamodb_mapper::backend::{
-    GlobalIndexUpdate, TableDescription, UpdateTable, local_index_update_error,
+    Backend, GlobalIndexUpdate, TableDescription, UpdateTable, local_index_update_error,
 };
-use dynamodb_mapper::{BillingMode, IndexKind, Result, TableDefinition};
+use dynamodb_mapper::{BillingMode, IndexKind, Result};
 
 use crate::convert::{build_err, key_schema, projection, scalar, throughput};
 use crate::errors::map_err;
@@ -34,7 +34,7 @@ impl Sdk {
         let table_throughput = match input.billing {
             Some(BillingMode::Provisioned(t)) => Some(t),
             Some(BillingMode::PayPerRequest) => None,
-            None => match self.table_definition_cached(table).await?.billing {
+            None => match Backend::table_definition(self, table).await?.billing {
                 BillingMode::Provisioned(t) => Some(t),
                 BillingMode::PayPerRequest => None,
             },
@@ -138,13 +138,5 @@ impl Sdk {
             Some(d) => self.description(&d).await,
             None => self.describe_table_call(table).await,
         }
-    }
-
-    /// The table's definition, from the cache when it is there.
-    async fn table_definition_cached(&self, table: &str) -> Result<TableDefinition> {
-        if let Some(d) = self.cache().get(table) {
-            return Ok(d.clone());
-        }
-        Ok(self.describe_table_call(table).await?.definition)
     }
 }

@@ -288,14 +288,24 @@ case!(billing_and_throughput_changes, |ctx| {
     };
     let index_tp =
         |d: &crate::backend::TableDescription| d.definition.index("byg").and_then(|i| i.throughput);
+    settle().await;
     // On demand to provisioned, with the index's capacity.
-    b.update_table(
-        UpdateTable::new(&name)
-            .billing(BillingMode::Provisioned(tp(5, 6)))
-            .index_throughput("byg", tp(3, 4)),
-    )
-    .await
-    .unwrap();
+    let to_provisioned = UpdateTable::new(&name)
+        .billing(BillingMode::Provisioned(tp(5, 6)))
+        .index_throughput("byg", tp(3, 4));
+    match b.update_table(to_provisioned.clone()).await {
+        // DynamoDB Local now and then fails this switch with an internal
+        // error (seen once in several runs); it succeeds when sent again.
+        Err(Error::Backend { message, .. })
+            if ctx.reference() == Reference::DynamoDbLocal
+                && message.contains("InternalFailure") =>
+        {
+            b.update_table(to_provisioned).await.unwrap();
+        }
+        other => {
+            other.unwrap();
+        }
+    }
     let d = settle().await;
     assert_eq!(d.definition.billing, BillingMode::Provisioned(tp(5, 6)));
     assert_eq!(index_tp(&d), Some(tp(3, 4)));

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use super::codec::{encode_item, prefix_end, successor};
 use super::definition::{bad_name, check_definition, valid_name};
-use super::table::{DroppedIndex, IndexSlot, TableMeta};
+use super::table::TableMeta;
 use super::{Emulator, Storage, scan_all};
 use crate::backend::{
     GlobalIndexUpdate, IndexDescription, IndexStatus, TableDescription, UpdateTable,
@@ -30,6 +30,26 @@ use crate::backend::{
 };
 use crate::error::Error;
 use crate::model::{BillingMode, IndexKind, KeyAttribute, Throughput};
+
+/// An index's storage: a stable id (part of its entries' keys, never that
+/// of another index of the table while either has entries), and whether
+/// it is still being backfilled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IndexSlot {
+    /// The id in the storage keys of the index's entries.
+    pub id: u8,
+    /// True until the backfill from the table's items is complete.
+    pub creating: bool,
+}
+
+/// A global index being deleted, whose entries are still stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DroppedIndex {
+    /// Its name.
+    pub name: String,
+    /// Its storage id.
+    pub id: u8,
+}
 
 /// Entries read or written per batch of a backfill or a removal.
 const BATCH: usize = 1024;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::codec::{partition_digest, put_key_part};
+pub(crate) use super::evolve::{DroppedIndex, IndexSlot};
 use crate::backend::TableStatus;
 use crate::error::Error;
 use crate::expr::Path;
@@ -38,26 +39,6 @@ pub(crate) struct TableMeta {
     pub slots: Vec<IndexSlot>,
     /// Global indexes being deleted: gone from `def`, entries still stored.
     pub dropping: Vec<DroppedIndex>,
-}
-
-/// An index's storage: a stable id (part of its entries' keys, never that
-/// of another index of the table while either has entries), and whether
-/// it is still being backfilled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct IndexSlot {
-    /// The id in the storage keys of the index's entries.
-    pub id: u8,
-    /// True until the backfill from the table's items is complete.
-    pub creating: bool,
-}
-
-/// A global index being deleted, whose entries are still stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DroppedIndex {
-    /// Its name.
-    pub name: String,
-    /// Its storage id.
-    pub id: u8,
 }
 
 /// Which key schema a read goes through.
