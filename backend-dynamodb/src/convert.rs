@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types as sdk;
-use dynamodb_mapper::backend::{ConsumedCapacity, ReturnConsumedCapacity, ReturnValues, Select};
+use dynamodb_mapper::backend::{
+    ConsumedCapacity, IndexDescription, IndexStatus, ReturnConsumedCapacity, ReturnValues, Select,
+};
 use dynamodb_mapper::{
     AttributeValue, BillingMode, Error, IndexDefinition, IndexKind, Item, KeyAttribute, KeySchema,
     Number, Projection, ScalarType, TableDefinition, Throughput,
@@ -209,7 +211,7 @@ pub(crate) fn capacity(
     })
 }
 
-fn scalar(t: ScalarType) -> sdk::ScalarAttributeType {
+pub(crate) fn scalar(t: ScalarType) -> sdk::ScalarAttributeType {
     match t {
         ScalarType::S => sdk::ScalarAttributeType::S,
         ScalarType::N => sdk::ScalarAttributeType::N,
@@ -217,11 +219,11 @@ fn scalar(t: ScalarType) -> sdk::ScalarAttributeType {
     }
 }
 
-fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> Error {
+pub(crate) fn build_err(e: aws_sdk_dynamodb::error::BuildError) -> Error {
     Error::invalid(format!("could not build the request: {e}"))
 }
 
-fn key_schema(k: &KeySchema) -> Result<Vec<sdk::KeySchemaElement>, Error> {
+pub(crate) fn key_schema(k: &KeySchema) -> Result<Vec<sdk::KeySchemaElement>, Error> {
     let mut out = vec![
         sdk::KeySchemaElement::builder()
             .attribute_name(&k.hash.name)
@@ -241,7 +243,7 @@ fn key_schema(k: &KeySchema) -> Result<Vec<sdk::KeySchemaElement>, Error> {
     Ok(out)
 }
 
-fn projection(p: &Projection) -> sdk::Projection {
+pub(crate) fn projection(p: &Projection) -> sdk::Projection {
     match p {
         Projection::All => sdk::Projection::builder()
             .projection_type(sdk::ProjectionType::All)
@@ -256,7 +258,7 @@ fn projection(p: &Projection) -> sdk::Projection {
     }
 }
 
-fn throughput(t: &Throughput) -> Result<sdk::ProvisionedThroughput, Error> {
+pub(crate) fn throughput(t: &Throughput) -> Result<sdk::ProvisionedThroughput, Error> {
     sdk::ProvisionedThroughput::builder()
         .read_capacity_units(i64::try_from(t.read_capacity_units).unwrap_or(i64::MAX))
         .write_capacity_units(i64::try_from(t.write_capacity_units).unwrap_or(i64::MAX))
@@ -388,14 +390,30 @@ pub(crate) fn definition(t: &sdk::TableDescription) -> Result<TableDefinition, E
             (a.attribute_name(), st)
         })
         .collect();
+    let pay_per_request = matches!(
+        t.billing_mode_summary().and_then(|b| b.billing_mode()),
+        Some(sdk::BillingMode::PayPerRequest)
+    );
     let mut indexes = Vec::new();
-    for g in t.global_secondary_indexes() {
+    // An index being deleted is no longer the table's (its state is in
+    // the description's `global_indexes`).
+    for g in t
+        .global_secondary_indexes()
+        .iter()
+        .filter(|g| g.index_status() != Some(&sdk::IndexStatus::Deleting))
+    {
         indexes.push(IndexDefinition {
             name: g.index_name().unwrap_or_default().to_owned(),
             kind: IndexKind::Global,
             key: from_key_schema(g.key_schema(), &types)?,
             projection: from_projection(g.projection()),
-            throughput: from_throughput(g.provisioned_throughput()),
+            // DynamoDB Local keeps an index's former capacity on an
+            // on-demand table; an on-demand index has none.
+            throughput: if pay_per_request {
+                None
+            } else {
+                from_throughput(g.provisioned_throughput())
+            },
         });
     }
     for l in t.local_secondary_indexes() {
@@ -407,10 +425,6 @@ pub(crate) fn definition(t: &sdk::TableDescription) -> Result<TableDefinition, E
             throughput: None,
         });
     }
-    let pay_per_request = matches!(
-        t.billing_mode_summary().and_then(|b| b.billing_mode()),
-        Some(sdk::BillingMode::PayPerRequest)
-    );
     let billing = match (pay_per_request, from_throughput(t.provisioned_throughput())) {
         (false, Some(tp)) => BillingMode::Provisioned(tp),
         _ => BillingMode::PayPerRequest,
@@ -422,4 +436,23 @@ pub(crate) fn definition(t: &sdk::TableDescription) -> Result<TableDefinition, E
         billing,
         ttl_attribute: None,
     })
+}
+
+/// The state of each global index of a described table.
+pub(crate) fn index_descriptions(t: &sdk::TableDescription) -> Vec<IndexDescription> {
+    t.global_secondary_indexes()
+        .iter()
+        .map(|g| IndexDescription {
+            name: g.index_name().unwrap_or_default().to_owned(),
+            status: match g.index_status() {
+                Some(sdk::IndexStatus::Creating) => IndexStatus::Creating,
+                Some(sdk::IndexStatus::Updating) => IndexStatus::Updating,
+                Some(sdk::IndexStatus::Deleting) => IndexStatus::Deleting,
+                _ => IndexStatus::Active,
+            },
+            backfilling: g.backfilling().unwrap_or(false),
+            item_count: g.item_count().and_then(|n| u64::try_from(n).ok()),
+            size_bytes: g.index_size_bytes().and_then(|n| u64::try_from(n).ok()),
+        })
+        .collect()
 }

@@ -43,6 +43,7 @@ mod reads;
 mod sdk;
 mod tables;
 mod transactions;
+mod update_table;
 
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@ use dynamodb_mapper::backend::{
     Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
     GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query, Scan,
     TableDescription, TimeToLive, TimeToLiveDescription, TransactGet, TransactGetOutput,
-    TransactWrite, TransactWriteOutput, UpdateItem, WriteOutput,
+    TransactWrite, TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
 };
 use dynamodb_mapper::{Result, TableDefinition};
 
@@ -71,6 +71,9 @@ impl Backend for Sdk {
     }
     async fn delete_table(&self, table: &str) -> Result<TableDescription> {
         self.delete_table_call(table).await
+    }
+    async fn update_table(&self, input: UpdateTable) -> Result<TableDescription> {
+        self.update_table_call(input).await
     }
     async fn list_tables(&self, input: ListTables) -> Result<ListTablesOutput> {
         self.list_tables_call(input).await

@@ -10,7 +10,7 @@ use dynamodb_mapper::backend::{
 };
 use dynamodb_mapper::{Error, KeySchema, Result, ScalarType, TableDefinition, Timestamp};
 
-use crate::convert::{create_parts, definition};
+use crate::convert::{create_parts, definition, index_descriptions};
 use crate::errors::map_err;
 use crate::sdk::Sdk;
 
@@ -39,7 +39,7 @@ impl Sdk {
     }
 
     /// The library's description of a table, its definition cached.
-    async fn description(&self, d: &sdk::TableDescription) -> Result<TableDescription> {
+    pub(crate) async fn description(&self, d: &sdk::TableDescription) -> Result<TableDescription> {
         let mut definition = definition(d)?;
         definition.ttl_attribute = self.ttl_attribute(&definition.name).await?;
         self.cache()
@@ -58,6 +58,7 @@ impl Sdk {
             created: d
                 .creation_date_time()
                 .and_then(|t| Timestamp::from_unix(t.secs(), t.subsec_nanos()).ok()),
+            global_indexes: index_descriptions(d),
             definition,
         })
     }
@@ -122,6 +123,7 @@ impl Sdk {
             item_count: 0,
             size_bytes: 0,
             created: None,
+            global_indexes: Vec::new(),
         })
     }
 

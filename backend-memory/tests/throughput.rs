@@ -368,3 +368,28 @@ async fn a_recreated_table_starts_with_buckets_of_its_own() {
         .unwrap();
     assert_eq!(writes_until_throttled(&*store, "again", "b").await, 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_throughput_change_is_enforced_at_once() {
+    let (store, sim) = simulated("grown", 5, 10).await;
+    assert_eq!(writes_until_throttled(&*store, "grown", "a").await, 10);
+    store
+        .update_table(dynamodb_mapper::backend::UpdateTable::new("grown").billing(
+            dynamodb_mapper::BillingMode::Provisioned(Throughput {
+                read_capacity_units: 5,
+                write_capacity_units: 20,
+            }),
+        ))
+        .await
+        .unwrap();
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(
+        writes_until_throttled(&*store, "grown", "b").await,
+        20,
+        "one second at the new capacity"
+    );
+    let write = CapacityKey::table("grown", CapacityKind::Write);
+    let figures = sim.figures();
+    let bucket = figures.iter().find(|f| f.key == write).expect("a bucket");
+    assert_eq!(bucket.per_second, 20.0);
+}

@@ -16,7 +16,7 @@
 //! library cannot express (the legacy `AttributesToGet`, `KeyConditions`,
 //! `Expected`, ...) are refused by name, never ignored.
 //!
-//! Served operations: `CreateTable`, `DescribeTable`, `DeleteTable`,
+//! Served operations: `CreateTable`, `DescribeTable`, `UpdateTable`, `DeleteTable`,
 //! `ListTables`, `UpdateTimeToLive`, `DescribeTimeToLive`, `GetItem`,
 //! `PutItem`, `UpdateItem`, `DeleteItem`, `Query`, `Scan`, `BatchGetItem`,
 //! `BatchWriteItem`, `TransactWriteItems`, `TransactGetItems`.

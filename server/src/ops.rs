@@ -5,7 +5,7 @@ use dynamodb_mapper::backend::Backend;
 
 use crate::Context;
 use crate::error::ApiError;
-use crate::wire::{Obj, items, reads, tables, transact};
+use crate::wire::{Obj, items, reads, tables, transact, update_table};
 
 /// Every operation of DynamoDB's API (2012-08-10), to tell an operation this
 /// server does not implement from a name DynamoDB does not know.
@@ -86,6 +86,7 @@ pub const OPERATIONS: &[&str] = &[
     "TransactGetItems",
     "TransactWriteItems",
     "UpdateItem",
+    "UpdateTable",
     "UpdateTimeToLive",
 ];
 
@@ -100,6 +101,7 @@ pub(crate) async fn dispatch(
         "CreateTable" => tables::create_table(b, req, cx).await,
         "DescribeTable" => tables::describe_table(b, req, cx).await,
         "DeleteTable" => tables::delete_table(b, req, cx).await,
+        "UpdateTable" => update_table::update_table(b, req, cx).await,
         "ListTables" => tables::list_tables(b, req).await,
         "UpdateTimeToLive" => tables::update_time_to_live(b, req).await,
         "DescribeTimeToLive" => tables::describe_time_to_live(b, req).await,

@@ -9,7 +9,7 @@ use super::{
     ConsumedCapacity, DeleteItem, GetItem, GetItemOutput, ListTables, ListTablesOutput, Page,
     PutItem, Query, ReturnConsumedCapacity, Scan, TableDescription, TimeToLive,
     TimeToLiveDescription, TransactGet, TransactGetOutput, TransactWrite, TransactWriteItem,
-    TransactWriteOutput, UpdateItem, WriteOutput,
+    TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
 };
 use crate::error::{Error, Result};
 use crate::model::TableDefinition;
@@ -26,6 +26,8 @@ pub enum Operation {
     TableDefinition,
     /// `DeleteTable`.
     DeleteTable,
+    /// `UpdateTable`.
+    UpdateTable,
     /// `ListTables`.
     ListTables,
     /// `UpdateTimeToLive`.
@@ -62,6 +64,7 @@ impl Operation {
             Operation::DescribeTable => "DescribeTable",
             Operation::TableDefinition => "TableDefinition",
             Operation::DeleteTable => "DeleteTable",
+            Operation::UpdateTable => "UpdateTable",
             Operation::ListTables => "ListTables",
             Operation::UpdateTimeToLive => "UpdateTimeToLive",
             Operation::DescribeTimeToLive => "DescribeTimeToLive",
@@ -107,6 +110,19 @@ impl Operation {
         )
     }
 
+    /// True for operations that change a table's definition (its keys,
+    /// indexes, billing, time to live) or whether it exists: a layer that
+    /// keeps a view of a table's capacity refreshes it after one.
+    pub fn changes_table(self) -> bool {
+        matches!(
+            self,
+            Operation::CreateTable
+                | Operation::DeleteTable
+                | Operation::UpdateTable
+                | Operation::UpdateTimeToLive
+        )
+    }
+
     /// True for `TransactWriteItems` and `TransactGetItems`.
     pub fn is_transaction(self) -> bool {
         matches!(
@@ -134,6 +150,8 @@ pub enum Request {
     TableDefinition(String),
     /// [`Backend::delete_table`].
     DeleteTable(String),
+    /// [`Backend::update_table`].
+    UpdateTable(UpdateTable),
     /// [`Backend::list_tables`].
     ListTables(ListTables),
     /// [`Backend::update_time_to_live`].
@@ -170,6 +188,7 @@ impl Request {
             Request::DescribeTable(_) => Operation::DescribeTable,
             Request::TableDefinition(_) => Operation::TableDefinition,
             Request::DeleteTable(_) => Operation::DeleteTable,
+            Request::UpdateTable(_) => Operation::UpdateTable,
             Request::ListTables(_) => Operation::ListTables,
             Request::UpdateTimeToLive(..) => Operation::UpdateTimeToLive,
             Request::DescribeTimeToLive(_) => Operation::DescribeTimeToLive,
@@ -196,6 +215,7 @@ impl Request {
             | Request::DeleteTable(t)
             | Request::UpdateTimeToLive(t, _)
             | Request::DescribeTimeToLive(t) => vec![t],
+            Request::UpdateTable(r) => vec![&r.table],
             Request::ListTables(_) => Vec::new(),
             Request::GetItem(r) => vec![&r.table],
             Request::PutItem(r) => vec![&r.table],
@@ -277,6 +297,7 @@ impl Request {
                 Response::Definition(backend.table_definition(&t).await?)
             }
             Request::DeleteTable(t) => Response::Table(backend.delete_table(&t).await?),
+            Request::UpdateTable(r) => Response::Table(backend.update_table(r).await?),
             Request::ListTables(r) => Response::Tables(backend.list_tables(r).await?),
             Request::UpdateTimeToLive(t, ttl) => {
                 Response::TimeToLive(backend.update_time_to_live(&t, ttl).await?)
@@ -318,7 +339,7 @@ impl TransactWriteItem {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Response {
-    /// A table description (create, describe, delete).
+    /// A table description (create, describe, update, delete).
     Table(TableDescription),
     /// A table definition.
     Definition(TableDefinition),
@@ -568,6 +589,10 @@ macro_rules! dispatch_backend {
             async fn delete_table(&self, table: &str) -> Result<TableDescription> {
                 let r = self.dispatch(Request::DeleteTable(table.to_owned())).await?;
                 r.into_table(Operation::DeleteTable)
+            }
+            async fn update_table(&self, input: UpdateTable) -> Result<TableDescription> {
+                let r = self.dispatch(Request::UpdateTable(input)).await?;
+                r.into_table(Operation::UpdateTable)
             }
             async fn list_tables(&self, input: ListTables) -> Result<ListTablesOutput> {
                 let r = self.dispatch(Request::ListTables(input)).await?;

@@ -106,7 +106,9 @@ pub(crate) use layer::dispatch_backend;
 pub use layer::{Layer, Layered, Operation, Request, Response};
 pub use reads::{Page, Query, Scan, Segment, Select};
 pub use tables::{
-    ListTables, ListTablesOutput, TableDescription, TableStatus, TimeToLive, TimeToLiveDescription,
+    GlobalIndexUpdate, IndexDescription, IndexStatus, ListTables, ListTablesOutput,
+    TableDescription, TableStatus, TimeToLive, TimeToLiveDescription, UpdateTable,
+    local_index_update_error,
 };
 pub use transactions::{
     ConditionCheck, TransactGet, TransactGetOutput, TransactWrite, TransactWriteItem,
@@ -196,6 +198,11 @@ pub trait Backend: Send + Sync + fmt::Debug {
     }
     /// `DeleteTable`: answers at once, with the table `DELETING`.
     async fn delete_table(&self, table: &str) -> Result<TableDescription>;
+    /// `UpdateTable`: changes billing or provisioned throughput, or creates
+    /// or deletes one global secondary index. Answers at once: a new index
+    /// is `CREATING` until it has been backfilled from the table's items
+    /// ([`wait_for_table`] waits for it).
+    async fn update_table(&self, input: UpdateTable) -> Result<TableDescription>;
     /// Lists table names, a page at a time.
     async fn list_tables(&self, input: ListTables) -> Result<ListTablesOutput>;
     /// Enables or disables time to live.
@@ -278,6 +285,13 @@ macro_rules! delegate_backend {
             ) -> $crate::Result<$crate::backend::TableDescription> {
                 let $s = self;
                 $target.delete_table(table).await
+            }
+            async fn update_table(
+                &self,
+                input: $crate::backend::UpdateTable,
+            ) -> $crate::Result<$crate::backend::TableDescription> {
+                let $s = self;
+                $target.update_table(input).await
             }
             async fn list_tables(
                 &self,

@@ -34,6 +34,7 @@ mod limits;
 mod reads;
 mod scans;
 mod tables;
+mod tables_update;
 mod transactions;
 mod updates;
 
@@ -291,6 +292,7 @@ pub async fn run_with_faults(
 pub fn cases() -> Vec<Case> {
     let mut all = Vec::new();
     all.extend(tables::cases());
+    all.extend(tables_update::cases());
     all.extend(items::cases());
     all.extend(expressions::cases());
     all.extend(updates::cases());

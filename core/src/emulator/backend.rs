@@ -7,7 +7,7 @@ use crate::backend::{
     Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
     GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query, Scan,
     TableDescription, TimeToLive, TimeToLiveDescription, TransactGet, TransactGetOutput,
-    TransactWrite, TransactWriteOutput, UpdateItem, WriteOutput,
+    TransactWrite, TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
 };
 use crate::error::Error;
 use crate::model::TableDefinition;
@@ -30,8 +30,14 @@ impl<S: Storage> Backend for Emulator<S> {
     async fn describe_table(&self, table: &str) -> Result<TableDescription, Error> {
         Emulator::describe_table(self, table)
     }
+    async fn table_definition(&self, table: &str) -> Result<TableDefinition, Error> {
+        Emulator::table_definition(self, table)
+    }
     async fn delete_table(&self, table: &str) -> Result<TableDescription, Error> {
         Emulator::delete_table(self, table)
+    }
+    async fn update_table(&self, input: UpdateTable) -> Result<TableDescription, Error> {
+        Emulator::update_table(self, input)
     }
     async fn list_tables(&self, input: ListTables) -> Result<ListTablesOutput, Error> {
         Emulator::list_tables(self, input)

@@ -8,7 +8,7 @@ use crate::model::{BillingMode, IndexKind, Projection, ScalarType, TableDefiniti
 /// The most non-key attributes all of a table's indexes project together.
 const MAX_PROJECTED_ATTRIBUTES: usize = 100;
 
-fn valid_name(name: &str) -> bool {
+pub(super) fn valid_name(name: &str) -> bool {
     (3..=255).contains(&name.len())
         && name
             .bytes()
@@ -17,6 +17,13 @@ fn valid_name(name: &str) -> bool {
 
 fn valid_attribute_name(name: &str) -> bool {
     (1..=255).contains(&name.len())
+}
+
+/// DynamoDB's message for a table or index name it does not accept.
+pub(super) fn bad_name() -> Error {
+    Error::invalid(
+        "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
+    )
 }
 
 /// Checks a table definition the way `CreateTable` does.

@@ -87,11 +87,27 @@
 //!   what the index projects; transactions check each action's own
 //!   expressions first, then distinct items, then each action against its
 //!   table.
+//! - `UpdateTable` answers with a new index `CREATING`; the next
+//!   `DescribeTable` still reports it so and backfills it, and the one
+//!   after reports it `ACTIVE` (Local backfills in the background for about
+//!   a second). A deleted index is `DELETING` until the next description
+//!   has removed its entries. The table stays `ACTIVE` throughout, as on
+//!   Local (DynamoDB reports `UPDATING`). Reading an index being created is
+//!   DynamoDB's `Cannot read from backfilling global secondary index`;
+//!   Local fails with an internal error. Index item counts and sizes are
+//!   not reported.
+//! - Where Local fails with an internal error on `UpdateTable` (capacity of
+//!   an index on an on-demand table, provisioned billing without the
+//!   indexes' capacity), the emulator answers a validation error, or, for
+//!   an index without capacity of its own on a provisioned table, gives it
+//!   the table's, the library's convention. An on-demand table's indexes
+//!   have no capacity (Local keeps their former one).
 
 mod backend;
 mod batch;
 pub mod codec;
 mod definition;
+mod evolve;
 mod read;
 mod read_checks;
 mod record;
@@ -421,6 +437,9 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
             )));
         }
         for (n, count) in expected.iter_mut().enumerate() {
+            if meta.slots.get(n).is_some_and(|s| s.creating) {
+                continue;
+            }
             if meta.index_key(n, &item).is_some() {
                 *count += 1;
             }
@@ -429,6 +448,11 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
         size_bytes += item.size() as u64;
     }
     for (n, want) in expected.into_iter().enumerate() {
+        // An index still being backfilled (a crash interrupted it) is
+        // rebuilt from the items; its entries are not counted.
+        if meta.slots.get(n).is_some_and(|s| s.creating) {
+            continue;
+        }
         let prefix = meta.index_prefix(n);
         let entries = scan_all(storage, &prefix, &codec::prefix_end(&prefix))?;
         if let Some((k, _)) = entries
@@ -449,21 +473,21 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
             )));
         }
     }
-    // Entries of an index the table does not have (its record lost one).
-    let beyond = u8::try_from(meta.def.indexes.len()).ok().map(|n| {
-        let mut start = meta.index_prefix(0);
-        start.pop();
+    // Entries under an id that no index of the table (listed, or being
+    // deleted) has: its record lost one.
+    let known: std::collections::BTreeSet<u8> = (0..meta.def.indexes.len())
+        .map(|n| meta.slots.get(n).map_or(n as u8, |s| s.id))
+        .chain(meta.dropping.iter().map(|d| d.id))
+        .collect();
+    for id in (0..=u8::MAX).filter(|id| !known.contains(id)) {
+        let start = meta.slot_prefix(id);
         let end = codec::prefix_end(&start);
-        start.push(n);
-        (start, end)
-    });
-    if let Some((start, end)) = beyond
-        && !storage.range(&start, &end, false, 1)?.is_empty()
-    {
-        return Err(meta.corrupt(format!(
-            "the store holds entries of an index past its {} indexes",
-            meta.def.indexes.len()
-        )));
+        if !storage.range(&start, &end, false, 1)?.is_empty() {
+            return Err(meta.corrupt(format!(
+                "the store holds entries of an index (id {id}) that none of its {} indexes has",
+                meta.def.indexes.len()
+            )));
+        }
     }
     Ok(TableState {
         meta: Arc::new(meta),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::table::TableMeta;
+use super::table::{DroppedIndex, IndexSlot, TableMeta};
 use crate::error::Error;
 use crate::model::{
     BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
@@ -41,8 +41,18 @@ impl TableMeta {
             .def
             .indexes
             .iter()
-            .map(|i| {
+            .enumerate()
+            .map(|(n, i)| {
                 let mut m = BTreeMap::new();
+                if let Some(slot) = self.slots.get(n) {
+                    m.insert("id".to_owned(), slot.id.into());
+                    if slot.creating {
+                        m.insert(
+                            "status".to_owned(),
+                            AttributeValue::S("CREATING".to_owned()),
+                        );
+                    }
+                }
                 m.insert("name".to_owned(), AttributeValue::S(i.name.clone()));
                 m.insert(
                     "kind".to_owned(),
@@ -81,6 +91,19 @@ impl TableMeta {
         }
         if let Some(ttl) = &self.def.ttl_attribute {
             item.insert("ttl".to_owned(), AttributeValue::S(ttl.clone()));
+        }
+        if !self.dropping.is_empty() {
+            let dropping = self
+                .dropping
+                .iter()
+                .map(|d| {
+                    AttributeValue::M(BTreeMap::from([
+                        ("name".to_owned(), AttributeValue::S(d.name.clone())),
+                        ("id".to_owned(), d.id.into()),
+                    ]))
+                })
+                .collect();
+            item.insert("dropping".to_owned(), AttributeValue::L(dropping));
         }
         item
     }
@@ -136,10 +159,27 @@ impl TableMeta {
         if listed.len() > usize::from(u8::MAX) + 1 {
             return Err(bad("indexes"));
         }
+        fn small_id(v: Option<&AttributeValue>) -> Option<u8> {
+            u8::try_from(v?.as_n()?.to_u64().ok()?).ok()
+        }
         let mut indexes = Vec::new();
+        let mut slots = Vec::new();
         for (n, i) in listed.iter().enumerate() {
             let field = |f: &str| bad(&format!("indexes[{n}].{f}"));
             let m = i.as_m().ok_or_else(|| bad(&format!("indexes[{n}]")))?;
+            // Stores written before indexes could be added and removed
+            // have no ids: an index's id is its place.
+            slots.push(IndexSlot {
+                id: match m.get("id") {
+                    Some(v) => small_id(Some(v)).ok_or_else(|| field("id"))?,
+                    None => u8::try_from(n).map_err(|_| field("id"))?,
+                },
+                creating: match m.get("status") {
+                    None => false,
+                    Some(AttributeValue::S(v)) if v == "CREATING" => true,
+                    Some(_) => return Err(field("status")),
+                },
+            });
             let projection = match m.get("projection").ok_or_else(|| field("projection"))? {
                 AttributeValue::S(p) if p == "ALL" => Projection::All,
                 AttributeValue::S(p) if p == "KEYS_ONLY" => Projection::KeysOnly,
@@ -164,11 +204,29 @@ impl TableMeta {
                 throughput: throughput(m.get("throughput")),
             });
         }
+        let mut dropping = Vec::new();
+        if let Some(list) = item.get("dropping") {
+            for (n, d) in list
+                .as_l()
+                .ok_or_else(|| bad("dropping"))?
+                .iter()
+                .enumerate()
+            {
+                let field = |f: &str| bad(&format!("dropping[{n}].{f}"));
+                let m = d.as_m().ok_or_else(|| bad(&format!("dropping[{n}]")))?;
+                dropping.push(DroppedIndex {
+                    name: s(m.get("name")).ok_or_else(|| field("name"))?,
+                    id: small_id(m.get("id")).ok_or_else(|| field("id"))?,
+                });
+            }
+        }
         let ttl_attribute = match item.get("ttl") {
             None => None,
             Some(v) => Some(v.as_s().ok_or_else(|| bad("ttl"))?.to_owned()),
         };
         Ok(TableMeta {
+            slots,
+            dropping,
             id,
             def: TableDefinition {
                 name: s(item.get("name")).ok_or_else(|| bad("name"))?,

@@ -10,7 +10,7 @@ use crate::backend::{
     Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
     GetItem, GetItemOutput, ListTables, ListTablesOutput, Operation, Page, PutItem, Query, Request,
     Response, Scan, TableDescription, TimeToLive, TimeToLiveDescription, TransactGet,
-    TransactGetOutput, TransactWrite, TransactWriteOutput, UpdateItem, WriteOutput,
+    TransactGetOutput, TransactWrite, TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
     dispatch_backend,
 };
 use crate::error::{Error, Result};
@@ -69,7 +69,12 @@ impl<S: Storage> EmulatorBackend<S> {
         let writes = request.operation().is_write()
             || matches!(
                 request.operation(),
-                Operation::CreateTable | Operation::DeleteTable | Operation::UpdateTimeToLive
+                Operation::CreateTable
+                    | Operation::DeleteTable
+                    | Operation::UpdateTable
+                    | Operation::UpdateTimeToLive
+                    // A description may run an index's backfill.
+                    | Operation::DescribeTable
             );
         if self.blocking_writes && writes {
             if let Ok(handle) = tokio::runtime::Handle::try_current() {

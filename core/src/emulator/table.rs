@@ -2,6 +2,7 @@
 //! checks of keys and items against a table's schema.
 
 use super::codec::{partition_digest, put_key_part};
+pub(crate) use super::evolve::{DroppedIndex, IndexSlot};
 use crate::backend::TableStatus;
 use crate::error::Error;
 use crate::expr::Path;
@@ -48,6 +49,10 @@ pub(crate) struct TableMeta {
     pub def: TableDefinition,
     /// Creation time.
     pub created: Timestamp,
+    /// Where each index of `def.indexes` keeps its entries, in the same order.
+    pub slots: Vec<IndexSlot>,
+    /// Global indexes being deleted: gone from `def`, entries still stored.
+    pub dropping: Vec<DroppedIndex>,
 }
 
 /// Which key schema a read goes through.
@@ -114,18 +119,23 @@ impl TableMeta {
     pub(crate) fn source(&self, index: Option<&str>) -> Result<Source<'_>, Error> {
         match index {
             None => Ok(Source::Table),
-            Some(name) => self
-                .def
-                .indexes
-                .iter()
-                .enumerate()
-                .find(|(_, i)| i.name == name)
-                .map(|(n, i)| Source::Index(n, i))
-                .ok_or_else(|| {
-                    Error::invalid(format!(
+            Some(name) => {
+                let found = self
+                    .def
+                    .indexes
+                    .iter()
+                    .enumerate()
+                    .find(|(_, i)| i.name == name);
+                match found {
+                    Some((n, _)) if self.slots.get(n).is_some_and(|s| s.creating) => Err(
+                        Error::invalid("Cannot read from backfilling global secondary index"),
+                    ),
+                    Some((n, i)) => Ok(Source::Index(n, i)),
+                    None => Err(Error::invalid(format!(
                         "The table does not have the specified index: {name}"
-                    ))
-                }),
+                    ))),
+                }
+            }
         }
     }
 
@@ -316,12 +326,28 @@ impl TableMeta {
         k
     }
 
-    /// Prefix of every entry of an index.
+    /// Prefix of every entry of an index (by its place in `def.indexes`).
     pub(crate) fn index_prefix(&self, index: usize) -> Vec<u8> {
+        let id = self.slots.get(index).map_or(index as u8, |s| s.id);
+        self.slot_prefix(id)
+    }
+
+    /// Prefix of every entry of the index with this storage id.
+    pub(crate) fn slot_prefix(&self, id: u8) -> Vec<u8> {
         let mut k = vec![INDEX_PREFIX];
         self.put_id(&mut k);
-        k.push(index as u8);
+        k.push(id);
         k
+    }
+
+    /// The slots of a table created with `indexes` indexes.
+    pub(crate) fn initial_slots(indexes: usize) -> Vec<IndexSlot> {
+        (0..indexes)
+            .map(|n| IndexSlot {
+                id: n as u8,
+                creating: false,
+            })
+            .collect()
     }
 
     /// Prefix of a source's entries.

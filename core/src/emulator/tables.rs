@@ -16,13 +16,14 @@ use crate::time::Timestamp;
 use crate::value::Item;
 
 impl<S: Storage> Emulator<S> {
-    fn describe(&self, t: &TableState) -> TableDescription {
+    pub(super) fn describe(&self, t: &TableState) -> TableDescription {
         TableDescription {
             definition: t.meta.def.clone(),
             status: t.meta.status(),
             item_count: t.item_count,
             size_bytes: t.size_bytes,
             created: Some(t.meta.created),
+            global_indexes: t.meta.index_descriptions(),
         }
     }
 
@@ -38,6 +39,8 @@ impl<S: Storage> Emulator<S> {
         }
         let meta = TableMeta {
             id: state.next_id,
+            slots: TableMeta::initial_slots(definition.indexes.len()),
+            dropping: Vec::new(),
             def: definition,
             created: Timestamp::now(),
         };
@@ -67,16 +70,29 @@ impl<S: Storage> Emulator<S> {
         Ok(description)
     }
 
-    /// `DescribeTable`.
+    /// `DescribeTable`. An index being created or deleted is described
+    /// so, and its backfill or removal then runs: the next description
+    /// shows it `ACTIVE`, or gone (as DynamoDB Local does, a moment later).
     pub fn describe_table(&self, table: &str) -> Result<TableDescription, Error> {
-        let state = self.read_state();
-        let t = state
-            .tables
-            .get(table)
-            .ok_or_else(|| Error::TableNotFound {
-                table: table.to_owned(),
-            })?;
-        Ok(self.describe(t))
+        let description = {
+            let state = self.read_state();
+            let t = state
+                .tables
+                .get(table)
+                .ok_or_else(|| Error::TableNotFound {
+                    table: table.to_owned(),
+                })?;
+            self.describe(t)
+        };
+        if !description.is_settled() {
+            self.settle_indexes(table)?;
+        }
+        Ok(description)
+    }
+
+    /// A table's definition, without running index backfills.
+    pub fn table_definition(&self, table: &str) -> Result<TableDefinition, Error> {
+        Ok(self.meta(&self.read_state(), table)?.def.clone())
     }
 
     /// `DeleteTable`: the table is gone at once; its items are removed after.
@@ -98,6 +114,7 @@ impl<S: Storage> Emulator<S> {
         // the removal below is interrupted.
         let mut prefixes = vec![t.meta.items_prefix()];
         prefixes.extend((0..t.meta.def.indexes.len()).map(|n| t.meta.index_prefix(n)));
+        prefixes.extend(t.meta.dropping.iter().map(|d| t.meta.slot_prefix(d.id)));
         for prefix in prefixes {
             let keys: Vec<(Vec<u8>, Option<Vec<u8>>)> =
                 scan_all(&self.storage, &prefix, &prefix_end(&prefix))?
@@ -204,7 +221,8 @@ impl<S: Storage> Emulator<S> {
     }
 
     /// Checks that every index entry points at an item that has it, and
-    /// every item has its index entries (for crash tests and tools).
+    /// every item has its index entries (for crash tests and tools); an
+    /// index still being backfilled may lack entries and is not checked.
     pub fn verify_indexes(&self) -> Result<(), Error> {
         let state = self.read_state();
         let tables: Vec<Arc<TableMeta>> = state.tables.values().map(|t| t.meta.clone()).collect();
@@ -219,14 +237,14 @@ impl<S: Storage> Emulator<S> {
                         super::table::shown_storage_key(&k)
                     )));
                 }
-                for n in 0..meta.def.indexes.len() {
+                for n in meta.built_indexes() {
                     if let Some(ik) = meta.index_key(n, &item) {
                         expected.insert((ik, k.clone()));
                     }
                 }
             }
             let mut found = std::collections::BTreeSet::new();
-            for n in 0..meta.def.indexes.len() {
+            for n in meta.built_indexes() {
                 let prefix = meta.index_prefix(n);
                 for (k, v) in scan_all(&self.storage, &prefix, &prefix_end(&prefix))? {
                     found.insert((k, v.as_ref().to_vec()));

@@ -137,31 +137,38 @@ impl<S: Storage> Emulator<S> {
                 None if c.old.is_some() => writes.push((c.key.clone(), None)),
                 None => {}
             }
-            for n in 0..c.meta.def.indexes.len() {
-                let old_key = c.old.as_ref().and_then(|o| c.meta.index_key(n, o));
-                let new_key = c.new.as_ref().and_then(|o| c.meta.index_key(n, o));
+            // The indexes the table has now: one may have been added since
+            // the change was checked (it is kept from the moment it exists).
+            let meta = state
+                .tables
+                .get(c.meta.name())
+                .filter(|t| t.meta.id == c.meta.id)
+                .map_or_else(|| c.meta.clone(), |t| t.meta.clone());
+            for n in 0..meta.def.indexes.len() {
+                let old_key = c.old.as_ref().and_then(|o| meta.index_key(n, o));
+                let new_key = c.new.as_ref().and_then(|o| meta.index_key(n, o));
                 // An index write costs the size of the index's entry (its
                 // projected attributes), as DynamoDB charges it.
-                let index = &c.meta.def.indexes[n];
+                let index = &meta.def.indexes[n];
                 let entry_size = |item: &Option<Item>| {
-                    item.as_ref().map_or(0, |i| c.meta.projected_size(index, i))
+                    item.as_ref().map_or(0, |i| meta.projected_size(index, i))
                 };
                 if old_key == new_key {
                     // Same entry: a write to the index only if what it holds changed.
                     if let (Some(_), Some(before), Some(after)) = (&new_key, &c.old, &c.new)
-                        && c.meta.projection_changed(index, before, after)
+                        && meta.projection_changed(index, before, after)
                     {
-                        u.index(&c.meta, n, write_units(entry_size(&c.new)));
+                        u.index(&meta, n, write_units(entry_size(&c.new)));
                     }
                     continue;
                 }
                 if let Some(k) = old_key {
                     writes.push((k, None));
-                    u.index(&c.meta, n, write_units(entry_size(&c.old)));
+                    u.index(&meta, n, write_units(entry_size(&c.old)));
                 }
                 if let Some(k) = new_key {
                     writes.push((k, Some(c.key.clone())));
-                    u.index(&c.meta, n, write_units(entry_size(&c.new)));
+                    u.index(&meta, n, write_units(entry_size(&c.new)));
                 }
             }
             usage(c.meta.name(), u);

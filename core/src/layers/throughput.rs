@@ -307,6 +307,18 @@ impl Layer for SimulatedThroughput {
             }
             return result;
         }
+        if operation == Operation::UpdateTable {
+            // Capacity is read from the definition at each call; the
+            // buckets of an index the table no longer has go.
+            let result = request.send(next).await;
+            if let Ok(Response::Table(d)) = &result {
+                let def = &d.definition;
+                lock(&self.state.buckets).retain(|k, _| {
+                    k.table != def.name || k.index.as_ref().is_none_or(|i| def.index(i).is_some())
+                });
+            }
+            return result;
+        }
         if !self.is_enabled() || !operation.is_data() {
             return request.send(next).await;
         }

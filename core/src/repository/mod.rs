@@ -57,6 +57,7 @@ pub(crate) mod batch;
 mod change;
 mod checks;
 mod cursor;
+mod evolve;
 mod ext;
 mod guard;
 mod key;
@@ -81,6 +82,7 @@ use crate::model::Model;
 use crate::value::Item;
 
 pub use cursor::Cursor;
+pub use evolve::{MigrateTableOptions, MigrateTableReport};
 pub use ext::RepositoryExt;
 pub use key::{AsKey, KeyOf};
 pub use progress::{Progress, ProgressFn};

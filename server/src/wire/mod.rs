@@ -13,6 +13,7 @@ pub(crate) mod items;
 pub(crate) mod reads;
 pub(crate) mod tables;
 pub(crate) mod transact;
+pub(crate) mod update_table;
 pub(crate) mod value;
 
 use std::collections::BTreeMap;

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use dynamodb_mapper::backend::{
-    Backend, ListTables, TableDescription, TableStatus, TimeToLive, TimeToLiveDescription,
+    Backend, IndexStatus, ListTables, TableDescription, TableStatus, TimeToLive,
+    TimeToLiveDescription,
 };
 use dynamodb_mapper::{
     BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
@@ -19,7 +20,10 @@ use crate::error::ApiError;
 const KEY_TYPES: &[(&str, bool)] = &[("HASH", true), ("RANGE", false)];
 
 /// Reads a `KeySchema` list: (name, is hash) pairs, checked as DynamoDB does.
-fn key_schema(ck: &mut Check, parent: &Obj<'_>) -> Result<Vec<(String, bool)>, ApiError> {
+pub(super) fn key_schema(
+    ck: &mut Check,
+    parent: &Obj<'_>,
+) -> Result<Vec<(String, bool)>, ApiError> {
     let Some(list) = parent.list("KeySchema")? else {
         ck.missing(&parent.at("KeySchema"));
         return Ok(Vec::new());
@@ -115,7 +119,7 @@ fn long(ck: &mut Check, o: &Obj<'_>, name: &str) -> Result<u64, ApiError> {
     }
 }
 
-fn throughput(ck: &mut Check, parent: &Obj<'_>) -> Result<Option<Throughput>, ApiError> {
+pub(super) fn throughput(ck: &mut Check, parent: &Obj<'_>) -> Result<Option<Throughput>, ApiError> {
     let Some(t) = parent.obj("ProvisionedThroughput")? else {
         return Ok(None);
     };
@@ -125,7 +129,7 @@ fn throughput(ck: &mut Check, parent: &Obj<'_>) -> Result<Option<Throughput>, Ap
     }))
 }
 
-fn projection(ck: &mut Check, parent: &Obj<'_>) -> Result<Projection, ApiError> {
+pub(super) fn projection(ck: &mut Check, parent: &Obj<'_>) -> Result<Projection, ApiError> {
     let Some(p) = parent.obj("Projection")? else {
         ck.missing(&parent.at("Projection"));
         return Ok(Projection::All);
@@ -367,6 +371,15 @@ fn throughput_json(t: Option<&Throughput>) -> Value {
     json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w})
 }
 
+fn index_status(s: IndexStatus) -> &'static str {
+    match s {
+        IndexStatus::Creating => "CREATING",
+        IndexStatus::Updating => "UPDATING",
+        IndexStatus::Deleting => "DELETING",
+        IndexStatus::Active => "ACTIVE",
+    }
+}
+
 /// A table description as DynamoDB writes it.
 pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
     let def = &d.definition;
@@ -419,7 +432,11 @@ pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
         o.insert("KeySchema".into(), key_schema_json(&i.key));
         o.insert("Projection".into(), projection_json(&i.projection));
         if i.kind == IndexKind::Global {
-            o.insert("IndexStatus".into(), json!("ACTIVE"));
+            let status = d.index_status(&i.name).unwrap_or(IndexStatus::Active);
+            o.insert("IndexStatus".into(), json!(index_status(status)));
+            if status == IndexStatus::Creating {
+                o.insert("Backfilling".into(), json!(false));
+            }
             let tp = provisioned.map(|t| i.throughput.as_ref().unwrap_or(t));
             o.insert("ProvisionedThroughput".into(), throughput_json(tp));
         }
@@ -434,7 +451,19 @@ pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
     if !locals.is_empty() {
         m.insert("LocalSecondaryIndexes".into(), Value::Array(locals));
     }
-    let globals: Vec<Value> = def.global_indexes().map(index).collect();
+    let mut globals: Vec<Value> = def.global_indexes().map(index).collect();
+    globals.extend(
+        d.global_indexes
+            .iter()
+            .filter(|i| i.status == IndexStatus::Deleting)
+            .map(|i| {
+                json!({
+                    "IndexName": i.name,
+                    "IndexStatus": "DELETING",
+                    "IndexArn": format!("{arn}/index/{}", i.name),
+                })
+            }),
+    );
     if !globals.is_empty() {
         m.insert("GlobalSecondaryIndexes".into(), Value::Array(globals));
     }
@@ -442,7 +471,7 @@ pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
     Value::Object(m)
 }
 
-fn table_name<'a>(req: &'a Obj<'a>) -> Result<&'a str, ApiError> {
+pub(super) fn table_name<'a>(req: &'a Obj<'a>) -> Result<&'a str, ApiError> {
     let mut ck = Check::default();
     let name = req.req_str(&mut ck, "TableName")?;
     ck.finish()?;

@@ -17,7 +17,7 @@ pub use settings::{PacingFigures, PacingSettings};
 
 use super::capacity::Charges;
 use super::lock;
-use crate::backend::{Backend, Layer, Operation, Request, Response, ReturnConsumedCapacity};
+use crate::backend::{Backend, Layer, Request, Response, ReturnConsumedCapacity};
 use crate::error::Result;
 use crate::trace::DATABASE_ACCESS;
 use state::{Learn, Outcome, State};
@@ -196,7 +196,8 @@ impl Layer for Pacer {
     async fn call(&self, request: Request, next: &dyn Backend) -> Result<Response> {
         let operation = request.operation();
         if !operation.is_data() {
-            let table = matches!(operation, Operation::CreateTable | Operation::DeleteTable)
+            let table = operation
+                .changes_table()
                 .then(|| request.tables().first().map(|t| (*t).to_owned()))
                 .flatten();
             let result = request.send(next).await;

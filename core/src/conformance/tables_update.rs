@@ -1,0 +1,378 @@
+//! `UpdateTable`: global indexes added (backfilled) and removed, the errors
+//! of bad index changes, billing and throughput changes.
+
+use std::time::Duration;
+
+use super::{Reference, case, case_list, expect_err, gsi, message};
+use crate::backend::{
+    IndexStatus, PutItem, Query, TableState, UpdateTable, local_index_update_error, wait_for_table,
+};
+use crate::error::Error;
+use crate::expr::KeyCondition;
+use crate::model::{
+    BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
+    TableDefinition, Throughput,
+};
+use crate::value::Item;
+
+case_list!("tables_update": index_added_is_backfilled, index_removed, bad_index_changes,
+    too_many_global_indexes, billing_and_throughput_changes);
+
+const WAIT: Duration = Duration::from_secs(120);
+
+fn by_g() -> IndexDefinition {
+    gsi("byg", KeySchema::hash("g", ScalarType::S), Projection::All)
+}
+
+fn tp(read: u64, write: u64) -> Throughput {
+    Throughput {
+        read_capacity_units: read,
+        write_capacity_units: write,
+    }
+}
+
+/// The `id`s of the items of index `byg` with `g` = `value`, sorted.
+async fn ids_in_index(ctx: &super::Ctx, table: &str, index: &str, value: &str) -> Vec<String> {
+    let page = ctx
+        .backend()
+        .query(Query::new(table, &KeyCondition::hash("g", value)).index(index))
+        .await
+        .unwrap_or_else(|e| panic!("query of {index}: {e}"));
+    let mut ids: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|i| i.get("id").and_then(|v| v.as_s()).map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+case!(index_added_is_backfilled, |ctx| {
+    let b = ctx.backend();
+    let name = ctx.simple_table("t").await;
+    for (id, g) in [
+        ("a", Some("x")),
+        ("b", Some("x")),
+        ("c", Some("y")),
+        ("d", None),
+    ] {
+        let mut item = Item::new().with("id", id);
+        if let Some(g) = g {
+            item.insert("g".to_owned(), g.into());
+        }
+        ctx.put(&name, item).await;
+    }
+    let d = b
+        .update_table(UpdateTable::new(&name).create_index(by_g()))
+        .await
+        .unwrap();
+    assert_eq!(d.index_status("byg"), Some(IndexStatus::Creating));
+    assert!(d.definition.index("byg").is_some());
+    if ctx.reference() == Reference::Emulator {
+        // DynamoDB refuses reads of an index being backfilled (DynamoDB
+        // Local fails with an internal error).
+        let err = expect_err!(
+            b.query(Query::new(&name, &KeyCondition::hash("g", "x")).index("byg"))
+                .await,
+            Error::InvalidRequest { .. }
+        );
+        assert_eq!(
+            message(&err),
+            "Cannot read from backfilling global secondary index"
+        );
+    }
+    let d = b.describe_table(&name).await.unwrap();
+    assert_eq!(d.index_status("byg"), Some(IndexStatus::Creating));
+    let d = wait_for_table(b, &name, TableState::Active, WAIT)
+        .await
+        .unwrap()
+        .expect("active");
+    assert_eq!(d.index_status("byg"), Some(IndexStatus::Active));
+    assert_eq!(ids_in_index(ctx, &name, "byg", "x").await, ["a", "b"]);
+    assert_eq!(ids_in_index(ctx, &name, "byg", "y").await, ["c"]);
+    // Writes after the backfill are indexed as always.
+    ctx.put(&name, Item::new().with("id", "e").with("g", "x"))
+        .await;
+    assert_eq!(ids_in_index(ctx, &name, "byg", "x").await, ["a", "b", "e"]);
+    // A key of the wrong type for the new index is refused.
+    expect_err!(
+        b.put_item(PutItem::new(
+            &name,
+            Item::new().with("id", "f").with("g", 1)
+        ))
+        .await,
+        Error::InvalidRequest { .. }
+    );
+});
+
+case!(index_removed, |ctx| {
+    let b = ctx.backend();
+    let name = ctx.ranged_table("t").await;
+    ctx.put(
+        &name,
+        Item::new().with("pk", "a").with("sk", 1).with("g", "x"),
+    )
+    .await;
+    let d = b
+        .update_table(UpdateTable::new(&name).delete_index("gsi1"))
+        .await
+        .unwrap();
+    assert_eq!(d.index_status("gsi1"), Some(IndexStatus::Deleting));
+    assert!(d.definition.index("gsi1").is_none());
+    // Deleting it again while it is being deleted.
+    let err = expect_err!(
+        b.update_table(UpdateTable::new(&name).delete_index("gsi1"))
+            .await,
+        Error::TableInUse { .. }
+    );
+    assert!(message(&err).contains("Index is being deleted."), "{err}");
+    let d = wait_for_table(b, &name, TableState::Active, WAIT)
+        .await
+        .unwrap()
+        .expect("active");
+    assert_eq!(d.index_status("gsi1"), None);
+    assert!(d.definition.index("gsi1").is_none());
+    assert!(d.definition.index("lsi1").is_some());
+    let err = expect_err!(
+        b.query(Query::new(&name, &KeyCondition::hash("g", "x")).index("gsi1"))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&err),
+        "The table does not have the specified index: gsi1"
+    );
+    // Writes go on without it; the table's items are untouched.
+    ctx.put(
+        &name,
+        Item::new().with("pk", "b").with("sk", 1).with("g", "x"),
+    )
+    .await;
+    assert!(
+        ctx.get(&name, Item::new().with("pk", "a").with("sk", 1))
+            .await
+            .is_some()
+    );
+});
+
+case!(bad_index_changes, |ctx| {
+    let b = ctx.backend();
+    let name = ctx.ranged_table("t").await;
+    let before = b.describe_table(&name).await.unwrap().definition;
+    let invalid = |e: &Error, text: &str| {
+        assert!(
+            matches!(e, Error::InvalidRequest { .. }),
+            "expected an invalid request, got {e:?}"
+        );
+        assert_eq!(message(e), text);
+    };
+    // An index name the table has.
+    let dup = gsi("gsi1", KeySchema::hash("h", ScalarType::S), Projection::All);
+    let e = b
+        .update_table(UpdateTable::new(&name).create_index(dup))
+        .await
+        .unwrap_err();
+    invalid(&e, "Attempting to create an index which already exists");
+    // A key attribute without a definition.
+    let h = gsi("byh", KeySchema::hash("h", ScalarType::S), Projection::All);
+    let mut update = UpdateTable::new(&name).create_index(h.clone());
+    update.attribute_definitions = vec![KeyAttribute::new("g", ScalarType::S)];
+    let e = b.update_table(update).await.unwrap_err();
+    invalid(&e, "Attribute h is not defined in AttributeDefinitions");
+    // No definitions at all.
+    let mut update = UpdateTable::new(&name).create_index(h.clone());
+    update.attribute_definitions.clear();
+    let e = b.update_table(update).await.unwrap_err();
+    invalid(&e, "No Attribute Schema Defined");
+    // An attribute defined with another type than the table's.
+    let g_number = gsi(
+        "byg_n",
+        KeySchema::hash("g", ScalarType::N),
+        Projection::All,
+    );
+    let e = b
+        .update_table(UpdateTable::new(&name).create_index(g_number))
+        .await
+        .unwrap_err();
+    invalid(
+        &e,
+        "invalid attribute, SchemaElement redefined should be of same type as previously defined",
+    );
+    // Two index creations, or a creation and a deletion, in one call.
+    let i = gsi("byi", KeySchema::hash("i", ScalarType::S), Projection::All);
+    for update in [
+        UpdateTable::new(&name)
+            .create_index(h.clone())
+            .create_index(i.clone()),
+        UpdateTable::new(&name)
+            .create_index(h.clone())
+            .delete_index("gsi1"),
+    ] {
+        let e = expect_err!(b.update_table(update).await, Error::LimitExceeded { .. });
+        assert_eq!(
+            message(&e),
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
+        );
+    }
+    // An index the table does not have.
+    expect_err!(
+        b.update_table(UpdateTable::new(&name).delete_index("nope"))
+            .await,
+        Error::TableNotFound { .. }
+    );
+    // Nothing to change.
+    let e = b.update_table(UpdateTable::new(&name)).await.unwrap_err();
+    invalid(&e, "Nothing to update");
+    // A local index: only with the table.
+    let local = IndexDefinition {
+        name: "lsi2".into(),
+        kind: IndexKind::Local,
+        key: KeySchema::hash("pk", ScalarType::S).with_range("l2", ScalarType::S),
+        projection: Projection::All,
+        throughput: None,
+    };
+    let e = b
+        .update_table(UpdateTable::new(&name).create_index(local))
+        .await
+        .unwrap_err();
+    invalid(&e, &message(&local_index_update_error("lsi2")));
+    // None of them changed anything.
+    let after = wait_for_table(b, &name, TableState::Active, WAIT)
+        .await
+        .unwrap()
+        .expect("active");
+    assert_eq!(after.definition, before);
+});
+
+case!(too_many_global_indexes, |ctx| {
+    let b = ctx.backend();
+    let mut def = TableDefinition::new(ctx.table("t"), KeySchema::hash("id", ScalarType::S));
+    for n in 0..20 {
+        def.indexes.push(gsi(
+            &format!("ix{n}"),
+            KeySchema::hash(format!("a{n}"), ScalarType::S),
+            Projection::KeysOnly,
+        ));
+    }
+    let name = ctx.create(def).await;
+    wait_for_table(b, &name, TableState::Active, WAIT)
+        .await
+        .unwrap();
+    let one_more = gsi(
+        "ix20",
+        KeySchema::hash("a20", ScalarType::S),
+        Projection::KeysOnly,
+    );
+    let e = expect_err!(
+        b.update_table(UpdateTable::new(&name).create_index(one_more))
+            .await,
+        Error::LimitExceeded { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Number of global secondary indexes exceeds per-table limit"
+    );
+});
+
+case!(billing_and_throughput_changes, |ctx| {
+    let b = ctx.backend();
+    let def = TableDefinition::new(ctx.table("t"), KeySchema::hash("id", ScalarType::S));
+    let mut def = def;
+    def.indexes.push(by_g());
+    let name = ctx.create(def).await;
+    let settle = || async {
+        wait_for_table(b, &name, TableState::Active, WAIT)
+            .await
+            .unwrap()
+            .expect("active")
+    };
+    let index_tp =
+        |d: &crate::backend::TableDescription| d.definition.index("byg").and_then(|i| i.throughput);
+    settle().await;
+    // On demand to provisioned, with the index's capacity.
+    let to_provisioned = UpdateTable::new(&name)
+        .billing(BillingMode::Provisioned(tp(5, 6)))
+        .index_throughput("byg", tp(3, 4));
+    match b.update_table(to_provisioned.clone()).await {
+        // DynamoDB Local now and then fails this switch with an internal
+        // error (seen once in several runs); it succeeds when sent again.
+        Err(Error::Backend { message, .. })
+            if ctx.reference() == Reference::DynamoDbLocal
+                && message.contains("InternalFailure") =>
+        {
+            b.update_table(to_provisioned).await.unwrap();
+        }
+        other => {
+            other.unwrap();
+        }
+    }
+    let d = settle().await;
+    assert_eq!(d.definition.billing, BillingMode::Provisioned(tp(5, 6)));
+    assert_eq!(index_tp(&d), Some(tp(3, 4)));
+    // The same capacity again is refused.
+    let e = expect_err!(
+        b.update_table(UpdateTable::new(&name).billing(BillingMode::Provisioned(tp(5, 6))))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "The requested throughput value equals the current value"
+    );
+    // New table capacity, then new index capacity.
+    b.update_table(UpdateTable::new(&name).billing(BillingMode::Provisioned(tp(7, 8))))
+        .await
+        .unwrap();
+    let d = settle().await;
+    assert_eq!(d.definition.billing, BillingMode::Provisioned(tp(7, 8)));
+    b.update_table(UpdateTable::new(&name).index_throughput("byg", tp(9, 9)))
+        .await
+        .unwrap();
+    let d = settle().await;
+    assert_eq!(index_tp(&d), Some(tp(9, 9)));
+    let e = expect_err!(
+        b.update_table(UpdateTable::new(&name).index_throughput("byg", tp(9, 9)))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "The requested throughput value equals the current value"
+    );
+    // Bad index updates.
+    let e = expect_err!(
+        b.update_table(UpdateTable::new(&name).index_throughput("nope", tp(1, 1)))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(message(&e), "Invalid global secondary index name");
+    let e = expect_err!(
+        b.update_table(
+            UpdateTable::new(&name)
+                .index_throughput("byg", tp(1, 1))
+                .index_throughput("byg", tp(2, 2))
+        )
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Only one global secondary index update per index is allowed simultaneously."
+    );
+    let e = expect_err!(
+        b.update_table(UpdateTable::new(&name).billing(BillingMode::Provisioned(tp(0, 1))))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Table read and write throughput must be at least 1, and cannot be null"
+    );
+    // Back to on demand.
+    b.update_table(UpdateTable::new(&name).billing(BillingMode::PayPerRequest))
+        .await
+        .unwrap();
+    let d = settle().await;
+    assert_eq!(d.definition.billing, BillingMode::PayPerRequest);
+    assert_eq!(index_tp(&d), None);
+});
