@@ -53,7 +53,8 @@ impl DynamoDbBackendBuilder {
     }
 
     /// How many times a request is tried in all (the SDK's standard
-    /// retry with exponential backoff and jitter; default 3).
+    /// retry with exponential backoff and jitter; default: 3 for AWS, as
+    /// `aws-config` sets it, and 1, no retry, for a local endpoint).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = Some(attempts.max(1));
         self

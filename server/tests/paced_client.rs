@@ -37,9 +37,11 @@ async fn with_the_pacer_on_throttles_are_the_pacers_to_retry() {
         .with_throughput(100, 100);
     store.create_table(def).await.unwrap();
 
-    // Built with pacing on.
+    // Built with pacing on, and the SDK's retries (off by default for a
+    // local endpoint) on: they would absorb the throttles unseen.
     let paced = DynamoDbBackend::builder()
         .endpoint(server.endpoint())
+        .max_attempts(3)
         .pacing(true)
         .build()
         .await
@@ -53,10 +55,11 @@ async fn with_the_pacer_on_throttles_are_the_pacers_to_retry() {
     assert_eq!((f.requests, f.throttles), (4, 2), "{f:?}");
     assert_eq!(f.provisioned, Some(100.0));
 
-    // Built with pacing off: the SDK retries (3 attempts by default), the
-    // pacer sees nothing.
+    // Built with pacing off: the SDK retries (3 attempts), the pacer sees
+    // nothing.
     let plain = DynamoDbBackend::builder()
         .endpoint(server.endpoint())
+        .max_attempts(3)
         .build()
         .await
         .unwrap();
