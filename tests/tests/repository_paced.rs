@@ -9,6 +9,9 @@
 #[path = "repository/main.rs"]
 mod repository;
 
+// The suite's modules name their helpers from the crate root.
+use repository::{behind_back, expect_conflict, k};
+
 fn main() {
     dynamodb_mapper_tests::run_suite_paced("the repository suite, paced", repository::all())
 }
