@@ -1,4 +1,4 @@
-//! [`DynamoDbBackendBuilder`]: endpoint, region, credentials, retries.
+//! [`DynamoDbBackendBuilder`]: endpoint, region, credentials, retries, pacing.
 
 use std::time::Duration;
 
@@ -8,7 +8,10 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use dynamodb_mapper::Error;
 
+use dynamodb_mapper::layers::Pacer;
+
 use crate::DynamoDbBackend;
+use crate::pacing::PacedRetries;
 use crate::sdk::Sdk;
 
 /// Settings for a [`DynamoDbBackend`].
@@ -20,6 +23,7 @@ pub struct DynamoDbBackendBuilder {
     max_attempts: Option<u32>,
     operation_timeout: Option<Duration>,
     local: Option<bool>,
+    pacing: bool,
 }
 
 impl DynamoDbBackendBuilder {
@@ -49,7 +53,8 @@ impl DynamoDbBackendBuilder {
     }
 
     /// How many times a request is tried in all (the SDK's standard
-    /// retry with exponential backoff and jitter; default 3).
+    /// retry with exponential backoff and jitter; default: 3 for AWS, as
+    /// `aws-config` sets it, and 1, no retry, for a local endpoint).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = Some(attempts.max(1));
         self
@@ -58,6 +63,16 @@ impl DynamoDbBackendBuilder {
     /// The time limit of one operation, retries included.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// Turns client-side pacing on (default off; see
+    /// [`DynamoDbBackend::set_pacing`]): requests paced to the target share
+    /// of each table's provisioned capacity, throttled requests sent again
+    /// by the pacer from the same bucket, and not retried by the SDK (whose
+    /// retries stay for other errors).
+    pub fn pacing(mut self, enabled: bool) -> Self {
+        self.pacing = enabled;
         self
     }
 
@@ -79,6 +94,11 @@ impl DynamoDbBackendBuilder {
             e.contains("://127.0.0.1") || e.contains("://localhost") || e.contains("://[::1]")
         });
         let local = self.local.unwrap_or(loopback);
+        let pacer = Pacer::new();
+        pacer.set_enabled(self.pacing);
+        let classifier = PacedRetries {
+            pacer: pacer.clone(),
+        };
         let retry = self
             .max_attempts
             .map(|n| RetryConfig::standard().with_max_attempts(n));
@@ -96,7 +116,8 @@ impl DynamoDbBackendBuilder {
                     self.region.clone().unwrap_or_else(|| "us-east-1".into()),
                 ))
                 .credentials_provider(Credentials::new(id, secret, None, None, "dynamodb-mapper"))
-                .endpoint_url(self.endpoint.clone().unwrap_or_default());
+                .endpoint_url(self.endpoint.clone().unwrap_or_default())
+                .retry_classifier(classifier);
             if let Some(r) = retry {
                 b = b.retry_config(r);
             }
@@ -127,11 +148,13 @@ impl DynamoDbBackendBuilder {
             if let Some(t) = timeout {
                 loader = loader.timeout_config(t);
             }
-            aws_sdk_dynamodb::config::Builder::from(&loader.load().await).build()
+            aws_sdk_dynamodb::config::Builder::from(&loader.load().await)
+                .retry_classifier(classifier)
+                .build()
         };
-        Ok(DynamoDbBackend::with_sdk(Sdk::new(
-            Client::from_conf(config),
-            local,
-        )))
+        Ok(DynamoDbBackend::with_sdk(
+            Sdk::new(Client::from_conf(config), local),
+            pacer,
+        ))
     }
 }

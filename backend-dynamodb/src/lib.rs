@@ -17,6 +17,10 @@
 //!   timeouts are settings; every call is traced by the library's
 //!   [`dynamodb_mapper::layers::Traced`] layer, with the consumed
 //!   capacity asked of DynamoDB when a subscriber records it.
+//! - Client-side pacing in capacity units is one call away
+//!   ([`DynamoDbBackendBuilder::pacing`]): the library's
+//!   [`Pacer`](dynamodb_mapper::layers::Pacer) is in every backend, and
+//!   with it on, throttled requests are its to send again, not the SDK's.
 //!
 //! ```no_run
 //! use dynamodb_mapper::backend::{Backend, GetItem};
@@ -39,6 +43,7 @@ mod builder;
 mod convert;
 mod errors;
 mod items;
+mod pacing;
 mod reads;
 mod sdk;
 mod tables;
@@ -50,17 +55,25 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use dynamodb_mapper::backend::Layered;
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::layers::Traced;
+use dynamodb_mapper::layers::{Pacer, Traced};
 
 pub use builder::DynamoDbBackendBuilder;
 use sdk::Sdk;
 
 /// A [`Backend`](dynamodb_mapper::backend::Backend) on Amazon DynamoDB (or
-/// a compatible endpoint). Cheap to clone: clones share the client and the
-/// table description cache.
+/// a compatible endpoint). Cheap to clone: clones share the client, the
+/// table description cache and the pacer.
+///
+/// Client-side pacing ([`Pacer`]) is in it, off until
+/// [`DynamoDbBackendBuilder::pacing`] or [`set_pacing`](Self::set_pacing):
+/// then requests are paced to the target share of each table's (and
+/// global index's) provisioned capacity, adaptively, and a throttled
+/// request is sent again by the pacer from the same bucket instead of by
+/// the SDK's retries (which stay for other errors).
 #[derive(Clone, Debug)]
 pub struct DynamoDbBackend {
-    stack: Arc<Layered<Traced, Sdk>>,
+    stack: Arc<Layered<Traced, Layered<Pacer, Sdk>>>,
+    pacer: Pacer,
 }
 
 impl DynamoDbBackend {
@@ -74,20 +87,44 @@ impl DynamoDbBackend {
         Self::builder().build().await
     }
 
-    /// On an SDK client you configured.
+    /// On an SDK client you configured (with the retry classifier that
+    /// leaves throttled requests to the pacer while pacing is on added to
+    /// its configuration).
     pub fn from_client(client: Client) -> Self {
-        Self::with_sdk(Sdk::new(client, false))
+        let pacer = Pacer::new();
+        let config = client
+            .config()
+            .to_builder()
+            .retry_classifier(pacing::PacedRetries {
+                pacer: pacer.clone(),
+            })
+            .build();
+        Self::with_sdk(Sdk::new(Client::from_conf(config), false), pacer)
     }
 
-    fn with_sdk(sdk: Sdk) -> Self {
+    fn with_sdk(sdk: Sdk, pacer: Pacer) -> Self {
         DynamoDbBackend {
-            stack: Arc::new(Layered::new(Traced, sdk)),
+            stack: Arc::new(Layered::new(Traced, Layered::new(pacer.clone(), sdk))),
+            pacer,
         }
     }
 
     /// The SDK client.
     pub fn client(&self) -> &Client {
-        self.stack.inner().client()
+        self.stack.inner().inner().client()
+    }
+
+    /// Turns client-side pacing on or off (see [`Pacer`]); while it is on,
+    /// throttled requests are the pacer's to send again, not the SDK's.
+    pub fn set_pacing(&self, enabled: bool) {
+        self.pacer.set_enabled(enabled);
+    }
+
+    /// The pacer (shared by every clone): its settings, and its live
+    /// figures per table and index ([`Pacer::figures`]: provisioned
+    /// capacity, rate, units consumed, requests, throttles, waits).
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
     }
 }
 

@@ -1,4 +1,5 @@
-//! The conformance suite on the DynamoDB backend with the pacer on, against
+//! The conformance suite on the DynamoDB backend with the pacer on
+//! (`pacing(true)`, with the SDK's retries on for other errors), against
 //! the server at `DYNAMODB_MAPPER_ENDPOINT` (DynamoDB Local, which
 //! never throttles: `tests/with-dynamodb-local` starts it and sets it).
 //! One pacer over one backend handle, shared by every case, as an
@@ -7,9 +8,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use dynamodb_mapper::backend::{Backend, Layered};
+use dynamodb_mapper::backend::Backend;
 use dynamodb_mapper::conformance::{Reference, Schedule, Target, cases, run_suite, runtime};
-use dynamodb_mapper::layers::Pacer;
 use dynamodb_mapper_dynamodb::DynamoDbBackend;
 
 const VAR: &str = "DYNAMODB_MAPPER_ENDPOINT";
@@ -30,12 +30,15 @@ fn main() {
             Target::new("dynamodb+pacer", Reference::DynamoDbLocal, move || {
                 BACKEND
                     .get_or_init(|| {
+                        let builder = DynamoDbBackend::builder()
+                            .endpoint(&endpoint)
+                            .max_attempts(3)
+                            .pacing(true);
                         let b = runtime()
-                            .block_on(DynamoDbBackend::builder().endpoint(&endpoint).build())
+                            .block_on(builder.build())
                             .expect("a DynamoDB backend");
-                        let pacer = Pacer::new();
-                        pacer.set_enabled(true);
-                        Arc::new(Layered::new(pacer, b))
+                        assert!(b.pacer().is_enabled());
+                        Arc::new(b)
                     })
                     .clone()
             })

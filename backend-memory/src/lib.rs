@@ -38,7 +38,7 @@ use std::time::Duration;
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
 use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, Writes};
-use dynamodb_mapper::layers::{Faults, SimulatedThroughput, Traced};
+use dynamodb_mapper::layers::{Faults, Pacer, SimulatedThroughput, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
 /// An ordered map in memory: the storage of [`MemoryBackend`].
@@ -102,20 +102,25 @@ impl Storage for MemoryStorage {
     }
 }
 
-type Stack =
-    Layered<Traced, Layered<Faults, Layered<SimulatedThroughput, EmulatorBackend<MemoryStorage>>>>;
+type Stack = Layered<
+    Traced,
+    Layered<Pacer, Layered<Faults, Layered<SimulatedThroughput, EmulatorBackend<MemoryStorage>>>>,
+>;
 
 /// The in-memory fake of DynamoDB. Cheap to clone: clones share the data.
 ///
 /// Under it is the shared engine; around it the library's layers, which
-/// its convenience methods set: [`Faults`] (throttling, latency,
-/// transaction faults) and [`SimulatedThroughput`]. The same layers stack
-/// on any other backend.
+/// its convenience methods set: [`Pacer`] (client-side pacing, off until
+/// [`set_pacing`](Self::set_pacing); it paces the requests of a
+/// [`Budget`](dynamodb_mapper::layers::Budget) even while off),
+/// [`Faults`] (throttling, latency, transaction faults) and
+/// [`SimulatedThroughput`]. The same layers stack on any other backend.
 #[derive(Clone, Debug)]
 pub struct MemoryBackend {
     stack: Arc<Stack>,
     faults: Faults,
     throughput: SimulatedThroughput,
+    pacer: Pacer,
 }
 
 impl Default for MemoryBackend {
@@ -134,21 +139,26 @@ impl MemoryBackend {
         let engine = EmulatorBackend::new(Arc::new(engine), capabilities, false);
         let faults = Faults::new();
         let throughput = SimulatedThroughput::new();
+        let pacer = Pacer::new();
         let stack = Layered::new(
             Traced,
-            Layered::new(faults.clone(), Layered::new(throughput.clone(), engine)),
+            Layered::new(
+                pacer.clone(),
+                Layered::new(faults.clone(), Layered::new(throughput.clone(), engine)),
+            ),
         );
         MemoryBackend {
             stack: Arc::new(stack),
             faults,
             throughput,
+            pacer,
         }
     }
 
     /// The emulation engine (for [`Emulator::purge_expired`],
     /// [`Emulator::verify_indexes`] and other tools).
     pub fn engine(&self) -> &Emulator<MemoryStorage> {
-        self.stack.inner().inner().inner().engine()
+        self.stack.inner().inner().inner().inner().engine()
     }
 
     /// Deletes the items whose time to live has passed (DynamoDB does so in
@@ -185,6 +195,27 @@ impl MemoryBackend {
     /// `ProvisionedThroughputExceededException`. On-demand tables are not limited.
     pub fn simulate_throughput(&self, enabled: bool) {
         self.throughput.set_enabled(enabled);
+    }
+
+    /// The simulated-throughput layer of this store: its figures, and
+    /// capacity other than the definitions'.
+    pub fn throughput(&self) -> &SimulatedThroughput {
+        &self.throughput
+    }
+
+    /// Turns client-side pacing on or off: requests are paced to the
+    /// target share of each table's provisioned capacity, adaptively, and
+    /// throttled requests are sent again from the same buckets (see
+    /// [`Pacer`]). It sits above the fault and throughput layers, so it
+    /// paces what they throttle.
+    pub fn set_pacing(&self, enabled: bool) {
+        self.pacer.set_enabled(enabled);
+    }
+
+    /// The pacer of this store (shared by every clone): its settings, and
+    /// its live figures per table and index ([`Pacer::figures`]).
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
     }
 }
 

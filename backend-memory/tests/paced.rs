@@ -1,5 +1,6 @@
 //! The conformance suite through the pacer ([`Pacer`], on): pacing
-//! changes no answer. Once over the memory store, and once over the store
+//! changes no answer. Once with the memory store's own pacer on
+//! (`set_pacing(true)`), and once with a pacer over the store
 //! with its provisioned capacity simulated (the pacer keeps the cases'
 //! requests within it, retrying what it throttles).
 
@@ -17,8 +18,11 @@ fn paced(store: impl Backend + 'static) -> Arc<dyn Backend> {
 }
 
 fn main() {
+    // The store's own pacer, turned on with its one call.
     let memory = Target::new("memory+pacer", Reference::Emulator, || {
-        paced(MemoryBackend::new())
+        let store = MemoryBackend::new();
+        store.set_pacing(true);
+        Arc::new(store)
     });
     let simulated = Target::new("memory+pacer+simulated", Reference::Emulator, || {
         let sim = SimulatedThroughput::new();

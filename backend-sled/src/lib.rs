@@ -83,7 +83,7 @@ use std::time::Duration;
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
 use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, Writes};
-use dynamodb_mapper::layers::Traced;
+use dynamodb_mapper::layers::{Pacer, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
 /// When writes reach the disk.
@@ -199,8 +199,9 @@ impl Storage for SledStorage {
 /// The persistent DynamoDB emulator. Cheap to clone: clones share the store.
 #[derive(Clone, Debug)]
 pub struct SledBackend {
-    stack: Arc<Layered<Traced, EmulatorBackend<SledStorage>>>,
+    stack: Arc<Layered<Traced, Layered<Pacer, EmulatorBackend<SledStorage>>>>,
     path: PathBuf,
+    pacer: Pacer,
 }
 
 impl SledBackend {
@@ -271,9 +272,11 @@ impl SledBackend {
         capabilities.persistent = true;
         let blocking = options.durability == Durability::EveryWrite;
         let engine = EmulatorBackend::new(Arc::new(engine), capabilities, blocking);
+        let pacer = Pacer::new();
         Ok(SledBackend {
-            stack: Arc::new(Layered::new(Traced, engine)),
+            stack: Arc::new(Layered::new(Traced, Layered::new(pacer.clone(), engine))),
             path: path.to_path_buf(),
+            pacer,
         })
     }
 
@@ -284,7 +287,7 @@ impl SledBackend {
 
     /// The emulation engine (for [`Emulator::verify_indexes`] and other tools).
     pub fn engine(&self) -> &Emulator<SledStorage> {
-        self.stack.inner().engine()
+        self.stack.inner().inner().engine()
     }
 
     /// Flushes every write to disk now.
@@ -298,6 +301,21 @@ impl SledBackend {
     /// Deletes the items whose time to live has passed.
     pub fn purge_expired(&self) -> Result<usize, Error> {
         self.engine().purge_expired(Timestamp::now())
+    }
+
+    /// Turns client-side pacing on or off: requests are paced to the
+    /// target share of each table's provisioned capacity (see [`Pacer`]).
+    /// The store itself does not throttle; stack a
+    /// [`SimulatedThroughput`](dynamodb_mapper::layers::SimulatedThroughput)
+    /// under another pacer to simulate capacity.
+    pub fn set_pacing(&self, enabled: bool) {
+        self.pacer.set_enabled(enabled);
+    }
+
+    /// The pacer of this store (shared by every clone): its settings, and
+    /// its live figures per table and index ([`Pacer::figures`]).
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
     }
 }
 

@@ -130,34 +130,54 @@ pub fn endpoint() -> Option<String> {
     Some(endpoint)
 }
 
-fn dynamodb(endpoint: &str) -> Arc<dyn Backend> {
+fn dynamodb(endpoint: &str, paced: bool) -> Arc<dyn Backend> {
     static BACKEND: OnceLock<Arc<dyn Backend>> = OnceLock::new();
-    BACKEND
-        .get_or_init(|| {
-            let backend = runtime()
-                .block_on(DynamoDbBackend::builder().endpoint(endpoint).build())
-                .expect("a DynamoDB backend");
-            Arc::new(backend)
-        })
-        .clone()
+    static PACED: OnceLock<Arc<dyn Backend>> = OnceLock::new();
+    let cell = if paced { &PACED } else { &BACKEND };
+    cell.get_or_init(|| {
+        let builder = DynamoDbBackend::builder().endpoint(endpoint).pacing(paced);
+        let backend = runtime()
+            .block_on(builder.build())
+            .expect("a DynamoDB backend");
+        Arc::new(backend)
+    })
+    .clone()
 }
 
 /// The three targets: a fresh memory store and a fresh temporary sled
 /// store per case, and the DynamoDB backend on the server at
 /// [`ENDPOINT_VAR`] (skipped without one).
 pub fn targets() -> Vec<Target> {
-    let memory = Target::new("memory", Reference::Emulator, || {
-        Arc::new(MemoryBackend::new())
+    make_targets(false)
+}
+
+/// The three [`targets`] with the pacer of each backend on
+/// (`set_pacing(true)`, `pacing(true)`), named `NAME+pacer`. On the
+/// DynamoDB backend one paced backend handle is shared by every case, as
+/// an application shares it.
+pub fn paced_targets() -> Vec<Target> {
+    make_targets(true)
+}
+
+fn make_targets(paced: bool) -> Vec<Target> {
+    let suffix = if paced { "+pacer" } else { "" };
+    let memory = Target::new(format!("memory{suffix}"), Reference::Emulator, move || {
+        let store = MemoryBackend::new();
+        store.set_pacing(paced);
+        Arc::new(store)
     });
-    let sled = Target::new("sled", Reference::Emulator, || {
-        Arc::new(SledBackend::temporary().expect("a temporary sled store"))
+    let sled = Target::new(format!("sled{suffix}"), Reference::Emulator, move || {
+        let store = SledBackend::temporary().expect("a temporary sled store");
+        store.set_pacing(paced);
+        Arc::new(store)
     });
+    let name = format!("dynamodb{suffix}");
     let dynamodb = match endpoint() {
-        Some(endpoint) => Target::new("dynamodb", Reference::DynamoDbLocal, move || {
-            dynamodb(&endpoint)
+        Some(endpoint) => Target::new(name, Reference::DynamoDbLocal, move || {
+            dynamodb(&endpoint, paced)
         }),
         None => Target::skipped(
-            "dynamodb",
+            name,
             format!("{ENDPOINT_VAR} is not set; tests/run starts DynamoDB Local and runs them"),
         ),
     };
@@ -167,6 +187,11 @@ pub fn targets() -> Vec<Target> {
 /// Runs a suite on the three [`targets`], in parallel.
 pub fn run_suite(suite: &str, cases: Vec<Case>) -> ! {
     dynamodb_mapper::conformance::run_suite(suite, cases, targets(), Schedule::Parallel)
+}
+
+/// Runs a suite on the three [`paced_targets`], in parallel.
+pub fn run_suite_paced(suite: &str, cases: Vec<Case>) -> ! {
+    dynamodb_mapper::conformance::run_suite(suite, cases, paced_targets(), Schedule::Parallel)
 }
 
 /// [`run_suite`], one case at a time (for cases that observe the process,

@@ -27,11 +27,12 @@ pub struct BulkOptions {
     pub page_size: u32,
     /// Count what would be migrated, write nothing.
     pub dry_run: bool,
-    /// At most this many capacity units per second, reads and writes
-    /// together (estimated from item sizes); unlimited when `None`.
-    pub capacity_per_second: Option<f64>,
-    /// A pacing budget (a share of the table's capacity, when the backend
-    /// has a [`Pacer`](crate::layers::Pacer)).
+    /// The capacity budget of the migration's reads and writes (a share of
+    /// the table's capacity, or units per second), paced by the backend's
+    /// [`Pacer`](crate::layers::Pacer) (every backend of this library has
+    /// one); `None`: the repository's
+    /// ([`Table::with_budget`](crate::Table::with_budget)), if any, or
+    /// unlimited.
     pub budget: Option<Budget>,
     /// Where to start: a checkpoint saved from an earlier run.
     pub resume: Option<Checkpoint>,
@@ -45,7 +46,6 @@ impl Default for BulkOptions {
             segments: 4,
             page_size: 100,
             dry_run: false,
-            capacity_per_second: None,
             budget: None,
             resume: None,
             max_conflict_retries: 20,
@@ -66,9 +66,15 @@ impl BulkOptions {
         self
     }
 
-    /// At most this many capacity units per second.
-    pub fn capacity_per_second(mut self, units: f64) -> Self {
-        self.capacity_per_second = Some(units);
+    /// At most this many capacity units per second, of reads and of
+    /// writes: the budget [`Budget::units_per_second`].
+    pub fn capacity_per_second(self, units: f64) -> Self {
+        self.budget(Budget::units_per_second(units))
+    }
+
+    /// Runs within this capacity budget.
+    pub fn budget(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
         self
     }
 
@@ -176,31 +182,6 @@ pub struct BulkReport {
     pub elapsed: Duration,
 }
 
-/// A plain limiter of capacity units per second.
-struct Limiter {
-    rate: f64,
-    tokens: f64,
-    at: tokio::time::Instant,
-}
-
-impl Limiter {
-    async fn take(limiter: &Mutex<Option<Limiter>>, units: f64) {
-        let wait = {
-            let mut guard = limiter.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(l) = guard.as_mut() else { return };
-            let now = tokio::time::Instant::now();
-            l.tokens = (l.tokens + now.duration_since(l.at).as_secs_f64() * l.rate).min(l.rate);
-            l.at = now;
-            l.tokens -= units;
-            if l.tokens >= 0.0 {
-                return;
-            }
-            Duration::from_secs_f64(-l.tokens / l.rate)
-        };
-        tokio::time::sleep(wait).await;
-    }
-}
-
 struct Shared<'f> {
     counts: BulkProgress,
     failed: Vec<(String, String)>,
@@ -239,11 +220,6 @@ impl<T: Model> Table<T> {
         };
         let total = checkpoint.segments.len() as u32;
         tracing::info!(target: MODEL, table = %self.table_name(), segments = total, dry_run = options.dry_run, "bulk migration started");
-        let limiter = Mutex::new(options.capacity_per_second.map(|rate| Limiter {
-            rate: rate.max(0.001),
-            tokens: rate,
-            at: tokio::time::Instant::now(),
-        }));
         let shared = Mutex::new(Shared {
             counts: BulkProgress::default(),
             failed: Vec::new(),
@@ -252,7 +228,7 @@ impl<T: Model> Table<T> {
         });
         let mut running: FuturesUnordered<_> = (0..total)
             .map(|s| {
-                let work = self.migrate_segment(s, total, &options, &shared, &limiter);
+                let work = self.migrate_segment(s, total, &options, &shared);
                 let budget = options.budget.clone();
                 async move {
                     match budget {
@@ -291,7 +267,6 @@ impl<T: Model> Table<T> {
         total: u32,
         options: &BulkOptions,
         shared: &Mutex<Shared<'_>>,
-        limiter: &Mutex<Option<Limiter>>,
     ) -> Result<()> {
         let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
         let mut start = match &lock().checkpoint.segments[segment as usize] {
@@ -308,8 +283,6 @@ impl<T: Model> Table<T> {
                 scan = scan.segment(segment, total);
             }
             let page = self.backend().scan(scan.start_after(start.clone())).await?;
-            let read_bytes: usize = page.items.iter().map(Item::size).sum();
-            Limiter::take(limiter, (read_bytes as f64 / 8192.0).max(0.5)).await;
             let mut counts = BulkProgress::default();
             let mut failed = Vec::new();
             for item in page.items {
@@ -333,7 +306,6 @@ impl<T: Model> Table<T> {
                         continue;
                     }
                 }
-                Limiter::take(limiter, (item.size() as f64 / 1024.0).ceil().max(1.0)).await;
                 match self
                     .migrate_one(item, options.max_conflict_retries, &mut counts)
                     .await

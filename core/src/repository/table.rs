@@ -13,11 +13,12 @@ use super::{
     COUNTER_KEY, Cursor, GetOptions, ItemStream, KeyOf, ModifyFn, PageOf, QuerySpec, Repository,
     RetryPolicy, SaveMode, ScanSpec, Tracked,
 };
-use crate::backend::Backend;
+use crate::backend::{Backend, Layered};
 use crate::de::from_item;
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Update};
 use crate::fields::NamedAttributes;
+use crate::layers::Budget;
 use crate::model::{KeySchema, Model, TableDefinition};
 use crate::number::Number;
 use crate::value::{AttributeValue, Item};
@@ -184,6 +185,39 @@ impl<T: Model> Table<T> {
     /// (see [`Table::allow_unknown_attributes`]).
     pub fn allows_unknown_attributes(&self) -> bool {
         self.allow_unknown
+    }
+
+    /// The same repository with every request it makes in a capacity
+    /// [`Budget`]: its batch reads and writes (`get_many`, `put_many`,
+    /// `delete_many`), queries, scans and parallel scans, bulk migrations
+    /// and single-item calls take at most the budget's share of the
+    /// table's capacity, paced by the backend's pacer (which paces
+    /// budgeted requests even while it is off), instead of hammering the
+    /// table and backing off. Clones of the budget share it: give one to
+    /// several repositories and they share it between them. An explicit
+    /// [`Budget::scope`] around a call wins over the repository's.
+    ///
+    /// ```
+    /// use dynamodb_mapper::layers::Budget;
+    /// use dynamodb_mapper::{Model, Repository, Table};
+    /// use dynamodb_mapper_memory::MemoryBackend;
+    /// # #[derive(Model, serde::Serialize, serde::Deserialize, Clone, Debug)]
+    /// # #[model(table = "events", read_capacity = 100, write_capacity = 100)]
+    /// # struct Event { #[model(hash_key)] id: String }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let events = Table::<Event>::new(MemoryBackend::new());
+    /// events.create_table().await?;
+    /// // Half of the table's paced capacity for the import.
+    /// let import = events.clone().with_budget(Budget::new(0.5));
+    /// let batch: Vec<Event> = (0..20).map(|i| Event { id: format!("e{i}") }).collect();
+    /// import.put_many(&batch).await?;
+    /// # Ok::<(), dynamodb_mapper::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_budget(mut self, budget: Budget) -> Self {
+        self.backend = Arc::new(Layered::new(budget, self.backend));
+        self
     }
 
     /// The backend.

@@ -20,6 +20,11 @@ use dynamodb_mapper_tests::models::User;
 use dynamodb_mapper_tests::{Case, run_suite};
 
 fn main() {
+    run_suite("the repository suite", all())
+}
+
+/// Every case of the suite (also run with the pacer on, by `repository_paced`).
+pub fn all() -> Vec<Case> {
     let mut all: Vec<Case> = Vec::new();
     all.extend(conflicts::cases());
     all.extend(items::cases());
@@ -31,7 +36,7 @@ fn main() {
     all.extend(naming::cases());
     all.extend(races::cases());
     all.extend(quickstart::cases());
-    run_suite("the repository suite", all)
+    all
 }
 
 /// A key of a string-keyed model.

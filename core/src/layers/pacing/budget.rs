@@ -5,13 +5,28 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use tokio::time::Instant;
+
+use crate::backend::{Backend, Layer, Request, Response};
+use crate::error::Result;
 
 use crate::layers::capacity::CapacityKey;
 use crate::layers::lock;
 
 tokio::task_local! {
-    static BUDGET: Budget;
+    /// The budget of the running scope (`None`: cleared, under a pacer
+    /// that already paced the request).
+    static BUDGET: Option<Budget>;
+}
+
+/// How much a budget allows of each table and index.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Limit {
+    /// A fraction of the pacer's rate.
+    Fraction(f64),
+    /// Units per second (at most the pacer's rate).
+    Units(f64),
 }
 
 #[derive(Debug)]
@@ -23,27 +38,32 @@ struct Share {
 
 #[derive(Debug)]
 struct Inner {
-    fraction: f64,
+    limit: Limit,
     shares: Mutex<HashMap<CapacityKey, Share>>,
     consumed: Mutex<f64>,
 }
 
 /// A share of each table's paced capacity, for bulk work: batch writes
 /// and reads, scans, a bulk migration. The requests made inside
-/// [`scope`](Self::scope) take capacity from the budget as well as from
-/// the [`Pacer`](super::Pacer) they go through: at most `fraction` of the
-/// rate the pacer allows each table and index (the target share of its
-/// provisioned capacity, lowered after throttles), so that bulk work
-/// leaves the rest to the application's own traffic instead of hammering
-/// and backing off. A disabled pacer still paces the requests of a budget
-/// (and only those).
+/// [`scope`](Self::scope) (or through a repository given the budget,
+/// [`Table::with_budget`](crate::Table::with_budget), or through the
+/// budget as a [`Layer`]) take capacity from the budget as well as from
+/// the [`Pacer`](super::Pacer) they go through: per table and index, and
+/// per read and write capacity, at most `fraction` of the rate the pacer
+/// allows it (the target share of its provisioned capacity, lowered after
+/// throttles; [`new`](Self::new)), or at most so many units a second
+/// ([`units_per_second`](Self::units_per_second), which also limits
+/// on-demand tables). So bulk work leaves the rest to the application's
+/// own traffic instead of hammering and backing off. A disabled pacer
+/// still paces the requests of a budget (and only those); every backend
+/// of this library has a pacer in it (off until its `set_pacing`).
 ///
 /// The budget holds its own buckets: its clones share them, so several
-/// tasks in the scope of one budget share the fraction between them. It
-/// applies to the requests of the future given to `scope`, on its task
-/// (futures it polls, as `buffer_unordered` does, included; tasks it
-/// spawns are not, unless they are given a scope of their own). With no
-/// pacer under the backend, a budget changes nothing.
+/// tasks in the scope of one budget share it between them. It applies to
+/// the requests of the future given to `scope`, on its task (futures it
+/// polls, as `buffer_unordered` does, included; tasks it spawns are not,
+/// unless they are given a scope of their own); the innermost scope wins.
+/// With no pacer under the backend, a budget changes nothing.
 ///
 /// ```
 /// use dynamodb_mapper::backend::{Backend, Layered, PutItem};
@@ -84,18 +104,58 @@ impl Budget {
         } else {
             fraction.clamp(f64::MIN_POSITIVE, 1.0)
         };
+        Budget::with_limit(Limit::Fraction(fraction))
+    }
+
+    /// A budget of at most this many capacity units a second (not a
+    /// number, or below 0.001: 0.001) of every table and index, read and
+    /// write capacity each: on provisioned tables never more than the
+    /// pacer's rate, on on-demand tables and tables of unknown capacity
+    /// this rate.
+    pub fn units_per_second(units: f64) -> Self {
+        let units = if units.is_nan() {
+            0.001
+        } else {
+            units.max(0.001)
+        };
+        Budget::with_limit(Limit::Units(units))
+    }
+
+    fn with_limit(limit: Limit) -> Self {
         Budget {
             inner: Arc::new(Inner {
-                fraction,
+                limit,
                 shares: Mutex::new(HashMap::new()),
                 consumed: Mutex::new(0.0),
             }),
         }
     }
 
-    /// The fraction.
-    pub fn fraction(&self) -> f64 {
-        self.inner.fraction
+    /// The fraction of the pacer's rate (`None` for a budget in units a
+    /// second).
+    pub fn fraction(&self) -> Option<f64> {
+        match self.inner.limit {
+            Limit::Fraction(f) => Some(f),
+            Limit::Units(_) => None,
+        }
+    }
+
+    /// The units a second (`None` for a budget in a fraction).
+    pub fn units(&self) -> Option<f64> {
+        match self.inner.limit {
+            Limit::Units(u) => Some(u),
+            Limit::Fraction(_) => None,
+        }
+    }
+
+    /// The rate this budget allows a bucket the pacer paces at
+    /// `pacer_rate` (`None`: not limited).
+    fn rate(&self, pacer_rate: Option<f64>) -> Option<f64> {
+        match (self.inner.limit, pacer_rate) {
+            (Limit::Fraction(f), r) => r.map(|r| r * f),
+            (Limit::Units(u), Some(r)) => Some(u.min(r)),
+            (Limit::Units(u), None) => Some(u),
+        }
     }
 
     /// Units consumed by the requests of this budget so far.
@@ -106,12 +166,18 @@ impl Budget {
     /// Runs `future` with this budget: its requests through a pacer take
     /// capacity from the budget too.
     pub async fn scope<F: Future>(&self, future: F) -> F::Output {
-        BUDGET.scope(self.clone(), future).await
+        BUDGET.scope(Some(self.clone()), future).await
     }
 
     /// The budget of the running scope, if any.
     pub fn current() -> Option<Budget> {
-        BUDGET.try_with(Budget::clone).ok()
+        BUDGET.try_with(Option::clone).ok().flatten()
+    }
+
+    /// Runs `future` with no budget: what a pacer sends on, so that a
+    /// pacer below it does not pace the request a second time.
+    pub(super) async fn cleared<F: Future>(future: F) -> F::Output {
+        BUDGET.scope(None, future).await
     }
 
     /// Brings a key's share to `now`, at the fraction of the pacer's rate
@@ -123,7 +189,7 @@ impl Budget {
         burst: Duration,
         now: Instant,
     ) -> Duration {
-        let rate = pacer_rate.map(|r| r * self.inner.fraction);
+        let rate = self.rate(pacer_rate);
         let mut shares = lock(&self.inner.shares);
         let share = shares.entry(key.clone()).or_insert_with(|| Share {
             rate,
@@ -164,5 +230,19 @@ impl Budget {
             }
         }
         *lock(&self.inner.consumed) += consumed;
+    }
+}
+
+/// A budget as a layer: every request through it runs in the budget's
+/// [`scope`](Budget::scope), unless it already runs in one (an explicit
+/// scope wins). Put it above the backend's pacer, as
+/// [`Table::with_budget`](crate::Table::with_budget) does.
+#[async_trait]
+impl Layer for Budget {
+    async fn call(&self, request: Request, next: &dyn Backend) -> Result<Response> {
+        if Budget::current().is_some() {
+            return request.send(next).await;
+        }
+        self.scope(request.send(next)).await
     }
 }

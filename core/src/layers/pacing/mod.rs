@@ -49,7 +49,12 @@ use state::{Learn, Outcome, State};
 /// each retry taking capacity from the same buckets.
 ///
 /// Off by default: [`set_enabled`](Self::set_enabled) turns it on; while
-/// off it paces only the requests of a [`Budget`]. Cheap to clone: clones
+/// off it paces only the requests of a [`Budget`]. Every backend of this
+/// library has one in it, turned on with one call (`set_pacing(true)` on
+/// the memory and sled stores, `DynamoDbBackendBuilder::pacing(true)` or
+/// `set_pacing(true)` on the DynamoDB backend, which then leaves throttled
+/// requests to the pacer instead of the SDK's retries) and read with
+/// `pacer()`. Cheap to clone: clones
 /// share the buckets, so one pacer over a backend handle paces every
 /// repository and task that uses the handle. Waits are recorded at debug
 /// level on [`DATABASE_ACCESS`]; the live figures are
@@ -137,7 +142,8 @@ impl Pacer {
                 index = key.index.as_deref().unwrap_or(""),
                 capacity = key.kind.name(),
                 wait_ms = wait.as_secs_f64() * 1000.0,
-                budget = budget.map(Budget::fraction),
+                budget_fraction = budget.and_then(Budget::fraction),
+                budget_units = budget.and_then(Budget::units),
                 "pacing: waiting for capacity"
             );
             tokio::time::sleep(wait).await;
@@ -156,7 +162,8 @@ impl Pacer {
         let plan = self.state.plan(&request);
         self.acquire(&plan.estimate, budget, enabled).await;
         request.set_return_consumed_capacity(ReturnConsumedCapacity::Indexes);
-        let result = request.send(next).await;
+        // Paced here: a pacer further down does not pace it again.
+        let result = Budget::cleared(request.send(next)).await;
         let settings = self.settings();
         let outcome = self
             .state
