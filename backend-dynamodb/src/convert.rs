@@ -8,8 +8,8 @@ use dynamodb_mapper::backend::{
     ConsumedCapacity, IndexDescription, IndexStatus, ReturnConsumedCapacity, ReturnValues, Select,
 };
 use dynamodb_mapper::{
-    AttributeValue, BillingMode, Error, IndexDefinition, IndexKind, Item, KeyAttribute, KeySchema,
-    Number, Projection, ScalarType, TableDefinition, Throughput,
+    AttributeValue, BillingMode, Error, IndexDefinition, IndexKind, IndexProjection, Item,
+    KeyAttribute, KeySchema, Number, ScalarType, TableDefinition, Throughput,
 };
 
 /// Values nested deeper than this are refused before the SDK sees them
@@ -243,15 +243,15 @@ pub(crate) fn key_schema(k: &KeySchema) -> Result<Vec<sdk::KeySchemaElement>, Er
     Ok(out)
 }
 
-pub(crate) fn projection(p: &Projection) -> sdk::Projection {
+pub(crate) fn projection(p: &IndexProjection) -> sdk::Projection {
     match p {
-        Projection::All => sdk::Projection::builder()
+        IndexProjection::All => sdk::Projection::builder()
             .projection_type(sdk::ProjectionType::All)
             .build(),
-        Projection::KeysOnly => sdk::Projection::builder()
+        IndexProjection::KeysOnly => sdk::Projection::builder()
             .projection_type(sdk::ProjectionType::KeysOnly)
             .build(),
-        Projection::Include(names) => sdk::Projection::builder()
+        IndexProjection::Include(names) => sdk::Projection::builder()
             .projection_type(sdk::ProjectionType::Include)
             .set_non_key_attributes(Some(names.clone()))
             .build(),
@@ -356,14 +356,14 @@ fn from_key_schema(
     })
 }
 
-fn from_projection(p: Option<&sdk::Projection>) -> Projection {
+fn from_projection(p: Option<&sdk::Projection>) -> IndexProjection {
     match p.and_then(|p| p.projection_type()) {
-        Some(sdk::ProjectionType::KeysOnly) => Projection::KeysOnly,
-        Some(sdk::ProjectionType::Include) => Projection::Include(
+        Some(sdk::ProjectionType::KeysOnly) => IndexProjection::KeysOnly,
+        Some(sdk::ProjectionType::Include) => IndexProjection::Include(
             p.map(|p| p.non_key_attributes().to_vec())
                 .unwrap_or_default(),
         ),
-        _ => Projection::All,
+        _ => IndexProjection::All,
     }
 }
 

@@ -28,7 +28,8 @@ use dynamodb_mapper::backend::{
 };
 use dynamodb_mapper::layers::{CapacityKey, CapacityKind, Faults, Pacer, SimulatedThroughput};
 use dynamodb_mapper::{
-    CancellationCode, Error, Item, KeySchema, Projection, ScalarType, TableDefinition, Throughput,
+    CancellationCode, Error, IndexProjection, Item, KeySchema, ScalarType, TableDefinition,
+    Throughput,
 };
 use dynamodb_mapper_memory::MemoryBackend;
 use tokio::time::Instant;
@@ -272,7 +273,7 @@ async fn run(work: Work, paced: bool) -> Row {
         def = def.with_global_index(
             "by_group",
             KeySchema::hash("group", ScalarType::S).with_range("id", ScalarType::S),
-            Projection::All,
+            IndexProjection::All,
         );
         def.indexes[0].throughput = Some(Throughput {
             read_capacity_units: 200,

@@ -13,7 +13,9 @@ use dynamodb_mapper::backend::{
     UpdateItem,
 };
 use dynamodb_mapper::expr::{KeyCondition, Update, attr};
-use dynamodb_mapper::{Item, KeyAttribute, KeySchema, Projection, ScalarType, TableDefinition};
+use dynamodb_mapper::{
+    IndexProjection, Item, KeyAttribute, KeySchema, ScalarType, TableDefinition,
+};
 use dynamodb_mapper_memory::MemoryBackend;
 
 const IDX: ReturnConsumedCapacity = ReturnConsumedCapacity::Indexes;
@@ -291,11 +293,15 @@ async fn index_writes_are_charged_to_the_index() {
         "indexed",
         KeySchema::hash("id", ScalarType::S).with_range("r", ScalarType::N),
     )
-    .with_global_index("by_g", KeySchema::hash("g", ScalarType::S), Projection::All)
+    .with_global_index(
+        "by_g",
+        KeySchema::hash("g", ScalarType::S),
+        IndexProjection::All,
+    )
     .with_local_index(
         "by_n",
         KeyAttribute::new("n", ScalarType::N),
-        Projection::All,
+        IndexProjection::All,
     );
     s.create_table(def).await.unwrap();
     let item = |g: Option<&str>, n: Option<u32>, pad: usize| {

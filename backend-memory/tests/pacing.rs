@@ -19,7 +19,7 @@ use dynamodb_mapper::layers::{
     SimulatedThroughput, TABLE_THROUGHPUT_EXCEEDED, capacity::write_units,
 };
 use dynamodb_mapper::{
-    BillingMode, CancellationCode, CancellationReason, Error, Item, KeySchema, Projection,
+    BillingMode, CancellationCode, CancellationReason, Error, IndexProjection, Item, KeySchema,
     ScalarType, TableDefinition, Throughput,
 };
 use dynamodb_mapper_memory::MemoryBackend;
@@ -394,7 +394,11 @@ async fn a_global_index_below_its_table_sets_the_pace() {
     let r = rig();
     let mut def = TableDefinition::new("indexed", KeySchema::hash("id", ScalarType::S))
         .with_throughput(100, 100)
-        .with_global_index("by_g", KeySchema::hash("g", ScalarType::S), Projection::All);
+        .with_global_index(
+            "by_g",
+            KeySchema::hash("g", ScalarType::S),
+            IndexProjection::All,
+        );
     def.indexes[0].throughput = Some(Throughput {
         read_capacity_units: 100,
         write_capacity_units: 20,

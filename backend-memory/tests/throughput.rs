@@ -16,7 +16,8 @@ use dynamodb_mapper::layers::{
     TABLE_THROUGHPUT_EXCEEDED,
 };
 use dynamodb_mapper::{
-    CancellationCode, Error, Item, KeySchema, Projection, ScalarType, TableDefinition, Throughput,
+    CancellationCode, Error, IndexProjection, Item, KeySchema, ScalarType, TableDefinition,
+    Throughput,
 };
 use dynamodb_mapper_memory::MemoryBackend;
 
@@ -122,7 +123,11 @@ async fn an_index_out_of_capacity_throttles_the_writes_of_its_table() {
     let store = Layered::new(sim.clone(), MemoryBackend::new());
     let mut def = TableDefinition::new("gsi", KeySchema::hash("id", ScalarType::S))
         .with_throughput(100, 100)
-        .with_global_index("by_g", KeySchema::hash("g", ScalarType::S), Projection::All);
+        .with_global_index(
+            "by_g",
+            KeySchema::hash("g", ScalarType::S),
+            IndexProjection::All,
+        );
     def.indexes[0].throughput = Some(Throughput {
         read_capacity_units: 100,
         write_capacity_units: 3,

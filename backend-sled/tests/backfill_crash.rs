@@ -14,7 +14,7 @@ use dynamodb_mapper::backend::{
     Backend, BatchWrite, IndexStatus, Scan, Select, TableState, UpdateTable, wait_for_table,
 };
 use dynamodb_mapper::{
-    IndexDefinition, IndexKind, Item, KeySchema, Projection, ScalarType, TableDefinition,
+    IndexDefinition, IndexKind, IndexProjection, Item, KeySchema, ScalarType, TableDefinition,
 };
 use dynamodb_mapper_sled::SledBackend;
 
@@ -35,7 +35,7 @@ fn by_g() -> IndexDefinition {
         name: "byg".into(),
         kind: IndexKind::Global,
         key: KeySchema::hash("g", ScalarType::S),
-        projection: Projection::KeysOnly,
+        projection: IndexProjection::KeysOnly,
         throughput: None,
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use dynamodb_mapper::backend::{Backend, GetItem, PutItem, Query, Scan};
 use dynamodb_mapper::codec::{decode_item, encode_item};
 use dynamodb_mapper::expr::KeyCondition;
-use dynamodb_mapper::{Error, Item, KeySchema, Projection, ScalarType, TableDefinition};
+use dynamodb_mapper::{Error, IndexProjection, Item, KeySchema, ScalarType, TableDefinition};
 use dynamodb_mapper_sled::SledBackend;
 use proptest::prelude::*;
 
@@ -32,7 +32,7 @@ fn healthy(dir: &std::path::Path) {
                     .with_global_index(
                         "by_colour",
                         KeySchema::hash("colour", ScalarType::S),
-                        Projection::All,
+                        IndexProjection::All,
                     ),
             )
             .await

@@ -15,7 +15,7 @@ use dynamodb_mapper::backend::{
     Backend, BatchWrite, GetItem, PutItem, Scan, TransactWrite, TransactWriteItem, UpdateItem,
 };
 use dynamodb_mapper::expr::{Update, attr};
-use dynamodb_mapper::{Error, Item, KeySchema, Projection, ScalarType, TableDefinition};
+use dynamodb_mapper::{Error, IndexProjection, Item, KeySchema, ScalarType, TableDefinition};
 use dynamodb_mapper_sled::SledBackend;
 
 const ACCOUNTS: i64 = 10;
@@ -53,7 +53,7 @@ async fn init(store: &SledBackend) {
                 .with_global_index(
                     "by_owner",
                     KeySchema::hash("owner", ScalarType::S),
-                    Projection::All,
+                    IndexProjection::All,
                 ),
         )
         .await

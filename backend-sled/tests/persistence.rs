@@ -9,7 +9,8 @@ use dynamodb_mapper::backend::{
 };
 use dynamodb_mapper::expr::{KeyCondition, RangeCondition, Update, attr};
 use dynamodb_mapper::{
-    AttributeValue, Error, Item, KeyAttribute, KeySchema, Projection, ScalarType, TableDefinition,
+    AttributeValue, Error, IndexProjection, Item, KeyAttribute, KeySchema, ScalarType,
+    TableDefinition,
 };
 use dynamodb_mapper_sled::SledBackend;
 
@@ -29,12 +30,12 @@ fn orders() -> TableDefinition {
     .with_global_index(
         "by_status",
         KeySchema::hash("status", ScalarType::S).with_range("at", ScalarType::N),
-        Projection::KeysOnly,
+        IndexProjection::KeysOnly,
     )
     .with_local_index(
         "by_total",
         KeyAttribute::new("total", ScalarType::N),
-        Projection::All,
+        IndexProjection::All,
     )
     .with_throughput(5, 5)
     .with_ttl("expires")

@@ -143,8 +143,8 @@ pub use de::{from_item, from_value};
 pub use error::{BoxError, CancellationCode, CancellationReason, Error, MappingError, Result};
 pub use expr::RangeCondition;
 pub use model::{
-    AutoIncrementKey, BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, KeyType,
-    Model, ModelSchema, Projection, ScalarType, TableDefinition, Throughput, VersionValue,
+    AutoIncrementKey, BillingMode, IndexDefinition, IndexKind, IndexProjection, KeyAttribute,
+    KeySchema, KeyType, Model, ModelSchema, ScalarType, TableDefinition, Throughput, VersionValue,
 };
 pub use number::{Number, NumberError};
 pub use path::{FieldPath, PathSegment};

@@ -239,7 +239,7 @@ pub(crate) fn describe_scalar(v: &crate::AttributeValue) -> String {
 
 /// Which attributes a secondary index copies from the table.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Projection {
+pub enum IndexProjection {
     /// Every attribute.
     All,
     /// Only the table's and the index's key attributes.
@@ -286,7 +286,7 @@ pub struct IndexDefinition {
     /// The index's key.
     pub key: KeySchema,
     /// The attributes copied into the index.
-    pub projection: Projection,
+    pub projection: IndexProjection,
     /// Provisioned capacity of a global index on a provisioned table.
     pub throughput: Option<Throughput>,
 }
@@ -323,7 +323,7 @@ impl TableDefinition {
         mut self,
         name: impl Into<String>,
         key: KeySchema,
-        projection: Projection,
+        projection: IndexProjection,
     ) -> Self {
         self.indexes.push(IndexDefinition {
             name: name.into(),
@@ -340,7 +340,7 @@ impl TableDefinition {
         mut self,
         name: impl Into<String>,
         range: KeyAttribute,
-        projection: Projection,
+        projection: IndexProjection,
     ) -> Self {
         let key = KeySchema {
             hash: self.key.hash.clone(),

@@ -14,7 +14,7 @@ use dynamodb_mapper::codec::decode_item;
 use dynamodb_mapper::emulator::{Emulator, Entries, Storage, Writes};
 use dynamodb_mapper::expr::KeyCondition;
 use dynamodb_mapper::{
-    AttributeValue, Error, Item, KeySchema, Projection, ScalarType, TableDefinition,
+    AttributeValue, Error, IndexProjection, Item, KeySchema, ScalarType, TableDefinition,
 };
 use proptest::prelude::*;
 
@@ -74,7 +74,7 @@ fn healthy() -> BTreeMap<Vec<u8>, Vec<u8>> {
             .with_global_index(
                 "by_colour",
                 KeySchema::hash("colour", ScalarType::S),
-                Projection::All,
+                IndexProjection::All,
             ),
         )
         .unwrap();

@@ -36,8 +36,8 @@ fn parse_projection(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<TokenS
     if v.peek(LitStr) {
         let lit: LitStr = v.parse()?;
         return match lit.value().as_str() {
-            "all" | "ALL" => Ok(quote!(::dynamodb_mapper::Projection::All)),
-            "keys_only" | "KEYS_ONLY" => Ok(quote!(::dynamodb_mapper::Projection::KeysOnly)),
+            "all" | "ALL" => Ok(quote!(::dynamodb_mapper::IndexProjection::All)),
+            "keys_only" | "KEYS_ONLY" => Ok(quote!(::dynamodb_mapper::IndexProjection::KeysOnly)),
             _ => Err(syn::Error::new(
                 lit.span(),
                 "projection is \"all\", \"keys_only\" or include(\"attr\", ...)",
@@ -58,7 +58,7 @@ fn parse_projection(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<TokenS
     let names = names
         .iter()
         .map(|n| quote!(::std::string::String::from(#n)));
-    Ok(quote!(::dynamodb_mapper::Projection::Include(
+    Ok(quote!(::dynamodb_mapper::IndexProjection::Include(
         ::std::vec![#(#names),*]
     )))
 }
@@ -110,7 +110,7 @@ fn parse_index(
         global,
         hash: None,
         range: None,
-        projection: quote!(::dynamodb_mapper::Projection::All),
+        projection: quote!(::dynamodb_mapper::IndexProjection::All),
         read: None,
         write: None,
         span: meta.path.span(),

@@ -16,7 +16,7 @@ use dynamodb_mapper::backend::{
 };
 use dynamodb_mapper::expr::{Condition, KeyCondition, RangeCondition, SetOperand, Update, attr};
 use dynamodb_mapper::{
-    AttributeValue, Error, Item, KeySchema, Number, Projection, ScalarType, TableDefinition,
+    AttributeValue, Error, IndexProjection, Item, KeySchema, Number, ScalarType, TableDefinition,
     ValueType,
 };
 use dynamodb_mapper_memory::MemoryBackend;
@@ -629,17 +629,17 @@ fn definition(name: &str) -> TableDefinition {
     .with_global_index(
         "by_gk",
         KeySchema::hash("gk", ScalarType::S).with_range("sk", ScalarType::N),
-        Projection::All,
+        IndexProjection::All,
     )
     .with_global_index(
         "by_gk_inc",
         KeySchema::hash("gk", ScalarType::S),
-        Projection::Include(vec!["n".to_owned(), "l".to_owned()]),
+        IndexProjection::Include(vec!["n".to_owned(), "l".to_owned()]),
     )
     .with_local_index(
         "by_s",
         dynamodb_mapper::KeyAttribute::new("s", ScalarType::S),
-        Projection::KeysOnly,
+        IndexProjection::KeysOnly,
     )
 }
 

@@ -13,7 +13,7 @@ use dynamodb_mapper::backend::{
 use dynamodb_mapper::emulator::{Emulator, Storage};
 use dynamodb_mapper::expr::{ExpressionAttributes, KeyCondition};
 use dynamodb_mapper::{
-    AttributeValue, Error, Item, KeyAttribute, KeySchema, Number, Projection, ScalarType,
+    AttributeValue, Error, IndexProjection, Item, KeyAttribute, KeySchema, Number, ScalarType,
     TableDefinition,
 };
 use dynamodb_mapper_memory::MemoryBackend;
@@ -324,12 +324,12 @@ fn definition(name: &str) -> TableDefinition {
     .with_global_index(
         "gix",
         KeySchema::hash("g", ScalarType::S),
-        Projection::Include(vec!["a".to_owned(), "l".to_owned()]),
+        IndexProjection::Include(vec!["a".to_owned(), "l".to_owned()]),
     )
     .with_local_index(
         "lix",
         KeyAttribute::new("ln", ScalarType::N),
-        Projection::KeysOnly,
+        IndexProjection::KeysOnly,
     )
 }
 

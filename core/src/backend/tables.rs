@@ -151,13 +151,13 @@ impl GlobalIndexUpdate {
 ///
 /// ```
 /// use dynamodb_mapper::backend::UpdateTable;
-/// use dynamodb_mapper::{IndexDefinition, IndexKind, KeySchema, Projection, ScalarType};
+/// use dynamodb_mapper::{IndexDefinition, IndexKind, KeySchema, IndexProjection, ScalarType};
 ///
 /// let by_email = IndexDefinition {
 ///     name: "by_email".into(),
 ///     kind: IndexKind::Global,
 ///     key: KeySchema::hash("email", ScalarType::S),
-///     projection: Projection::KeysOnly,
+///     projection: IndexProjection::KeysOnly,
 ///     throughput: None,
 /// };
 /// let update = UpdateTable::new("users").create_index(by_email);

@@ -7,7 +7,7 @@ use crate::backend::{
 };
 use crate::error::{CancellationCode, Error};
 use crate::expr::KeyCondition;
-use crate::model::{KeyAttribute, KeySchema, Projection, ScalarType, TableDefinition};
+use crate::model::{IndexProjection, KeyAttribute, KeySchema, ScalarType, TableDefinition};
 use crate::value::{AttributeValue, Item};
 
 case_list!("fidelity": remove_uses_the_old_indices, key_attribute_paths_are_refused,
@@ -26,12 +26,12 @@ async fn t0(ctx: &super::Ctx) -> String {
         .with_global_index(
             "gi2",
             KeySchema::hash("g", ScalarType::S),
-            Projection::Include(vec!["a".to_owned(), "l".to_owned()]),
+            IndexProjection::Include(vec!["a".to_owned(), "l".to_owned()]),
         )
         .with_local_index(
             "li1",
             KeyAttribute::new("ln", ScalarType::N),
-            Projection::KeysOnly,
+            IndexProjection::KeysOnly,
         ),
     )
     .await

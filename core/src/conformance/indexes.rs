@@ -5,7 +5,7 @@ use super::{case, case_list, expect_err, key_ps, message, n, s};
 use crate::backend::{Query, Scan, Select};
 use crate::error::Error;
 use crate::expr::{KeyCondition, RangeCondition};
-use crate::model::{KeySchema, Projection as IndexProjection, ScalarType, TableDefinition};
+use crate::model::{IndexProjection, KeySchema, ScalarType, TableDefinition};
 use crate::value::Item;
 
 case_list!("reads": global_index_queries, local_index_queries);

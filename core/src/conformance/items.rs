@@ -552,7 +552,7 @@ case!(binary_and_number_keys, |ctx| {
                 .with_global_index(
                     "gb1",
                     KeySchema::hash("gb", ScalarType::B),
-                    crate::Projection::All,
+                    crate::IndexProjection::All,
                 ),
         )
         .await;

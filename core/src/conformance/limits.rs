@@ -4,7 +4,7 @@
 use super::{Reference, case, case_list, expect_err, key_s, message, n};
 use crate::backend::{GetItem, PutItem, Scan, TransactWrite, TransactWriteItem, UpdateItem};
 use crate::error::Error;
-use crate::model::{KeySchema, Projection, ScalarType, TableDefinition};
+use crate::model::{IndexProjection, KeySchema, ScalarType, TableDefinition};
 use crate::value::AttributeValue;
 
 case_list!("limits": expression_size, operator_count, substituted_size, placeholder_and_name_sizes,
@@ -198,7 +198,7 @@ case!(index_projection_count, |ctx| {
             d = d.with_global_index(
                 format!("gix{i}"),
                 KeySchema::hash("g", ScalarType::S),
-                Projection::Include(include.clone()),
+                IndexProjection::Include(include.clone()),
             );
         }
         d

@@ -51,7 +51,8 @@ use crate::backend::{Backend, Capabilities, GetItem, PutItem};
 use crate::error::Error;
 use crate::layers::Faults;
 use crate::model::{
-    IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType, TableDefinition,
+    IndexDefinition, IndexKind, IndexProjection, KeyAttribute, KeySchema, ScalarType,
+    TableDefinition,
 };
 use crate::value::{AttributeValue, Item};
 
@@ -199,11 +200,15 @@ impl Ctx {
             self.table(name),
             KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
         )
-        .with_global_index("gsi1", KeySchema::hash("g", ScalarType::S), Projection::All)
+        .with_global_index(
+            "gsi1",
+            KeySchema::hash("g", ScalarType::S),
+            IndexProjection::All,
+        )
         .with_local_index(
             "lsi1",
             KeyAttribute::new("l", ScalarType::S),
-            Projection::KeysOnly,
+            IndexProjection::KeysOnly,
         );
         self.create(def).await
     }
@@ -371,7 +376,7 @@ pub(crate) fn message(e: &Error) -> String {
 }
 
 /// An index definition for cases that build their own tables.
-pub(crate) fn gsi(name: &str, key: KeySchema, projection: Projection) -> IndexDefinition {
+pub(crate) fn gsi(name: &str, key: KeySchema, projection: IndexProjection) -> IndexDefinition {
     IndexDefinition {
         name: name.to_owned(),
         kind: IndexKind::Global,

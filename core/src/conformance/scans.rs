@@ -7,9 +7,7 @@ use super::{case, case_list, expect_err, key_ps, message, s};
 use crate::backend::Scan;
 use crate::error::Error;
 use crate::expr::{Projection, attr};
-use crate::model::{
-    KeyAttribute, KeySchema, Projection as IndexProjection, ScalarType, TableDefinition,
-};
+use crate::model::{IndexProjection, KeyAttribute, KeySchema, ScalarType, TableDefinition};
 use crate::value::Item;
 
 case_list!("reads": scan_pages_cover_everything, scan_segments_partition_the_table,

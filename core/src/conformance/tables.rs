@@ -4,7 +4,9 @@ use super::{case, case_list, expect_err, gsi, key_s};
 use crate::backend::{GetItem, ListTables, PutItem, Query, Scan, TableStatus, TimeToLive};
 use crate::error::Error;
 use crate::expr::{KeyCondition, Update};
-use crate::model::{BillingMode, KeyAttribute, KeySchema, Projection, ScalarType, TableDefinition};
+use crate::model::{
+    BillingMode, IndexProjection, KeyAttribute, KeySchema, ScalarType, TableDefinition,
+};
 use crate::value::Item;
 
 case_list!("tables": create_describe_delete, create_existing_fails, missing_table_everywhere,
@@ -24,10 +26,10 @@ case!(create_describe_delete, |ctx| {
     assert_eq!(d.definition.indexes.len(), 2);
     let g = d.definition.index("gsi1").expect("gsi1 described");
     assert_eq!(g.key.hash.name, "g");
-    assert_eq!(g.projection, Projection::All);
+    assert_eq!(g.projection, IndexProjection::All);
     let l = d.definition.index("lsi1").expect("lsi1 described");
     assert_eq!(l.key.range.as_ref().map(|r| r.name.as_str()), Some("l"));
-    assert_eq!(l.projection, Projection::KeysOnly);
+    assert_eq!(l.projection, IndexProjection::KeysOnly);
     assert_eq!(d.item_count, 0);
     ctx.put(
         &name,
@@ -140,7 +142,7 @@ case!(invalid_definitions_create_nothing, |ctx| {
     let def = TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S)).with_local_index(
         "l1",
         KeyAttribute::new("l", ScalarType::S),
-        Projection::All,
+        IndexProjection::All,
     );
     expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
     expect_err!(b.describe_table(&name).await, Error::TableNotFound { .. });
@@ -150,7 +152,7 @@ case!(invalid_definitions_create_nothing, |ctx| {
     def.indexes.push(gsi(
         "g1",
         KeySchema::hash("id", ScalarType::N),
-        Projection::All,
+        IndexProjection::All,
     ));
     expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
     expect_err!(b.describe_table(&name).await, Error::TableNotFound { .. });

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::Error;
-use crate::model::{BillingMode, IndexKind, Projection, ScalarType, TableDefinition, Throughput};
+use crate::model::{
+    BillingMode, IndexKind, IndexProjection, ScalarType, TableDefinition, Throughput,
+};
 
 /// The most non-key attributes all of a table's indexes project together.
 const MAX_PROJECTED_ATTRIBUTES: usize = 100;
@@ -99,7 +101,7 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
                 return Err(attr_name());
             }
         }
-        if let Projection::Include(names) = &index.projection {
+        if let IndexProjection::Include(names) = &index.projection {
             if names.is_empty() {
                 return Err(Error::invalid(
                     "One or more parameter values were invalid: NonKeyAttributes must not be empty",
@@ -134,7 +136,7 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
         .indexes
         .iter()
         .map(|i| match &i.projection {
-            Projection::Include(names) => names.len(),
+            IndexProjection::Include(names) => names.len(),
             _ => 0,
         })
         .sum();

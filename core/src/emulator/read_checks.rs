@@ -5,7 +5,7 @@ use super::table::{Source, TableMeta};
 use crate::backend::Select;
 use crate::error::Error;
 use crate::expr::{Condition, ExpressionAttributes, Path, check_attribute_maps};
-use crate::model::{IndexKind, KeyAttribute, Projection as IndexProjection};
+use crate::model::{IndexKind, IndexProjection, KeyAttribute};
 use crate::value::{AttributeValue, Item};
 
 /// Refuses an empty string or binary as a key value, with DynamoDB's

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::table::{DroppedIndex, IndexSlot, TableMeta};
 use crate::error::Error;
 use crate::model::{
-    BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
+    BillingMode, IndexDefinition, IndexKind, IndexProjection, KeyAttribute, KeySchema, ScalarType,
     TableDefinition, Throughput,
 };
 use crate::value::{AttributeValue, Item};
@@ -67,9 +67,9 @@ impl TableMeta {
                 );
                 m.insert("key".to_owned(), key_schema(&i.key));
                 let projection = match &i.projection {
-                    Projection::All => AttributeValue::S("ALL".to_owned()),
-                    Projection::KeysOnly => AttributeValue::S("KEYS_ONLY".to_owned()),
-                    Projection::Include(names) => {
+                    IndexProjection::All => AttributeValue::S("ALL".to_owned()),
+                    IndexProjection::KeysOnly => AttributeValue::S("KEYS_ONLY".to_owned()),
+                    IndexProjection::Include(names) => {
                         AttributeValue::L(names.iter().map(|n| n.as_str().into()).collect())
                     }
                 };
@@ -181,9 +181,9 @@ impl TableMeta {
                 },
             });
             let projection = match m.get("projection").ok_or_else(|| field("projection"))? {
-                AttributeValue::S(p) if p == "ALL" => Projection::All,
-                AttributeValue::S(p) if p == "KEYS_ONLY" => Projection::KeysOnly,
-                AttributeValue::L(names) => Projection::Include(
+                AttributeValue::S(p) if p == "ALL" => IndexProjection::All,
+                AttributeValue::S(p) if p == "KEYS_ONLY" => IndexProjection::KeysOnly,
+                AttributeValue::L(names) => IndexProjection::Include(
                     names
                         .iter()
                         .map(|n| n.as_s().map(str::to_owned))

@@ -7,7 +7,7 @@ use crate::backend::TableStatus;
 use crate::error::Error;
 use crate::expr::Path;
 use crate::model::{
-    IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, TableDefinition,
+    IndexDefinition, IndexKind, IndexProjection, KeyAttribute, KeySchema, TableDefinition,
 };
 use crate::rules::MAX_ITEM_SIZE;
 use crate::time::Timestamp;
@@ -459,9 +459,9 @@ impl TableMeta {
     /// True when an index holds the top-level attribute `name`.
     pub(crate) fn index_projects(&self, index: &IndexDefinition, name: &str) -> bool {
         match &index.projection {
-            Projection::All => true,
-            Projection::KeysOnly => self.key().contains(name) || index.key.contains(name),
-            Projection::Include(names) => {
+            IndexProjection::All => true,
+            IndexProjection::KeysOnly => self.key().contains(name) || index.key.contains(name),
+            IndexProjection::Include(names) => {
                 self.key().contains(name)
                     || index.key.contains(name)
                     || names.iter().any(|n| n == name)
@@ -473,11 +473,11 @@ impl TableMeta {
     /// index's keys plus the included attributes.
     pub(crate) fn project_into_index(&self, index: &IndexDefinition, item: &Item) -> Item {
         match &index.projection {
-            Projection::All => item.clone(),
-            Projection::KeysOnly | Projection::Include(_) => {
+            IndexProjection::All => item.clone(),
+            IndexProjection::KeysOnly | IndexProjection::Include(_) => {
                 let mut out = Item::new();
                 let include: &[String] = match &index.projection {
-                    Projection::Include(names) => names,
+                    IndexProjection::Include(names) => names,
                     _ => &[],
                 };
                 for (k, v) in item.iter() {
@@ -493,9 +493,9 @@ impl TableMeta {
     /// True when an index holds the attribute `name` of its items.
     fn projects(&self, index: &IndexDefinition, name: &str) -> bool {
         match &index.projection {
-            Projection::All => true,
-            Projection::KeysOnly => self.key().contains(name) || index.key.contains(name),
-            Projection::Include(names) => {
+            IndexProjection::All => true,
+            IndexProjection::KeysOnly => self.key().contains(name) || index.key.contains(name),
+            IndexProjection::Include(names) => {
                 self.key().contains(name)
                     || index.key.contains(name)
                     || names.iter().any(|n| n == name)
@@ -507,7 +507,7 @@ impl TableMeta {
     /// without building the entry.
     pub(crate) fn projected_size(&self, index: &IndexDefinition, item: &Item) -> usize {
         match &index.projection {
-            Projection::All => item.size(),
+            IndexProjection::All => item.size(),
             _ => item
                 .iter()
                 .filter(|(k, _)| self.projects(index, k))
@@ -524,7 +524,7 @@ impl TableMeta {
         before: &Item,
         after: &Item,
     ) -> bool {
-        if index.projection == Projection::All {
+        if index.projection == IndexProjection::All {
             return before != after;
         }
         let differs = |a: &Item, b: &Item| {

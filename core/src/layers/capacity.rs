@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::backend::{ConsumedCapacity, Request, TransactWriteItem, WriteRequest};
-use crate::model::{BillingMode, IndexKind, Projection, TableDefinition};
+use crate::model::{BillingMode, IndexKind, IndexProjection, TableDefinition};
 use crate::value::Item;
 
 /// Write units of one write of an item of `bytes` bytes: 1 KB units,
@@ -201,10 +201,10 @@ pub(crate) fn put_estimate(
             continue;
         }
         let size = match &index.projection {
-            Projection::All => item.size(),
-            Projection::KeysOnly | Projection::Include(_) => {
+            IndexProjection::All => item.size(),
+            IndexProjection::KeysOnly | IndexProjection::Include(_) => {
                 let mut names: Vec<&str> = def.key.names().chain(index.key.names()).collect();
-                if let Projection::Include(extra) = &index.projection {
+                if let IndexProjection::Include(extra) = &index.projection {
                     names.extend(extra.iter().map(String::as_str));
                 }
                 names.sort_unstable();
@@ -344,16 +344,20 @@ mod tests {
     #[test]
     fn a_put_is_charged_to_the_indexes_it_enters() {
         let def = TableDefinition::new("t", KeySchema::hash("id", ScalarType::S))
-            .with_global_index("all", KeySchema::hash("g", ScalarType::S), Projection::All)
+            .with_global_index(
+                "all",
+                KeySchema::hash("g", ScalarType::S),
+                IndexProjection::All,
+            )
             .with_global_index(
                 "keys",
                 KeySchema::hash("g", ScalarType::S),
-                Projection::KeysOnly,
+                IndexProjection::KeysOnly,
             )
             .with_global_index(
                 "other",
                 KeySchema::hash("h", ScalarType::S),
-                Projection::All,
+                IndexProjection::All,
             );
         let item = Item::new()
             .with("id", "a")

@@ -68,7 +68,7 @@ impl<T: Model> Table<T> {
     /// [`RetryPolicy::table_wait`](crate::repository::RetryPolicy).
     ///
     /// ```
-    /// use dynamodb_mapper::repository::{MigrateTableOptions, Table};
+    /// use dynamodb_mapper::repository::{MigrateTableOptions, Repository, Table};
     /// use dynamodb_mapper::{Error, Model};
     /// use dynamodb_mapper_memory::MemoryBackend;
     /// use serde::{Deserialize, Serialize};

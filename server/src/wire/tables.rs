@@ -8,7 +8,7 @@ use dynamodb_mapper::backend::{
     TimeToLiveDescription,
 };
 use dynamodb_mapper::{
-    BillingMode, IndexDefinition, IndexKind, KeyAttribute, KeySchema, Projection, ScalarType,
+    BillingMode, IndexDefinition, IndexKind, IndexProjection, KeyAttribute, KeySchema, ScalarType,
     TableDefinition, Throughput,
 };
 use serde_json::{Map, Value, json};
@@ -129,10 +129,10 @@ pub(super) fn throughput(ck: &mut Check, parent: &Obj<'_>) -> Result<Option<Thro
     }))
 }
 
-pub(super) fn projection(ck: &mut Check, parent: &Obj<'_>) -> Result<Projection, ApiError> {
-    let Some(p) = parent.obj("Projection")? else {
-        ck.missing(&parent.at("Projection"));
-        return Ok(Projection::All);
+pub(super) fn projection(ck: &mut Check, parent: &Obj<'_>) -> Result<IndexProjection, ApiError> {
+    let Some(p) = parent.obj("IndexProjection")? else {
+        ck.missing(&parent.at("IndexProjection"));
+        return Ok(IndexProjection::All);
     };
     let kind = p.enumeration(
         ck,
@@ -159,14 +159,14 @@ pub(super) fn projection(ck: &mut Check, parent: &Obj<'_>) -> Result<Projection,
             "Indexes must have a projection specified",
         )),
         (Some(2), None) => Err(ApiError::validation(
-            "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
+            "If IndexProjection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
         )),
-        (Some(2), Some(names)) => Ok(Projection::Include(names)),
+        (Some(2), Some(names)) => Ok(IndexProjection::Include(names)),
         (Some(_), Some(_)) => Err(ApiError::validation(
             "No attributes should be specified to be projected unless projection type is INCLUDE",
         )),
-        (Some(1), None) => Ok(Projection::KeysOnly),
-        _ => Ok(Projection::All),
+        (Some(1), None) => Ok(IndexProjection::KeysOnly),
+        _ => Ok(IndexProjection::All),
     }
 }
 
@@ -356,11 +356,11 @@ fn key_schema_json(k: &KeySchema) -> Value {
     Value::Array(out)
 }
 
-fn projection_json(p: &Projection) -> Value {
+fn projection_json(p: &IndexProjection) -> Value {
     match p {
-        Projection::All => json!({"ProjectionType": "ALL"}),
-        Projection::KeysOnly => json!({"ProjectionType": "KEYS_ONLY"}),
-        Projection::Include(names) => {
+        IndexProjection::All => json!({"ProjectionType": "ALL"}),
+        IndexProjection::KeysOnly => json!({"ProjectionType": "KEYS_ONLY"}),
+        IndexProjection::Include(names) => {
             json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": names})
         }
     }
@@ -430,7 +430,7 @@ pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
         let mut o = Map::new();
         o.insert("IndexName".into(), json!(i.name));
         o.insert("KeySchema".into(), key_schema_json(&i.key));
-        o.insert("Projection".into(), projection_json(&i.projection));
+        o.insert("IndexProjection".into(), projection_json(&i.projection));
         if i.kind == IndexKind::Global {
             let status = d.index_status(&i.name).unwrap_or(IndexStatus::Active);
             o.insert("IndexStatus".into(), json!(index_status(status)));
