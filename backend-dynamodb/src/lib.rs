@@ -19,7 +19,7 @@
 //!   capacity asked of DynamoDB when a subscriber records it.
 //! - Client-side pacing in capacity units is one call away
 //!   ([`DynamoDbBackendBuilder::pacing`]): the library's
-//!   [`Pacer`](dynamodb_mapper::layers::Pacer) is in every backend, and
+//!   [`Pacer`] is in every backend, and
 //!   with it on, throttled requests are its to send again, not the SDK's.
 //!
 //! ```no_run

@@ -81,6 +81,7 @@ macro_rules! condition_builders {
 mod batch;
 mod items;
 mod layer;
+mod request;
 mod reads;
 mod tables;
 mod transactions;
@@ -103,7 +104,8 @@ pub use items::{
 };
 #[cfg(feature = "emulator")]
 pub(crate) use layer::dispatch_backend;
-pub use layer::{Layer, Layered, Operation, Request, Response};
+pub use layer::{Layer, Layered};
+pub use request::{Operation, Request, Response};
 pub use reads::{Page, Query, Scan, Segment, Select};
 pub use tables::{
     GlobalIndexUpdate, IndexDescription, IndexStatus, ListTables, ListTablesOutput,

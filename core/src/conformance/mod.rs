@@ -24,6 +24,7 @@
 //! given, and says why in its code.
 
 mod batch;
+mod capacity;
 mod concurrency;
 mod expressions;
 mod fidelity;
@@ -299,6 +300,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(tables::cases());
     all.extend(tables_update::cases());
     all.extend(items::cases());
+    all.extend(capacity::cases());
     all.extend(expressions::cases());
     all.extend(updates::cases());
     all.extend(reads::cases());
