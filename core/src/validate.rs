@@ -400,17 +400,17 @@ pub mod rules {
                 return;
             }
         }
-        if let Some(max) = max {
-            if !matches!(
+        if let Some(max) = max
+            && !matches!(
                 v.partial_cmp(&max),
                 Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-            ) {
-                report.push(
-                    path,
-                    "range",
-                    format!("must be at most {max:?}, but is {v:?}"),
-                );
-            }
+            )
+        {
+            report.push(
+                path,
+                "range",
+                format!("must be at most {max:?}, but is {v:?}"),
+            );
         }
     }
 
@@ -423,24 +423,24 @@ pub mod rules {
         report: &mut Report,
     ) {
         let n = v.length();
-        if let Some(min) = min {
-            if n < min {
-                report.push(
-                    path,
-                    "length",
-                    format!("must have a length of at least {min}, but has {n}"),
-                );
-                return;
-            }
+        if let Some(min) = min
+            && n < min
+        {
+            report.push(
+                path,
+                "length",
+                format!("must have a length of at least {min}, but has {n}"),
+            );
+            return;
         }
-        if let Some(max) = max {
-            if n > max {
-                report.push(
-                    path,
-                    "length",
-                    format!("must have a length of at most {max}, but has {n}"),
-                );
-            }
+        if let Some(max) = max
+            && n > max
+        {
+            report.push(
+                path,
+                "length",
+                format!("must have a length of at most {max}, but has {n}"),
+            );
         }
     }
 

@@ -155,14 +155,13 @@ pub(crate) fn is_string(ty: &Type) -> bool {
 /// The type of what `each(...)` visits in a value of type `ty`, when it
 /// can be read from the type's name.
 pub(crate) fn element_type(ty: &Type) -> Option<Type> {
-    if let Type::Path(p) = ty {
-        if p.path
+    if let Type::Path(p) = ty
+        && p.path
             .segments
             .last()
             .is_some_and(|s| s.ident == "StringSet")
-        {
-            return Some(syn::parse_quote!(String));
-        }
+    {
+        return Some(syn::parse_quote!(String));
     }
     match ty {
         Type::Reference(r) => element_type(&r.elem),

@@ -4,19 +4,14 @@ use std::fmt;
 
 use async_trait::async_trait;
 
-#[allow(unused_imports)]
 use super::request::{Operation, Request, Response};
-#[allow(unused_imports)]
 use super::{
-    Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities,
-    ConsumedCapacity, DeleteItem, GetItem, GetItemOutput, ListTables, ListTablesOutput, Page,
-    PutItem, Query, ReturnConsumedCapacity, Scan, TableDescription, TimeToLive,
-    TimeToLiveDescription, TransactGet, TransactGetOutput, TransactWrite, TransactWriteItem,
-    TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
+    Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
+    GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query, Scan,
+    TableDescription, TimeToLive, TimeToLiveDescription, TransactGet, TransactGetOutput,
+    TransactWrite, TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
 };
-#[allow(unused_imports)]
-use crate::error::{Error, Result};
-#[allow(unused_imports)]
+use crate::error::Result;
 use crate::model::TableDefinition;
 
 /// Layers: a [`Backend`] that wraps a [`Backend`].

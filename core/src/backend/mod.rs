@@ -81,8 +81,8 @@ macro_rules! condition_builders {
 mod batch;
 mod items;
 mod layer;
-mod request;
 mod reads;
+mod request;
 mod tables;
 mod transactions;
 mod wait;
@@ -105,8 +105,8 @@ pub use items::{
 #[cfg(feature = "emulator")]
 pub(crate) use layer::dispatch_backend;
 pub use layer::{Layer, Layered};
-pub use request::{Operation, Request, Response};
 pub use reads::{Page, Query, Scan, Segment, Select};
+pub use request::{Operation, Request, Response};
 pub use tables::{
     GlobalIndexUpdate, IndexDescription, IndexStatus, ListTables, ListTablesOutput,
     TableDescription, TableStatus, TimeToLive, TimeToLiveDescription, UpdateTable,

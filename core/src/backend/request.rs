@@ -3,14 +3,12 @@
 
 use std::fmt;
 
-use async_trait::async_trait;
-
 use super::{
-    Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities,
-    ConsumedCapacity, DeleteItem, GetItem, GetItemOutput, ListTables, ListTablesOutput, Page,
-    PutItem, Query, ReturnConsumedCapacity, Scan, TableDescription, TimeToLive,
-    TimeToLiveDescription, TransactGet, TransactGetOutput, TransactWrite, TransactWriteItem,
-    TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
+    Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, ConsumedCapacity, DeleteItem,
+    GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query,
+    ReturnConsumedCapacity, Scan, TableDescription, TimeToLive, TimeToLiveDescription, TransactGet,
+    TransactGetOutput, TransactWrite, TransactWriteItem, TransactWriteOutput, UpdateItem,
+    UpdateTable, WriteOutput,
 };
 use crate::error::{Error, Result};
 use crate::model::TableDefinition;

@@ -1,23 +1,9 @@
 //! The capacity single-item writes and reads consume, as DynamoDB
 //! reports it: items, indexes, the index entry's projected size.
 
-#[allow(unused_imports)]
-use std::collections::BTreeMap;
-
-#[allow(unused_imports)]
-use super::{case, case_list, expect_err, key_ps, key_s, message, n, s};
-#[allow(unused_imports)]
-use crate::backend::{
-    DeleteItem, GetItem, PutItem, ReturnConsumedCapacity, ReturnValues, UpdateItem,
-};
-#[allow(unused_imports)]
-use crate::error::Error;
-#[allow(unused_imports)]
-use crate::expr::{Projection, Update, attr};
-#[allow(unused_imports)]
-use crate::model::{KeySchema, ScalarType, TableDefinition};
-#[allow(unused_imports)]
-use crate::value::{AttributeValue, Item};
+use super::{case, case_list, key_ps, key_s};
+use crate::backend::{GetItem, PutItem, ReturnConsumedCapacity};
+use crate::value::Item;
 
 case_list!("items": consumed_capacity, index_capacity, index_writes_cost_the_entry);
 

@@ -40,11 +40,11 @@ impl Future for JoinAll {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<usize>> {
         let this = &mut *self;
         for slot in this.0.iter_mut() {
-            if let Some(f) = slot {
-                if let Poll::Ready(v) = f.as_mut().poll(cx) {
-                    this.1.push(v);
-                    *slot = None;
-                }
+            if let Some(f) = slot
+                && let Poll::Ready(v) = f.as_mut().poll(cx)
+            {
+                this.1.push(v);
+                *slot = None;
             }
         }
         if this.0.iter().all(Option::is_none) {

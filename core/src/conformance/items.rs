@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{case, case_list, expect_err, key_ps, key_s, message, n, s};
-use crate::backend::{
-    DeleteItem, GetItem, PutItem, ReturnConsumedCapacity, ReturnValues, UpdateItem,
-};
+use crate::backend::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem};
 use crate::error::Error;
 use crate::expr::{Projection, Update, attr};
 use crate::model::{KeySchema, ScalarType, TableDefinition};

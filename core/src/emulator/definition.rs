@@ -48,12 +48,12 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
             return Err(attr_name());
         }
     }
-    if let Some(r) = &def.key.range {
-        if r.name == def.key.hash.name {
-            return Err(Error::invalid(
-                "Both the Hash Key and the Range Key element in the KeySchema have the same name",
-            ));
-        }
+    if let Some(r) = &def.key.range
+        && r.name == def.key.hash.name
+    {
+        return Err(Error::invalid(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
     }
     // Every attribute is defined once, with one type.
     let mut types: BTreeMap<&str, ScalarType> = BTreeMap::new();
@@ -62,13 +62,13 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
         .attributes()
         .chain(def.indexes.iter().flat_map(|i| i.key.attributes()))
     {
-        if let Some(t) = types.insert(&a.name, a.scalar_type) {
-            if t != a.scalar_type {
-                return Err(Error::invalid(format!(
-                    "Cannot have two attributes with the same name and different types: {}",
-                    a.name
-                )));
-            }
+        if let Some(t) = types.insert(&a.name, a.scalar_type)
+            && t != a.scalar_type
+        {
+            return Err(Error::invalid(format!(
+                "Cannot have two attributes with the same name and different types: {}",
+                a.name
+            )));
         }
     }
     let check_throughput = |t: &Throughput| {
@@ -145,12 +145,12 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
             "One or more parameter values were invalid: {projected} non-key attributes projected into the table's indexes exceeds the per-table limit of {MAX_PROJECTED_ATTRIBUTES}"
         )));
     }
-    if let Some(ttl) = &def.ttl_attribute {
-        if !valid_attribute_name(ttl) {
-            return Err(Error::invalid(
-                "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
-            ));
-        }
+    if let Some(ttl) = &def.ttl_attribute
+        && !valid_attribute_name(ttl)
+    {
+        return Err(Error::invalid(
+            "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
+        ));
     }
     if globals > 20 {
         return Err(Error::limit(

@@ -330,12 +330,12 @@ impl<S: Storage> Emulator<S> {
             let mut expired = Vec::new();
             for (k, v) in scan_all(&self.storage, &prefix, &codec::prefix_end(&prefix))? {
                 let item = decode_stored(&meta, &k, v.as_ref())?;
-                if let Some(crate::AttributeValue::N(n)) = item.get(attr) {
-                    if let Ok(t) = n.to_i64() {
-                        if t < now_s && t >= oldest {
-                            expired.push(meta.key().key_of(&item));
-                        }
-                    }
+                if let Some(crate::AttributeValue::N(n)) = item.get(attr)
+                    && let Ok(t) = n.to_i64()
+                    && t < now_s
+                    && t >= oldest
+                {
+                    expired.push(meta.key().key_of(&item));
                 }
             }
             for key in expired {

@@ -128,12 +128,12 @@ pub(super) fn check_read_options(
     consistent: bool,
     limit: Option<u32>,
 ) -> Result<(), Error> {
-    if let (Source::Index(_, i), true) = (source, consistent) {
-        if i.kind == IndexKind::Global {
-            return Err(Error::invalid(
-                "Consistent reads are not supported on global secondary indexes",
-            ));
-        }
+    if let (Source::Index(_, i), true) = (source, consistent)
+        && i.kind == IndexKind::Global
+    {
+        return Err(Error::invalid(
+            "Consistent reads are not supported on global secondary indexes",
+        ));
     }
     if limit == Some(0) {
         return Err(Error::invalid("Limit must be greater than or equal to 1"));
@@ -155,12 +155,12 @@ pub(super) fn check_read_maps(
             "ExpressionAttributeNames can only be specified when using expressions",
         ));
     }
-    if let Some(missing) = values_need {
-        if !attrs.values.is_empty() {
-            return Err(Error::invalid(format!(
-                "ExpressionAttributeValues can only be specified when using expressions: {missing} is null"
-            )));
-        }
+    if let Some(missing) = values_need
+        && !attrs.values.is_empty()
+    {
+        return Err(Error::invalid(format!(
+            "ExpressionAttributeValues can only be specified when using expressions: {missing} is null"
+        )));
     }
     Ok(())
 }

@@ -76,16 +76,15 @@ impl<S: Storage> EmulatorBackend<S> {
                     // A description may run an index's backfill.
                     | Operation::DescribeTable
             );
-        if self.blocking_writes && writes {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                let engine = self.engine.clone();
-                return handle
-                    .spawn_blocking(move || futures::executor::block_on(request.send(&*engine)))
-                    .await
-                    .map_err(|e| {
-                        Error::backend("a store operation panicked or was cancelled", e)
-                    })?;
-            }
+        if self.blocking_writes
+            && writes
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let engine = self.engine.clone();
+            return handle
+                .spawn_blocking(move || futures::executor::block_on(request.send(&*engine)))
+                .await
+                .map_err(|e| Error::backend("a store operation panicked or was cancelled", e))?;
         }
         request.send(&*self.engine).await
     }

@@ -255,25 +255,25 @@ impl<S: Storage> Emulator<S> {
             .client_request_token
             .as_ref()
             .map(|_| fingerprint(&input.items, &planned));
-        if let (Some(token), Some(fp)) = (&input.client_request_token, fingerprint) {
-            if self.check_token(token, fp)? {
-                // Already done: answer as the first time, without doing it again.
-                // DynamoDB charges a replay one unit per table (doubled, as
-                // every transactional unit is).
-                let usage: BTreeMap<String, Usage> = planned
-                    .iter()
-                    .map(|p| {
-                        let u = Usage {
-                            table: 2.0,
-                            ..Usage::default()
-                        };
-                        (p.meta.name().to_owned(), u)
-                    })
-                    .collect();
-                return Ok(TransactWriteOutput {
-                    consumed_capacity: report_all(usage, input.return_consumed_capacity),
-                });
-            }
+        if let (Some(token), Some(fp)) = (&input.client_request_token, fingerprint)
+            && self.check_token(token, fp)?
+        {
+            // Already done: answer as the first time, without doing it again.
+            // DynamoDB charges a replay one unit per table (doubled, as
+            // every transactional unit is).
+            let usage: BTreeMap<String, Usage> = planned
+                .iter()
+                .map(|p| {
+                    let u = Usage {
+                        table: 2.0,
+                        ..Usage::default()
+                    };
+                    (p.meta.name().to_owned(), u)
+                })
+                .collect();
+            return Ok(TransactWriteOutput {
+                consumed_capacity: report_all(usage, input.return_consumed_capacity),
+            });
         }
 
         let mut state = self.write_state();
@@ -429,10 +429,10 @@ impl<S: Storage> Emulator<S> {
         let exprs = parse_write(condition, update, attrs, is_update)?;
         // Paths into key attributes: in conditions (DynamoDB Local does not
         // check a ConditionCheck's) and in updates.
-        if !matches!(item, TransactWriteItem::ConditionCheck(_)) {
-            if let Some(c) = &exprs.condition {
-                meta.check_key_paths(c.paths().into_iter())?;
-            }
+        if !matches!(item, TransactWriteItem::ConditionCheck(_))
+            && let Some(c) = &exprs.condition
+        {
+            meta.check_key_paths(c.paths().into_iter())?;
         }
         if let Some(u) = &exprs.update {
             meta.check_key_paths(
@@ -488,13 +488,13 @@ impl<S: Storage> Emulator<S> {
                 continue;
             }
             let old = self.load(&p.meta, &p.key)?;
-            if let Some(c) = &p.condition {
-                if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
-                    reasons[p.action] = condition_failed(p, &old);
-                    cancelled = true;
-                    // The action is not evaluated further.
-                    continue;
-                }
+            if let Some(c) = &p.condition
+                && !c.evaluate(old.as_ref().unwrap_or(&Item::new()))
+            {
+                reasons[p.action] = condition_failed(p, &old);
+                cancelled = true;
+                // The action is not evaluated further.
+                continue;
             }
             let new = match &p.effect {
                 Effect::Check => continue,

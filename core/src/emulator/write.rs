@@ -213,18 +213,18 @@ impl<S: Storage> Emulator<S> {
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
         let old = self.load(&meta, &key)?;
-        if let Some(c) = &exprs.condition {
-            if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
-                return Err(conflict(
-                    &meta,
-                    &item,
-                    if input.return_values_on_condition_check_failure {
-                        old
-                    } else {
-                        None
-                    },
-                ));
-            }
+        if let Some(c) = &exprs.condition
+            && !c.evaluate(old.as_ref().unwrap_or(&Item::new()))
+        {
+            return Err(conflict(
+                &meta,
+                &item,
+                if input.return_values_on_condition_check_failure {
+                    old
+                } else {
+                    None
+                },
+            ));
         }
         let mut usage = Usage::default();
         let change = Change {
@@ -262,18 +262,18 @@ impl<S: Storage> Emulator<S> {
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
         let old = self.load(&meta, &key)?;
-        if let Some(c) = &exprs.condition {
-            if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
-                return Err(conflict(
-                    &meta,
-                    &input.key,
-                    if input.return_values_on_condition_check_failure {
-                        old
-                    } else {
-                        None
-                    },
-                ));
-            }
+        if let Some(c) = &exprs.condition
+            && !c.evaluate(old.as_ref().unwrap_or(&Item::new()))
+        {
+            return Err(conflict(
+                &meta,
+                &input.key,
+                if input.return_values_on_condition_check_failure {
+                    old
+                } else {
+                    None
+                },
+            ));
         }
         // What the update writes is checked once its condition holds, as
         // DynamoDB does: a false condition is a conflict, whatever the update.
@@ -339,18 +339,18 @@ impl<S: Storage> Emulator<S> {
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
         let old = self.load(&meta, &key)?;
-        if let Some(c) = &exprs.condition {
-            if !c.evaluate(old.as_ref().unwrap_or(&Item::new())) {
-                return Err(conflict(
-                    &meta,
-                    &input.key,
-                    if input.return_values_on_condition_check_failure {
-                        old
-                    } else {
-                        None
-                    },
-                ));
-            }
+        if let Some(c) = &exprs.condition
+            && !c.evaluate(old.as_ref().unwrap_or(&Item::new()))
+        {
+            return Err(conflict(
+                &meta,
+                &input.key,
+                if input.return_values_on_condition_check_failure {
+                    old
+                } else {
+                    None
+                },
+            ));
         }
         let mut usage = Usage::default();
         let change = Change {

@@ -161,11 +161,11 @@ pub(crate) fn decompose(text: &str) -> Option<Decomposed<'_>> {
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut negative = false;
-    if let Some(&c) = bytes.first() {
-        if c == b'-' || c == b'+' {
-            negative = c == b'-';
-            i = 1;
-        }
+    if let Some(&c) = bytes.first()
+        && (c == b'-' || c == b'+')
+    {
+        negative = c == b'-';
+        i = 1;
     }
     let int_start = i;
     while i < bytes.len() && bytes[i].is_ascii_digit() {

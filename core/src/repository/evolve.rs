@@ -108,10 +108,10 @@ impl<T: Model> Table<T> {
         let wait = self.retry.table_wait;
         let name = &*self.name;
         let mut described = self.backend.describe_table(name).await?;
-        if !described.is_settled() {
-            if let Some(d) = wait_for_table(&*self.backend, name, TableState::Active, wait).await? {
-                described = d;
-            }
+        if !described.is_settled()
+            && let Some(d) = wait_for_table(&*self.backend, name, TableState::Active, wait).await?
+        {
+            described = d;
         }
         let existing = described.definition;
         let want = self.definition();

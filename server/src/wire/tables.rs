@@ -130,8 +130,8 @@ pub(super) fn throughput(ck: &mut Check, parent: &Obj<'_>) -> Result<Option<Thro
 }
 
 pub(super) fn projection(ck: &mut Check, parent: &Obj<'_>) -> Result<IndexProjection, ApiError> {
-    let Some(p) = parent.obj("IndexProjection")? else {
-        ck.missing(&parent.at("IndexProjection"));
+    let Some(p) = parent.obj("Projection")? else {
+        ck.missing(&parent.at("Projection"));
         return Ok(IndexProjection::All);
     };
     let kind = p.enumeration(
@@ -159,7 +159,7 @@ pub(super) fn projection(ck: &mut Check, parent: &Obj<'_>) -> Result<IndexProjec
             "Indexes must have a projection specified",
         )),
         (Some(2), None) => Err(ApiError::validation(
-            "If IndexProjection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
+            "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
         )),
         (Some(2), Some(names)) => Ok(IndexProjection::Include(names)),
         (Some(_), Some(_)) => Err(ApiError::validation(
@@ -430,7 +430,7 @@ pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
         let mut o = Map::new();
         o.insert("IndexName".into(), json!(i.name));
         o.insert("KeySchema".into(), key_schema_json(&i.key));
-        o.insert("IndexProjection".into(), projection_json(&i.projection));
+        o.insert("Projection".into(), projection_json(&i.projection));
         if i.kind == IndexKind::Global {
             let status = d.index_status(&i.name).unwrap_or(IndexStatus::Active);
             o.insert("IndexStatus".into(), json!(index_status(status)));

@@ -69,10 +69,10 @@ impl Run<'_, '_, '_> {
     pub(super) fn primary_condition(&mut self) -> PResult<Condition> {
         // The recursive path stays in small frames: the group attempt and
         // the comparison are functions of their own.
-        if self.peek() == Tok::LParen {
-            if let Some(c) = self.group_condition()? {
-                return Ok(c);
-            }
+        if self.peek() == Tok::LParen
+            && let Some(c) = self.group_condition()?
+        {
+            return Ok(c);
         }
         self.comparison()
     }
@@ -84,20 +84,20 @@ impl Run<'_, '_, '_> {
         let saved = self.snapshot();
         let open = self.pos;
         self.advance();
-        if let Ok(c) = self.nested(|r| r.or_condition()) {
-            if self.peek() == Tok::RParen {
-                let close = self.pos;
-                self.advance();
-                // Redundant when the whole inside is itself one group.
-                if self.last_group == Some((open + 1, close - 1)) {
-                    self.semantic(
-                        RANK_PARENS,
-                        "The expression has redundant parentheses;".to_owned(),
-                    );
-                }
-                self.last_group = Some((open, close));
-                return Ok(Some(c));
+        if let Ok(c) = self.nested(|r| r.or_condition())
+            && self.peek() == Tok::RParen
+        {
+            let close = self.pos;
+            self.advance();
+            // Redundant when the whole inside is itself one group.
+            if self.last_group == Some((open + 1, close - 1)) {
+                self.semantic(
+                    RANK_PARENS,
+                    "The expression has redundant parentheses;".to_owned(),
+                );
             }
+            self.last_group = Some((open, close));
+            return Ok(Some(c));
         }
         if self.fatal.is_some() {
             return Err(String::new());

@@ -249,16 +249,16 @@ impl Run<'_, '_, '_> {
     }
 
     pub(super) fn check_distinct(&mut self, op: &str, a: &Operand, b: &Operand) {
-        if let (Operand::Path(x), Operand::Path(y)) = (a, b) {
-            if x == y {
-                self.semantic(
+        if let (Operand::Path(x), Operand::Path(y)) = (a, b)
+            && x == y
+        {
+            self.semantic(
                     RANK_DISTINCT,
                     format!(
                         "The first operand must be distinct from the remaining operands for this operator or function; operator: {op}, first operand: {}",
                         x.describe()
                     ),
                 );
-            }
         }
     }
 

@@ -39,11 +39,11 @@ impl Run<'_, '_, '_> {
                 } else {
                     let (a, b) = (self.set_operand(a), self.set_operand(b));
                     for o in [&a, &b] {
-                        if let SetOperand::Value(v) = o {
-                            if v.value_type() != ValueType::L {
-                                let t = v.value_type();
-                                self.type_error("list_append", t);
-                            }
+                        if let SetOperand::Value(v) = o
+                            && v.value_type() != ValueType::L
+                        {
+                            let t = v.value_type();
+                            self.type_error("list_append", t);
                         }
                     }
                     SetOperand::ListAppend(Box::new(a), Box::new(b))
@@ -64,11 +64,11 @@ impl Run<'_, '_, '_> {
         let second = self.set_operand(second);
         let sym = if op == Tok::Plus { "+" } else { "-" };
         for o in [&first, &second] {
-            if let SetOperand::Value(v) = o {
-                if v.value_type() != ValueType::N {
-                    let t = v.value_type();
-                    self.type_error(sym, t);
-                }
+            if let SetOperand::Value(v) = o
+                && v.value_type() != ValueType::N
+            {
+                let t = v.value_type();
+                self.type_error(sym, t);
             }
         }
         Ok(if op == Tok::Plus {

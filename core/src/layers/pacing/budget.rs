@@ -214,20 +214,20 @@ impl Budget {
 
     /// Takes an estimate from a key's share.
     pub(super) fn take(&self, key: &CapacityKey, units: f64) {
-        if let Some(s) = lock(&self.inner.shares).get_mut(key) {
-            if s.rate.is_some() {
-                s.tokens -= units;
-            }
+        if let Some(s) = lock(&self.inner.shares).get_mut(key)
+            && s.rate.is_some()
+        {
+            s.tokens -= units;
         }
     }
 
     /// Replaces an estimate taken by what the request is charged, and
     /// records what it consumed.
     pub(super) fn settle(&self, key: &CapacityKey, estimate: f64, charge: f64, consumed: f64) {
-        if let Some(s) = lock(&self.inner.shares).get_mut(key) {
-            if s.rate.is_some() {
-                s.tokens += estimate - charge;
-            }
+        if let Some(s) = lock(&self.inner.shares).get_mut(key)
+            && s.rate.is_some()
+        {
+            s.tokens += estimate - charge;
         }
         *lock(&self.inner.consumed) += consumed;
     }
