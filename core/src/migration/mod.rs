@@ -249,8 +249,26 @@ impl Migrations {
     /// The item brought to the current version, with the version attribute
     /// set; `None` when it already is (attribute included).
     pub fn upgrade(&self, item: Item) -> Result<Option<Item>, MigrationFailure> {
+        match self.version_to_upgrade(&item)? {
+            None => Ok(None),
+            Some(from) => self.run_steps(item, from).map(Some),
+        }
+    }
+
+    /// [`Migrations::upgrade`] of a borrowed item: an item already at the
+    /// current version is not copied (the read path of current items).
+    pub fn upgraded(&self, item: &Item) -> Result<Option<Item>, MigrationFailure> {
+        match self.version_to_upgrade(item)? {
+            None => Ok(None),
+            Some(from) => self.run_steps(item.clone(), from).map(Some),
+        }
+    }
+
+    /// The version an item must be upgraded from, or `None` when it is
+    /// current (and says so).
+    fn version_to_upgrade(&self, item: &Item) -> Result<Option<u32>, MigrationFailure> {
         self.check().map_err(MigrationFailure::Chain)?;
-        let from = self.version_of(&item)?;
+        let from = self.version_of(item)?;
         if from > self.current {
             return Err(MigrationFailure::FromTheFuture {
                 stored: from,
@@ -260,7 +278,10 @@ impl Migrations {
         if from == self.current && item.contains_key(&self.attribute) {
             return Ok(None);
         }
-        let mut item = item;
+        Ok(Some(from))
+    }
+
+    fn run_steps(&self, mut item: Item, from: u32) -> Result<Item, MigrationFailure> {
         for (step_from, step) in self.steps.range(from..self.current) {
             item = step(item).map_err(|cause| MigrationFailure::Step {
                 from: *step_from,
@@ -268,7 +289,7 @@ impl Migrations {
             })?;
         }
         item.insert(self.attribute.clone(), self.stamp());
-        Ok(Some(item))
+        Ok(item)
     }
 
     /// The version attribute's value for the current version.

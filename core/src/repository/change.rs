@@ -32,12 +32,11 @@ fn check_expressions(update: &Update, condition: Option<&Condition>) -> Result<(
 impl<T: Model> Table<T> {
     /// A stored item brought to the current schema version (`None` if it is).
     fn upgrade(&self, m: &Migrations, stored: &Item) -> Result<Option<Item>> {
-        m.upgrade(stored.clone())
-            .map_err(|failure| Error::Migration {
-                table: self.name.to_string(),
-                key: crate::transaction::describe_key::<T>(&Self::key_schema().key_of(stored)),
-                failure,
-            })
+        m.upgraded(stored).map_err(|failure| Error::Migration {
+            table: self.name.to_string(),
+            key: crate::transaction::describe_key::<T>(&Self::key_schema().key_of(stored)),
+            failure,
+        })
     }
 
     pub(super) async fn update_inner(

@@ -280,7 +280,7 @@ impl<T: Model> Table<T> {
             return Ok(Tracked::loaded(value, item, None));
         };
         let upgraded = migrations
-            .upgrade(item.clone())
+            .upgraded(&item)
             .map_err(|failure| Error::Migration {
                 table: self.name.to_string(),
                 key: crate::transaction::describe_key::<T>(&Self::key_schema().key_of(&item)),
