@@ -13,7 +13,7 @@ use dynamodb_mapper::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{Check, Obj, element, to_body};
+use super::{Check, Obj, Path, element, to_body};
 use crate::Context;
 use crate::error::ApiError;
 
@@ -212,6 +212,31 @@ fn refuse_features(req: &Obj<'_>) -> Result<(), ApiError> {
 }
 
 /// The table definition of a `CreateTable` request.
+/// One entry of `AttributeDefinitions`: its name and type (a missing or
+/// wrong type is recorded in `ck`; `S` stands in for it meanwhile).
+pub(super) fn attribute_definition(
+    ck: &mut Check,
+    path: &Path<'_>,
+    index: usize,
+    value: &Value,
+) -> Result<(String, ScalarType), ApiError> {
+    let e = element(path, index, value)?;
+    let n = e.req_str(ck, "AttributeName")?.to_owned();
+    let t = e.enumeration(
+        ck,
+        "AttributeType",
+        &[
+            ("B", ScalarType::B),
+            ("N", ScalarType::N),
+            ("S", ScalarType::S),
+        ],
+    )?;
+    if !e.has("AttributeType") {
+        ck.missing(&e.at("AttributeType"));
+    }
+    Ok((n, t.unwrap_or(ScalarType::S)))
+}
+
 pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiError> {
     let mut ck = Check::default();
     let name = req.req_str(&mut ck, "TableName")?.to_owned();
@@ -223,23 +248,8 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
         Some(list) => {
             let path = req.at("AttributeDefinitions");
             for (i, v) in list.iter().enumerate() {
-                let e = element(&path, i, v)?;
-                let n = e.req_str(&mut ck, "AttributeName")?.to_owned();
-                let t = e.enumeration(
-                    &mut ck,
-                    "AttributeType",
-                    &[
-                        ("B", ScalarType::B),
-                        ("N", ScalarType::N),
-                        ("S", ScalarType::S),
-                    ],
-                )?;
-                if !e.has("AttributeType") {
-                    ck.missing(&e.at("AttributeType"));
-                }
-                duplicate |= types
-                    .insert(n.clone(), t.unwrap_or(ScalarType::S))
-                    .is_some();
+                let (n, t) = attribute_definition(&mut ck, &path, i, v)?;
+                duplicate |= types.insert(n.clone(), t).is_some();
                 defined.push(n);
             }
         }

@@ -9,7 +9,7 @@ use dynamodb_mapper::{
 };
 use serde_json::json;
 
-use super::tables::{description_json, key_schema, projection, throughput};
+use super::tables::{attribute_definition, description_json, key_schema, projection, throughput};
 use super::{Check, Obj, element, to_body};
 use crate::Context;
 use crate::error::ApiError;
@@ -56,21 +56,7 @@ fn update_table_input(req: &Obj<'_>) -> Result<UpdateTable, ApiError> {
     if let Some(list) = defined {
         let path = req.at("AttributeDefinitions");
         for (i, v) in list.iter().enumerate() {
-            let e = element(&path, i, v)?;
-            let n = e.req_str(&mut ck, "AttributeName")?.to_owned();
-            let t = e.enumeration(
-                &mut ck,
-                "AttributeType",
-                &[
-                    ("B", ScalarType::B),
-                    ("N", ScalarType::N),
-                    ("S", ScalarType::S),
-                ],
-            )?;
-            if !e.has("AttributeType") {
-                ck.missing(&e.at("AttributeType"));
-            }
-            let t = t.unwrap_or(ScalarType::S);
+            let (n, t) = attribute_definition(&mut ck, &path, i, v)?;
             types.insert(n.clone(), t);
             update.attribute_definitions.push(KeyAttribute::new(n, t));
         }
