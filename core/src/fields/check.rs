@@ -1,7 +1,9 @@
 //! Which attribute names an untyped expression uses that a model does not
 //! know.
 
-use std::collections::BTreeSet;
+use std::any::TypeId;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use crate::error::Error;
 use crate::expr::{
@@ -32,7 +34,8 @@ enum Pending<'a> {
 
 impl NamedAttributes for Condition {
     fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
-        let mut stack = vec![Pending::Condition(self)];
+        let mut stack = Vec::with_capacity(8);
+        stack.push(Pending::Condition(self));
         while let Some(next) = stack.pop() {
             let condition = match next {
                 Pending::Operand(Operand::Path(p)) => {
@@ -178,6 +181,31 @@ tuples!((0 A, 1 B), (0 A, 1 B, 2 C), (0 A, 1 B, 2 C, 3 D));
 /// attributes (the version and TTL attributes among them), its key, its
 /// indexes' keys and its migrations' schema version attribute.
 pub fn model_attributes<M: Model>() -> BTreeSet<&'static str> {
+    known_attributes::<M>().clone()
+}
+
+/// [`model_attributes`] of `M`, built once per model type: every check of
+/// an expression reads it.
+fn known_attributes<M: Model>() -> &'static BTreeSet<&'static str> {
+    type Cache = RwLock<HashMap<TypeId, &'static BTreeSet<&'static str>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Cache::default);
+    let id = TypeId::of::<M>();
+    if let Some(known) = cache
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&id)
+    {
+        return known;
+    }
+    // One set per model type (schemas are static too): a bounded leak.
+    let mut cache = cache.write().unwrap_or_else(PoisonError::into_inner);
+    cache
+        .entry(id)
+        .or_insert_with(|| Box::leak(Box::new(build_model_attributes::<M>())))
+}
+
+fn build_model_attributes<M: Model>() -> BTreeSet<&'static str> {
     let schema = M::schema();
     let table = &schema.table;
     let mut names: BTreeSet<&'static str> = schema.attributes.iter().map(String::as_str).collect();
@@ -227,7 +255,7 @@ pub fn unknown_attributes<M: Model>(expression: &(impl NamedAttributes + ?Sized)
     if M::schema().flattened {
         return Vec::new();
     }
-    let known = model_attributes::<M>();
+    let known = known_attributes::<M>();
     let mut unknown: Vec<String> = Vec::new();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     expression.for_each_attribute(&mut |name| {
@@ -252,8 +280,8 @@ pub fn refuse_unknown_attributes<M: Model>(
     if names.is_empty() {
         return Ok(());
     }
-    let known = model_attributes::<M>();
-    let suggestions = names.iter().map(|n| closest(n, &known)).collect();
+    let known = known_attributes::<M>();
+    let suggestions = names.iter().map(|n| closest(n, known)).collect();
     Err(Error::UnknownAttributes {
         table: table.to_owned(),
         model: crate::transaction::model_name::<M>().to_owned(),

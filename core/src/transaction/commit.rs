@@ -2,8 +2,6 @@
 //! send once (resent with the same token when the outcome is unknown),
 //! and on a conflict read, change and send again.
 
-use std::collections::HashMap;
-
 use tracing::Instrument;
 
 use super::{
@@ -16,7 +14,6 @@ use crate::backend::{
 use crate::error::{CancellationReason, Error, Result};
 use crate::expr::attr;
 use crate::repository::RetryPolicy;
-use crate::repository::batch::fingerprint;
 use crate::ser::to_item;
 use crate::time::Timestamp;
 use crate::trace::TRANSACTIONS;
@@ -37,7 +34,7 @@ fn action_size(action: &TransactWriteItem) -> usize {
 }
 
 /// Refuses what DynamoDB would refuse of the whole request, before it goes.
-fn check_request(infos: &[ActionInfo], actions: &[TransactWriteItem]) -> Result<()> {
+fn check_request(infos: &[&ActionInfo], actions: &[&TransactWriteItem]) -> Result<()> {
     if actions.is_empty() {
         return Err(Error::InvalidRequest {
             message: "a transaction needs at least one action".to_owned(),
@@ -51,9 +48,13 @@ fn check_request(infos: &[ActionInfo], actions: &[TransactWriteItem]) -> Result<
             ),
         });
     }
-    let mut seen: HashMap<(&str, Vec<u8>), usize> = HashMap::new();
+    // At most MAX_ACTIONS: comparing every pair is bounded, and keys
+    // compare numbers by value ("1" and "1.0" are one item).
     for (i, info) in infos.iter().enumerate() {
-        if let Some(j) = seen.insert((info.table.as_str(), fingerprint(&info.key)), i) {
+        if let Some(j) = infos[..i]
+            .iter()
+            .position(|other| other.table == info.table && other.key == info.key)
+        {
             return Err(Error::InvalidRequest {
                 message: format!(
                     "a transaction cannot hold two actions on one item (DynamoDB refuses it): [{j}] and [{i}] both act on {} {} in `{}`",
@@ -62,7 +63,7 @@ fn check_request(infos: &[ActionInfo], actions: &[TransactWriteItem]) -> Result<
             });
         }
     }
-    let bytes: usize = actions.iter().map(action_size).sum();
+    let bytes: usize = actions.iter().map(|a| action_size(a)).sum();
     if bytes > MAX_TRANSACTION_BYTES {
         return Err(Error::LimitExceeded {
             message: format!(
@@ -74,13 +75,13 @@ fn check_request(infos: &[ActionInfo], actions: &[TransactWriteItem]) -> Result<
 }
 
 /// The typed failure of a cancellation: one entry per action.
-fn failures(infos: &[ActionInfo], reasons: Vec<CancellationReason>) -> Vec<ActionFailure> {
+fn failures(infos: &[&ActionInfo], reasons: Vec<CancellationReason>) -> Vec<ActionFailure> {
     let mut reasons = reasons.into_iter();
     infos
         .iter()
         .map(|info| {
             let reason = reasons.next().unwrap_or_else(CancellationReason::none);
-            ActionFailure::from_reason(info.clone(), reason)
+            ActionFailure::from_reason((*info).clone(), reason)
         })
         .collect()
 }
@@ -150,7 +151,11 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         loop {
             attempt += 1;
             tracing::Span::current().record("attempts", attempt);
-            let (infos, actions) = self.plan(&*store.backend).await?;
+            let attempt_plan = self.plan(&*store.backend).await?;
+            let infos = self.infos(&attempt_plan);
+            // References only (no borrow of the transaction itself is held
+            // across the send, which would ask it to be `Sync`).
+            let actions = self.actions(&attempt_plan);
             check_request(&infos, &actions)?;
             // The first attempt's token is the transaction's id, so that a
             // record of it can be found by either.
@@ -160,9 +165,11 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                 new_id()
             };
             tracing::Span::current().record("token", token.as_str());
-            let request = TransactWrite {
-                items: actions,
-                client_request_token: Some(token),
+            // Built afresh for each send (one copy of each action), so
+            // that a resend carries the same actions and token.
+            let request = || TransactWrite {
+                items: actions.iter().map(|a| (*a).clone()).collect(),
+                client_request_token: Some(token.clone()),
                 ..TransactWrite::default()
             };
             match send(&self.retry, &*store.backend, request).await {
@@ -192,12 +199,9 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         }
     }
 
-    /// Reads the targets in one snapshot, plans them, and lists every
-    /// action with what the caller added.
-    async fn plan(
-        &mut self,
-        backend: &dyn Backend,
-    ) -> std::result::Result<(Vec<ActionInfo>, Vec<TransactWriteItem>), E> {
+    /// Reads the targets in one snapshot and plans them: their writes,
+    /// and the record's, for this attempt.
+    async fn plan(&mut self, backend: &dyn Backend) -> std::result::Result<Attempt, E> {
         let gets: Vec<_> = self
             .entries
             .iter()
@@ -227,45 +231,81 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                 .items
         }
         .into_iter();
-        let mut infos = Vec::with_capacity(self.entries.len() + 1);
-        let mut actions = Vec::with_capacity(self.entries.len() + 1);
+        let mut targets = Vec::new();
         for entry in &mut self.entries {
-            match entry {
-                Entry::Fixed(f) => {
-                    infos.push(f.info.clone());
-                    actions.push(f.write.clone());
-                }
-                Entry::Target(t) => {
-                    let item = loaded.next().flatten();
-                    actions.push(t.plan(item)?);
-                    infos.push(t.info().clone());
-                }
+            if let Entry::Target(t) = entry {
+                targets.push(t.plan(loaded.next().flatten())?);
             }
         }
-        if let Some(spec) = &self.record {
-            let record = TransactionRecord {
-                id: self.id.clone(),
-                requester: spec.requester.clone(),
-                status: "committed".to_owned(),
-                committed_at: Timestamp::now(),
-                targets: infos
-                    .iter()
-                    .map(|i| format!("{}/{}", i.table, i.key_text))
-                    .collect(),
-            };
-            let item = to_item(&record)?;
-            let key = Item::new().with("id", self.id.as_str());
-            let put = PutItem::new(spec.table.clone(), item).condition(&attr("id").not_exists());
-            infos.push(ActionInfo {
-                table: spec.table.clone(),
-                model: "TransactionRecord",
-                key_text: self.id.clone(),
-                key,
-                kind: ActionKind::Record,
-            });
-            actions.push(TransactWriteItem::Put(put));
+        let record = match &self.record {
+            None => None,
+            Some(spec) => {
+                let record = TransactionRecord {
+                    id: self.id.clone(),
+                    requester: spec.requester.clone(),
+                    status: "committed".to_owned(),
+                    committed_at: Timestamp::now(),
+                    targets: self
+                        .entries
+                        .iter()
+                        .map(|e| {
+                            let i = e.info();
+                            format!("{}/{}", i.table, i.key_text)
+                        })
+                        .collect(),
+                };
+                let item = to_item(&record)?;
+                let key = Item::new().with("id", self.id.as_str());
+                let put =
+                    PutItem::new(spec.table.clone(), item).condition(&attr("id").not_exists());
+                let info = ActionInfo {
+                    table: spec.table.clone(),
+                    model: "TransactionRecord",
+                    key_text: self.id.clone(),
+                    key,
+                    kind: ActionKind::Record,
+                };
+                Some((info, TransactWriteItem::Put(put)))
+            }
+        };
+        Ok(Attempt { targets, record })
+    }
+
+    /// What the caller added, one per action of `attempt`, in order.
+    fn infos<'s>(&'s self, attempt: &'s Attempt) -> Vec<&'s ActionInfo> {
+        let mut infos: Vec<&ActionInfo> = self.entries.iter().map(Entry::info).collect();
+        infos.extend(attempt.record.as_ref().map(|(info, _)| info));
+        infos
+    }
+
+    /// The actions of `attempt`, in order.
+    fn actions<'s>(&'s self, attempt: &'s Attempt) -> Vec<&'s TransactWriteItem> {
+        let mut targets = attempt.targets.iter();
+        let mut actions = Vec::with_capacity(self.entries.len() + 1);
+        for entry in &self.entries {
+            match entry {
+                Entry::Fixed(f) => actions.push(&f.write),
+                Entry::Target(_) => actions.extend(targets.next()),
+            }
         }
-        Ok((infos, actions))
+        actions.extend(attempt.record.as_ref().map(|(_, put)| put));
+        actions
+    }
+}
+
+/// One attempt's planned writes of the targets (in the order they were
+/// added) and of the record, beside the fixed actions.
+struct Attempt {
+    targets: Vec<TransactWriteItem>,
+    record: Option<(ActionInfo, TransactWriteItem)>,
+}
+
+impl<E> Entry<'_, E> {
+    fn info(&self) -> &ActionInfo {
+        match self {
+            Entry::Fixed(f) => &f.info,
+            Entry::Target(t) => t.info(),
+        }
     }
 }
 
@@ -275,11 +315,11 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
 async fn send(
     retry: &RetryPolicy,
     backend: &dyn Backend,
-    request: TransactWrite,
+    request: impl Fn() -> TransactWrite,
 ) -> Result<TransactWriteOutput> {
     let mut resends = 0;
     loop {
-        match backend.transact_write_items(request.clone()).await {
+        match backend.transact_write_items(request()).await {
             Err(
                 e @ (Error::Timeout { .. }
                 | Error::TransactionConflict { .. }
