@@ -1,10 +1,17 @@
-//! The cost of the emulation over sled itself: sled-backend put, get and
-//! query operations per second beside raw sled inserts, gets and range
-//! reads of the same keys and values, in one run.
+//! The cost of the emulation over sled itself, in one run and one process:
+//! sled-backend put, get and query beside raw sled inserts, gets and range
+//! reads of the same keys and ~1 KB values (interval flush); a put flushed
+//! before each acknowledgement beside raw sled `insert` + `flush` (one
+//! writer); and 16 concurrent writers flushing every write beside one (the
+//! group commit). Each row is the best of interleaved rounds, the side
+//! that goes first alternating.
 //!
-//! Run with `cargo bench -p dynamodb-mapper-sled --bench sled`.
+//! Run with `cargo bench -p dynamodb-mapper-sled --bench sled`. For a
+//! profiler, `SLED_BENCH_PROFILE=get` (or `put`) runs only the backend's
+//! gets (or interval-flush puts) of ~1 KB items for 10 seconds.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dynamodb_mapper::backend::{Backend, GetItem, PutItem, Query};
@@ -14,7 +21,9 @@ use dynamodb_mapper::{AttributeValue, Item, KeySchema, ScalarType, TableDefiniti
 use dynamodb_mapper_sled::{Durability, SledBackend, SledOptions};
 
 const PARTITIONS: usize = 100;
+const WRITERS: usize = 16;
 
+/// An order of about 1 KB.
 fn item(p: usize, s: usize) -> Item {
     Item::new()
         .with("pk", format!("customer-{p:04}"))
@@ -31,7 +40,7 @@ fn item(p: usize, s: usize) -> Item {
         .with("currency", "EUR")
         .with(
             "note",
-            "leave the parcel with the neighbour if nobody answers",
+            "leave the parcel with the neighbour if nobody answers; ".repeat(16),
         )
         .with(
             "lines",
@@ -56,140 +65,357 @@ fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
-fn main() {
-    let quick = !std::env::args().any(|a| a == "--bench");
-    let per_partition = if quick { 5 } else { 200 };
-    let n = PARTITIONS * per_partition;
-    let queries = if quick { 50 } else { 5_000 };
-    let rounds = if quick { 1 } else { 3 };
-    let items: Vec<Item> = (0..n)
-        .map(|i| item(i % PARTITIONS, i / PARTITIONS))
-        .collect();
+fn table() -> TableDefinition {
+    TableDefinition::new(
+        "orders",
+        KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
+    )
+}
+
+fn open(dir: &std::path::Path, durability: Durability) -> SledBackend {
+    SledBackend::open_with(
+        dir,
+        SledOptions {
+            durability,
+            ..SledOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+fn open_raw(dir: &std::path::Path, flush_every_ms: Option<u64>) -> sled::Db {
+    sled::Config::new()
+        .path(dir)
+        .flush_every_ms(flush_every_ms)
+        .open()
+        .unwrap()
+}
+
+/// The best time of each side over `rounds`, the side going first alternating.
+fn interleaved(
+    rounds: usize,
+    mut a: impl FnMut(usize) -> Duration,
+    mut b: impl FnMut(usize) -> Duration,
+) -> (Duration, Duration) {
+    let (mut ta, mut tb) = (Duration::MAX, Duration::MAX);
+    for r in 0..rounds {
+        if r % 2 == 0 {
+            ta = ta.min(a(r));
+            tb = tb.min(b(r));
+        } else {
+            tb = tb.min(b(r));
+            ta = ta.min(a(r));
+        }
+    }
+    (ta, tb)
+}
+
+fn row(name: &str, count: usize, ours: Duration, theirs: Duration, theirs_name: &str) {
+    let (ro, rt) = (rate(count, ours), rate(count, theirs));
+    println!(
+        "{name:<34}{ro:>14.0}{rt:>14.0}   {:>6.2}x  ({theirs_name} / backend)",
+        rt / ro
+    );
+}
+
+/// The backend's gets or puts alone, for a profiler (see the module).
+fn profile(what: &str) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-
     let dir = tempfile::tempdir().unwrap();
-    let store = SledBackend::open_with(
-        dir.path().join("backend"),
-        SledOptions {
-            durability: Durability::Interval(Duration::from_secs(1)),
-            cache_capacity: None,
-            ..SledOptions::default()
-        },
-    )
-    .unwrap();
-    let table = TableDefinition::new(
-        "orders",
-        KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
-    );
-    let (put_t, get_t, query_t) = rt.block_on(async {
-        store.create_table(table).await.unwrap();
-        let start = Instant::now();
+    let store = open(dir.path(), Durability::Interval(Duration::from_secs(1)));
+    rt.block_on(async {
+        store.create_table(table()).await.unwrap();
+        let items: Vec<Item> = (0..10_000)
+            .map(|i| item(i % PARTITIONS, i / PARTITIONS))
+            .collect();
         for it in &items {
             store
                 .put_item(PutItem::new("orders", it.clone()))
                 .await
                 .unwrap();
         }
-        let put_t = start.elapsed();
-        let (mut get_t, mut query_t) = (Duration::MAX, Duration::MAX);
-        for _ in 0..rounds {
-            let start = Instant::now();
-            for (i, it) in items.iter().enumerate().rev() {
-                let key = Item::new()
-                    .with("pk", it["pk"].clone())
-                    .with("sk", i / PARTITIONS);
-                black_box(store.get_item(GetItem::new("orders", key)).await.unwrap());
+        let (start, mut ops) = (Instant::now(), 0usize);
+        while start.elapsed() < Duration::from_secs(10) {
+            for it in &items {
+                if what == "put" {
+                    let it = it.clone().with("sk", 1_000_000 + ops);
+                    store.put_item(PutItem::new("orders", it)).await.unwrap();
+                } else {
+                    let key = Item::new()
+                        .with("pk", it["pk"].clone())
+                        .with("sk", it["sk"].clone());
+                    black_box(store.get_item(GetItem::new("orders", key)).await.unwrap());
+                }
+                ops += 1;
             }
-            get_t = get_t.min(start.elapsed());
+        }
+        println!("{what}: {:.0} per second", rate(ops, start.elapsed()));
+    });
+}
+
+fn main() {
+    if let Ok(what) = std::env::var("SLED_BENCH_PROFILE") {
+        return profile(&what);
+    }
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let per_partition = if quick { 5 } else { 100 };
+    let n = PARTITIONS * per_partition;
+    let queries = if quick { 50 } else { 5_000 };
+    let rounds = if quick { 1 } else { 3 };
+    // The flushed writes are few and short: more rounds of them.
+    let durable_rounds = if quick { 1 } else { 7 };
+    let durable_writes = if quick { 10 } else { 300 };
+    let per_writer = if quick { 5 } else { 100 };
+    // Every round writes items of its own (fresh keys on both sides).
+    let rounds_items: Vec<Vec<Item>> = (0..rounds)
+        .map(|r| {
+            (0..n)
+                .map(|i| item(i % PARTITIONS, r * per_partition + i / PARTITIONS))
+                .collect()
+        })
+        .collect();
+    let rounds_keys: Vec<Vec<Vec<u8>>> = rounds_items
+        .iter()
+        .map(|items| items.iter().map(raw_key).collect())
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Interval flush: put, get, query.
+    let store = open(
+        &dir.path().join("backend"),
+        Durability::Interval(Duration::from_secs(1)),
+    );
+    let raw = open_raw(&dir.path().join("raw"), Some(1000));
+    rt.block_on(store.create_table(table())).unwrap();
+    let (put_t, raw_put_t) = interleaved(
+        rounds,
+        |r| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for it in &rounds_items[r] {
+                    store
+                        .put_item(PutItem::new("orders", it.clone()))
+                        .await
+                        .unwrap();
+                }
+                start.elapsed()
+            })
+        },
+        |r| {
+            let start = Instant::now();
+            for (k, it) in rounds_keys[r].iter().zip(&rounds_items[r]) {
+                raw.insert(k, encode_item(it)).unwrap();
+            }
+            start.elapsed()
+        },
+    );
+    // Neither side's reads compete with its background flush of the puts.
+    store.flush().unwrap();
+    raw.flush().unwrap();
+    let items = &rounds_items[0];
+    let (get_t, raw_get_t) = interleaved(
+        rounds,
+        |_| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for it in items.iter().rev() {
+                    let key = Item::new()
+                        .with("pk", it["pk"].clone())
+                        .with("sk", it["sk"].clone());
+                    black_box(store.get_item(GetItem::new("orders", key)).await.unwrap());
+                }
+                start.elapsed()
+            })
+        },
+        |_| {
+            let start = Instant::now();
+            for k in rounds_keys[0].iter().rev() {
+                black_box(raw.get(k).unwrap());
+            }
+            start.elapsed()
+        },
+    );
+    let (query_t, raw_query_t) = interleaved(
+        rounds,
+        |_| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for q in 0..queries {
+                    let kc = KeyCondition::hash("pk", format!("customer-{:04}", q % PARTITIONS));
+                    let page = store
+                        .query(Query::new("orders", &kc).limit(10))
+                        .await
+                        .unwrap();
+                    assert_eq!(page.items.len(), 10.min(per_partition * rounds));
+                    black_box(page);
+                }
+                start.elapsed()
+            })
+        },
+        |_| {
             let start = Instant::now();
             for q in 0..queries {
-                let kc = KeyCondition::hash("pk", format!("customer-{:04}", q % PARTITIONS));
-                let page = store
-                    .query(Query::new("orders", &kc).limit(10))
-                    .await
-                    .unwrap();
-                assert_eq!(page.items.len(), 10.min(per_partition));
-                black_box(page);
+                let it = &items[q % PARTITIONS];
+                let mut prefix = vec![0x02, 0, 0, 0, 1];
+                prefix.extend_from_slice(&partition_digest(&it["pk"]));
+                put_key_part(&mut prefix, &it["pk"]);
+                let got: Vec<_> = raw.scan_prefix(&prefix).take(10).collect();
+                black_box(got);
             }
-            query_t = query_t.min(start.elapsed());
-        }
-        (put_t, get_t, query_t)
-    });
+            start.elapsed()
+        },
+    );
+    drop((store, raw));
 
-    // Raw sled: the same key and value bytes.
-    let raw = sled::Config::new()
-        .path(dir.path().join("raw"))
-        .flush_every_ms(Some(1000))
-        .open()
-        .unwrap();
-    let keys: Vec<Vec<u8>> = items.iter().map(raw_key).collect();
+    // Flush before every acknowledgement: one writer, then 16.
+    let durable = open(&dir.path().join("durable"), Durability::EveryWrite);
+    let raw_durable = open_raw(&dir.path().join("raw-durable"), None);
+    rt.block_on(durable.create_table(table())).unwrap();
+    let mut next = 1_000_000usize;
+    let mut fresh = move || {
+        next += 1;
+        item(next % PARTITIONS, next)
+    };
+    let batches: Vec<Vec<Item>> = (0..durable_rounds * 2)
+        .map(|_| (0..durable_writes).map(|_| fresh()).collect())
+        .collect();
+    let (one_t, raw_one_t) = interleaved(
+        durable_rounds,
+        |r| {
+            let items = batches[2 * r].clone();
+            rt.block_on(async {
+                let start = Instant::now();
+                for it in items {
+                    durable.put_item(PutItem::new("orders", it)).await.unwrap();
+                }
+                start.elapsed()
+            })
+        },
+        |r| {
+            let items = &batches[2 * r + 1];
+            let start = Instant::now();
+            for it in items {
+                raw_durable.insert(raw_key(it), encode_item(it)).unwrap();
+                raw_durable.flush().unwrap();
+            }
+            start.elapsed()
+        },
+    );
+    let mut one_writer = Duration::MAX;
+    let mut many_writers = Duration::MAX;
+    for r in 0..durable_rounds {
+        let one: Vec<Item> = (0..per_writer).map(|_| fresh()).collect();
+        let many: Vec<Vec<Item>> = (0..WRITERS)
+            .map(|_| (0..per_writer).map(|_| fresh()).collect())
+            .collect();
+        let run_one = || {
+            rt.block_on(async {
+                let start = Instant::now();
+                for it in one.clone() {
+                    durable.put_item(PutItem::new("orders", it)).await.unwrap();
+                }
+                start.elapsed()
+            })
+        };
+        let run_many = || {
+            let many = many.clone();
+            rt.block_on(async {
+                let start = Instant::now();
+                let tasks: Vec<_> = many
+                    .into_iter()
+                    .map(|items| {
+                        let store = durable.clone();
+                        tokio::spawn(async move {
+                            for it in items {
+                                store.put_item(PutItem::new("orders", it)).await.unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+                start.elapsed()
+            })
+        };
+        if r % 2 == 0 {
+            one_writer = one_writer.min(run_one());
+            many_writers = many_writers.min(run_many());
+        } else {
+            many_writers = many_writers.min(run_many());
+            one_writer = one_writer.min(run_one());
+        }
+    }
+    // Raw sled with 16 threads each inserting and flushing, for reference.
+    let raw_durable = Arc::new(raw_durable);
+    let raw_many: Vec<Vec<Item>> = (0..WRITERS)
+        .map(|_| (0..per_writer).map(|_| fresh()).collect())
+        .collect();
     let start = Instant::now();
-    for (k, it) in keys.iter().zip(&items) {
-        raw.insert(k, encode_item(it)).unwrap();
+    let threads: Vec<_> = raw_many
+        .into_iter()
+        .map(|items| {
+            let db = raw_durable.clone();
+            std::thread::spawn(move || {
+                for it in items {
+                    db.insert(raw_key(&it), encode_item(&it)).unwrap();
+                    db.flush().unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
     }
-    let raw_put_t = start.elapsed();
-    let (mut raw_get_t, mut raw_query_t) = (Duration::MAX, Duration::MAX);
-    for _ in 0..rounds {
-        let start = Instant::now();
-        for k in keys.iter().rev() {
-            black_box(raw.get(k).unwrap());
-        }
-        raw_get_t = raw_get_t.min(start.elapsed());
-        let start = Instant::now();
-        for q in 0..queries {
-            let it = &items[q % PARTITIONS];
-            let mut prefix = vec![0x02, 0, 0, 0, 1];
-            prefix.extend_from_slice(&partition_digest(&it["pk"]));
-            put_key_part(&mut prefix, &it["pk"]);
-            let got: Vec<_> = raw.scan_prefix(&prefix).take(10).collect();
-            black_box(got);
-        }
-        raw_query_t = raw_query_t.min(start.elapsed());
-    }
+    let raw_many_t = start.elapsed();
 
     println!(
-        "sled backend vs raw sled, {n} items of {} bytes, {queries} queries of 10 items, best of {rounds} rounds for reads (operations per second)",
+        "sled backend vs raw sled, items of {} bytes, {n} puts and gets, {queries} queries of 10 items, best of {rounds} interleaved rounds ({durable_rounds} for flushed writes; operations per second)",
         items[0].size()
     );
-    println!(
-        "{:<10}{:>16}{:>16}{:>12}",
-        "", "sled backend", "raw sled", "raw/backend"
+    println!("{:<34}{:>14}{:>14}", "", "sled backend", "other side");
+    row("put (interval flush)", n, put_t, raw_put_t, "raw sled");
+    row("get (interval flush)", n, get_t, raw_get_t, "raw sled");
+    row(
+        "query (interval flush)",
+        queries,
+        query_t,
+        raw_query_t,
+        "raw sled",
     );
-    for (name, b, r, count) in [
-        ("put", put_t, raw_put_t, n),
-        ("get", get_t, raw_get_t, n),
-        ("query", query_t, raw_query_t, queries),
-    ] {
-        let (rb, rr) = (rate(count, b), rate(count, r));
-        println!("{name:<10}{rb:>16.0}{rr:>16.0}{:>11.2}x", rr / rb);
-    }
-
-    // With a flush before every acknowledgement.
-    let durable = SledBackend::open(dir.path().join("durable")).unwrap();
-    let writes = if quick { 10 } else { 300 };
-    let t = rt.block_on(async {
-        durable
-            .create_table(TableDefinition::new(
-                "orders",
-                KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
-            ))
-            .await
-            .unwrap();
-        let start = Instant::now();
-        for it in items.iter().take(writes) {
-            durable
-                .put_item(PutItem::new("orders", it.clone()))
-                .await
-                .unwrap();
-        }
-        start.elapsed()
-    });
+    row(
+        "put, flush every write, 1 writer",
+        durable_writes,
+        one_t,
+        raw_one_t,
+        "raw insert+flush",
+    );
+    let (one_rate, many_rate) = (
+        rate(per_writer, one_writer),
+        rate(WRITERS * per_writer, many_writers),
+    );
     println!(
-        "put with Durability::EveryWrite (flush before acknowledging): {:.0} per second",
-        rate(writes, t)
+        "{:<34}{:>14.0}{:>14.0}   {:>6.2}x  (16 writers / 1 writer, both the backend)",
+        format!("put, flush every write, {WRITERS} writers"),
+        many_rate,
+        one_rate,
+        many_rate / one_rate
+    );
+    println!(
+        "backend, flush every write, 1 writer: {:.0}% of raw sled insert+flush",
+        100.0 * rate(durable_writes, one_t) / rate(durable_writes, raw_one_t)
+    );
+    println!(
+        "raw sled, insert+flush, {WRITERS} threads: {:.0} per second (for reference)",
+        rate(WRITERS * per_writer, raw_many_t)
     );
 }

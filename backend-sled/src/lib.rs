@@ -13,7 +13,10 @@
 //! # Durability
 //!
 //! [`Durability::EveryWrite`] (the default) flushes sled to disk before a
-//! write is acknowledged: an acknowledged write survives a crash.
+//! write is acknowledged: an acknowledged write survives a crash. Writers
+//! share flushes (group commit): the writers that arrive while a flush
+//! runs are all made durable by the next one, and each is acknowledged
+//! only after a flush that began after its write was applied.
 //! [`Durability::Interval`] flushes in the background at that interval:
 //! faster writes, and a crash loses at most the writes of the last interval
 //! (never part of one).
@@ -74,6 +77,7 @@
 //! # }).unwrap();
 //! ```
 
+mod commit;
 mod guard;
 
 use std::path::{Path, PathBuf};
@@ -89,7 +93,8 @@ use dynamodb_mapper::{Error, Timestamp};
 /// When writes reach the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Durability {
-    /// Flush before acknowledging each write (the default).
+    /// Flush before acknowledging each write (the default); concurrent
+    /// writers share flushes.
     EveryWrite,
     /// Flush in the background at this interval.
     Interval(Duration),
@@ -134,6 +139,7 @@ fn sled_error(context: &str, e: sled::Error) -> Error {
 pub struct SledStorage {
     db: sled::Db,
     flush_each_write: bool,
+    commit: commit::GroupCommit,
 }
 
 impl SledStorage {
@@ -175,7 +181,21 @@ impl Storage for SledStorage {
             .map_err(|e| sled_error("reading from sled", e))
     }
 
-    fn apply(&self, writes: Writes) -> Result<(), Error> {
+    fn apply(&self, mut writes: Writes) -> Result<(), Error> {
+        // One key is atomic by itself: sled's plain insert or remove, which
+        // unlike a batch does not wait for a flush in progress (sled makes
+        // every batch exclude flushes), so writers keep applying while the
+        // group commit flushes.
+        if writes.len() == 1
+            && let Some((k, v)) = writes.pop()
+        {
+            return guard::unwind("writing", || match v {
+                Some(v) => self.db.insert(k, v),
+                None => self.db.remove(k),
+            })?
+            .map(|_| ())
+            .map_err(|e| sled_error("writing to sled", e));
+        }
         let mut batch = sled::Batch::default();
         for (k, v) in writes {
             match v {
@@ -187,10 +207,16 @@ impl Storage for SledStorage {
             .map_err(|e| sled_error("writing to sled", e))
     }
 
+    /// Under [`Durability::EveryWrite`], returns once a flush that began
+    /// after this call has finished; the writers waiting at the same time
+    /// share flushes (group commit).
     fn sync(&self) -> Result<(), Error> {
         if self.flush_each_write {
-            guard::unwind("flushing", || self.db.flush())?
-                .map_err(|e| sled_error("flushing sled to disk", e))?;
+            self.commit.wait_durable(|| {
+                guard::unwind("flushing", || self.db.flush())?
+                    .map(|_| ())
+                    .map_err(|e| sled_error("flushing sled to disk", e))
+            })?;
         }
         Ok(())
     }
@@ -256,6 +282,7 @@ impl SledBackend {
         let storage = SledStorage {
             db,
             flush_each_write: options.durability == Durability::EveryWrite,
+            commit: commit::GroupCommit::default(),
         };
         let engine = Emulator::open(storage).map_err(|e| match e {
             Error::Backend { message, source } => Error::Backend {

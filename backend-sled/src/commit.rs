@@ -1,0 +1,194 @@
+//! Group commit: the flush before acknowledging a write, shared by the
+//! writers that wait for it.
+//!
+//! A writer takes a ticket once its write is applied, then waits until a
+//! flush that *began after* its ticket was taken has finished. One flush
+//! runs at a time; the writers that arrive while it runs are all covered
+//! by the next one, which the first of them to wake starts. A write is
+//! thus never acknowledged before a flush that covers it, and a crowd of
+//! writers pays for one flush per round instead of one each.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use dynamodb_mapper::Error;
+
+/// The state of the flushes, under [`GroupCommit`]'s mutex.
+#[derive(Debug, Default)]
+struct Rounds {
+    /// Tickets handed out: one per write waiting to be durable.
+    issued: u64,
+    /// Every ticket up to this one is durable.
+    durable: u64,
+    /// A flush is running.
+    flushing: bool,
+    /// The last flush that failed: the tickets it covered, `(from, to]`,
+    /// and its error (each writer it covered gets a copy).
+    failed: Option<(u64, u64, Failure)>,
+}
+
+/// A failed flush's error, kept to give each writer it covered a copy.
+#[derive(Clone, Debug)]
+struct Failure {
+    corrupt: bool,
+    message: String,
+}
+
+impl Failure {
+    fn of(e: &Error) -> Self {
+        match e {
+            Error::Corrupt { message } => Failure {
+                corrupt: true,
+                message: message.clone(),
+            },
+            e => Failure {
+                corrupt: false,
+                message: e.to_string(),
+            },
+        }
+    }
+
+    fn error(&self) -> Error {
+        if self.corrupt {
+            Error::Corrupt {
+                message: self.message.clone(),
+            }
+        } else {
+            Error::Backend {
+                message: self.message.clone(),
+                source: None,
+            }
+        }
+    }
+}
+
+/// Flushes shared by the writers waiting for them (see the module).
+#[derive(Debug, Default)]
+pub(crate) struct GroupCommit {
+    rounds: Mutex<Rounds>,
+    finished: Condvar,
+}
+
+impl GroupCommit {
+    fn lock(&self) -> MutexGuard<'_, Rounds> {
+        self.rounds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Returns once every write applied before this call is durable:
+    /// after a `flush` that began after this call began (run here, or by
+    /// another writer), or with the error of that flush.
+    pub(crate) fn wait_durable(&self, flush: impl Fn() -> Result<(), Error>) -> Result<(), Error> {
+        let mut rounds = self.lock();
+        rounds.issued += 1;
+        let ticket = rounds.issued;
+        loop {
+            if rounds.durable >= ticket {
+                return Ok(());
+            }
+            if let Some((from, to, failure)) = &rounds.failed
+                && *from < ticket
+                && ticket <= *to
+            {
+                return Err(failure.error());
+            }
+            if rounds.flushing {
+                rounds = self
+                    .finished
+                    .wait(rounds)
+                    .unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            // Lead the next flush: it covers every ticket issued so far,
+            // each taken after its write was applied.
+            rounds.flushing = true;
+            let (from, to) = (rounds.durable, rounds.issued);
+            drop(rounds);
+            let result = flush();
+            rounds = self.lock();
+            rounds.flushing = false;
+            match &result {
+                Ok(()) => rounds.durable = rounds.durable.max(to),
+                Err(e) => rounds.failed = Some((from, to, Failure::of(e))),
+            }
+            self.finished.notify_all();
+            result?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn a_writer_alone_flushes_once_per_write() {
+        let commit = GroupCommit::default();
+        let flushes = AtomicU64::new(0);
+        for _ in 0..3 {
+            commit
+                .wait_durable(|| {
+                    flushes.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                })
+                .unwrap();
+        }
+        assert_eq!(flushes.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn each_write_waits_for_a_flush_that_began_after_it() {
+        // A "store": writes bump `applied`; a flush copies it to `flushed`.
+        let commit = Arc::new(GroupCommit::default());
+        let applied = Arc::new(AtomicU64::new(0));
+        let flushed = Arc::new(AtomicU64::new(0));
+        let flushes = Arc::new(AtomicU64::new(0));
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let (commit, applied, flushed, flushes) = (
+                    commit.clone(),
+                    applied.clone(),
+                    flushed.clone(),
+                    flushes.clone(),
+                );
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        let mine = applied.fetch_add(1, Ordering::SeqCst) + 1;
+                        commit
+                            .wait_durable(|| {
+                                let upto = applied.load(Ordering::SeqCst);
+                                std::thread::sleep(std::time::Duration::from_millis(1));
+                                flushed.fetch_max(upto, Ordering::SeqCst);
+                                flushes.fetch_add(1, Ordering::SeqCst);
+                                Ok(())
+                            })
+                            .unwrap();
+                        assert!(
+                            flushed.load(Ordering::SeqCst) >= mine,
+                            "write {mine} acknowledged before it was flushed"
+                        );
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let flushes = flushes.load(Ordering::SeqCst);
+        assert!((1..=400).contains(&flushes), "{flushes} flushes");
+    }
+
+    #[test]
+    fn a_failed_flush_fails_the_writers_it_covered_and_the_next_one_retries() {
+        let commit = GroupCommit::default();
+        let err = commit
+            .wait_durable(|| {
+                Err(Error::Corrupt {
+                    message: "disk on fire".to_owned(),
+                })
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::Corrupt { ref message } if message == "disk on fire"));
+        commit.wait_durable(|| Ok(())).unwrap();
+    }
+}
