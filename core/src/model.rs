@@ -204,14 +204,16 @@ impl KeySchema {
     /// [`KeyOf`](crate::repository::KeyOf) displays, and the errors that
     /// name an item ([`Error::NotFound`], [`Error::Conflict`], ...) carry.
     pub fn describe(&self, item: &Item) -> String {
-        let values: Vec<String> = self
+        let mut values = self
             .names()
             .filter_map(|n| item.get(n))
-            .map(describe_scalar)
-            .collect();
-        match values.as_slice() {
-            [one] => one.clone(),
-            many => format!("({})", many.join(", ")),
+            .map(describe_scalar);
+        match (values.next(), values.next()) {
+            (Some(one), None) => one,
+            (first, second) => {
+                let all: Vec<String> = first.into_iter().chain(second).chain(values).collect();
+                format!("({})", all.join(", "))
+            }
         }
     }
 
