@@ -17,7 +17,7 @@ use dynamodb_mapper::backend::Backend;
 use futures::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::Value;
 
@@ -27,6 +27,10 @@ use crate::{Context, auth, ops};
 
 /// The prefix of `X-Amz-Target` for this API version.
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+/// The answer headers DynamoDB adds (HTTP/1 writes names in lower case).
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
 
 /// What every connection shares.
 pub(crate) struct Shared {
@@ -59,12 +63,13 @@ impl Shared {
     }
 
     /// A request id in DynamoDB's form: 52 characters of `[0-9A-Z]`.
-    fn request_id(&self) -> String {
+    fn request_id(&self) -> HeaderValue {
         const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
         let mut state = self
             .request_ids
             .fetch_add(0x9E37_79B9_7F4A_7C15_u64.wrapping_mul(4), Ordering::Relaxed);
-        let mut out = String::with_capacity(52);
+        let mut out = [0u8; 52];
+        let mut next = out.iter_mut();
         for _ in 0..4 {
             // splitmix64: 13 characters from each 64-bit output.
             state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -72,16 +77,22 @@ impl Shared {
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^= z >> 31;
-            for _ in 0..13 {
-                out.push(char::from(ALPHABET[(z % 36) as usize]));
+            for c in next.by_ref().take(13) {
+                *c = ALPHABET[(z % 36) as usize];
                 z /= 36;
             }
         }
-        out
+        // Always valid: 52 bytes of `[0-9A-Z]`.
+        HeaderValue::from_bytes(&out).unwrap_or(HeaderValue::from_static(""))
     }
 }
 
-fn respond(status: u16, body: Vec<u8>, request_id: &str, close: bool) -> Response<Full<Bytes>> {
+fn respond(
+    status: u16,
+    body: Vec<u8>,
+    request_id: HeaderValue,
+    close: bool,
+) -> Response<Full<Bytes>> {
     let crc = crc32fast::hash(&body);
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
@@ -90,22 +101,20 @@ fn respond(status: u16, body: Vec<u8>, request_id: &str, close: bool) -> Respons
         CONTENT_TYPE,
         HeaderValue::from_static("application/x-amz-json-1.0"),
     );
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert("x-amzn-RequestId", v);
-    }
-    h.insert("x-amz-crc32", HeaderValue::from(crc));
+    h.insert(REQUEST_ID, request_id);
+    h.insert(CRC32, HeaderValue::from(crc));
     if close {
         h.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     r
 }
 
-fn error(e: &ApiError, request_id: &str) -> Response<Full<Bytes>> {
+fn error(e: &ApiError, request_id: HeaderValue) -> Response<Full<Bytes>> {
     respond(e.status(), e.body(), request_id, e.status() == 413)
 }
 
-fn content_type_ok(req: &Request<Incoming>) -> Result<(), ApiError> {
-    let Some(value) = req.headers().get(CONTENT_TYPE) else {
+fn content_type_ok(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
         return Err(ApiError::unknown_operation(
             "Missing Content-Type: DynamoDB requests are application/x-amz-json-1.0",
         ));
@@ -123,9 +132,8 @@ fn content_type_ok(req: &Request<Incoming>) -> Result<(), ApiError> {
     }
 }
 
-fn operation(req: &Request<Incoming>) -> Result<String, ApiError> {
-    let target = req
-        .headers()
+fn operation(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
@@ -134,7 +142,7 @@ fn operation(req: &Request<Incoming>) -> Result<String, ApiError> {
             )
         })?;
     match target.strip_prefix(TARGET_PREFIX) {
-        Some(op) if !op.is_empty() => Ok(op.to_owned()),
+        Some(op) if !op.is_empty() => Ok(op),
         _ => Err(ApiError::unknown_operation(format!(
             "An unknown operation was requested: X-Amz-Target {target:?} is not DynamoDB_20120810.<Operation>"
         ))),
@@ -149,14 +157,14 @@ pub(crate) async fn handle(
     let id = shared.request_id();
     if req.method() == Method::GET && req.uri().path() == "/" {
         // DynamoDB answers a health check on `GET /`.
-        let mut r = respond(200, b"healthy: dynamodb-mapper-server".to_vec(), &id, false);
+        let mut r = respond(200, b"healthy: dynamodb-mapper-server".to_vec(), id, false);
         r.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         return Ok(r);
     }
     Ok(match answer(&shared, req).await {
-        Ok(body) => respond(200, body, &id, false),
-        Err(e) => error(&e, &id),
+        Ok(body) => respond(200, body, id, false),
+        Err(e) => error(&e, id),
     })
 }
 
@@ -168,26 +176,25 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Result<Vec<u8>, ApiE
             req.uri().path()
         )));
     }
-    let declared = req
-        .headers()
+    let (parts, body) = req.into_parts();
+    let headers = &parts.headers;
+    let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > shared.max_body_bytes as u64) {
         return Err(ApiError::too_large(shared.max_body_bytes));
     }
-    content_type_ok(&req)?;
-    let op = operation(&req)?;
-    let authorization = req
-        .headers()
+    content_type_ok(headers)?;
+    let op = operation(headers)?;
+    let authorization = headers
         .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let credential = auth::check(authorization.as_deref(), shared.access_keys.as_deref())?;
+        .and_then(|v| v.to_str().ok());
+    let credential = auth::check(authorization, shared.access_keys.as_deref())?;
     let region = credential
         .map(|c| c.region.to_owned())
         .unwrap_or_else(|| shared.region.clone());
-    let body = Limited::new(req.into_body(), shared.max_body_bytes)
+    let body = Limited::new(body, shared.max_body_bytes)
         .collect()
         .await
         .map_err(|e| {
@@ -210,7 +217,7 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Result<Vec<u8>, ApiE
     let backend = &*shared.backend;
     let run = async {
         let obj = Obj::root(&value)?;
-        ops::dispatch(backend, &cx, &op, &obj).await
+        ops::dispatch(backend, &cx, op, &obj).await
     };
     match AssertUnwindSafe(run).catch_unwind().await {
         Ok(result) => result,
