@@ -1,10 +1,16 @@
 //! The cost of schema versions: reads of items that are already current,
 //! for a model with migrations beside the same model without, and the
-//! throughput of a bulk migration, on memory and sled, in one run. Rounds
-//! are interleaved; the best of them is kept.
+//! throughput of a bulk migration, on memory and sled, in one run. Gets run
+//! in chunks and scans a page at a time, the sides interleaved (each goes
+//! first in turn); the best of the rounds is kept per chunk and page. A
+//! third side reads the model without migrations from items that carry the
+//! version attribute: what storing the attribute costs by itself, whatever
+//! the mapper does with it.
 //!
 //! ```sh
 //! cargo bench -p dynamodb-mapper-examples --bench migrations
+//! # one part only (for a profile): reads-memory, reads-sled, bulk-memory, bulk-sled
+//! cargo bench -p dynamodb-mapper-examples --bench migrations -- reads-memory
 //! ```
 
 use std::sync::Arc;
@@ -12,11 +18,10 @@ use std::time::{Duration, Instant};
 
 use dynamodb_mapper::backend::{Backend, BatchWrite};
 use dynamodb_mapper::migration::{BulkOptions, Migrations};
-use dynamodb_mapper::repository::ScanSpec;
-use dynamodb_mapper::{Item, Model, Repository, RepositoryExt, Table, Tracked};
+use dynamodb_mapper::repository::{Cursor, ScanSpec};
+use dynamodb_mapper::{Item, Model, Repository, RepositoryExt, Table, to_item};
 use dynamodb_mapper_memory::MemoryBackend;
 use dynamodb_mapper_sled::{Durability, SledBackend, SledOptions};
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 /// A model without schema versions.
@@ -51,6 +56,8 @@ fn versioned_migrations() -> Migrations {
 }
 
 const ROUNDS: usize = 8;
+/// Keys per timed run of gets, items per timed scan page.
+const CHUNK: usize = 500;
 
 fn id(i: usize) -> String {
     format!("user-{i:06}")
@@ -60,81 +67,156 @@ fn note() -> String {
     "x".repeat(200)
 }
 
+/// The time to get each key, one call each.
+async fn get_all<M: Model<Key = String>>(table: &Table<M>, keys: &[String]) -> Duration {
+    let start = Instant::now();
+    for key in keys {
+        table.get(key.as_str()).await.unwrap().unwrap();
+    }
+    start.elapsed()
+}
+
+/// The time to read one scan page; the cursor of the next.
+async fn scan_one<M: Model>(
+    table: &Table<M>,
+    cursor: Option<Cursor>,
+) -> (Duration, Option<Cursor>) {
+    let start = Instant::now();
+    let page = table
+        .scan_page(ScanSpec::new().page_size(CHUNK as u32), cursor)
+        .await
+        .unwrap();
+    let took = start.elapsed();
+    assert!(!page.items.is_empty());
+    (took, page.cursor)
+}
+
+/// The sides compared: the model without migrations on its own items, the
+/// same model on items that carry a version attribute (what storing the
+/// attribute costs by itself), and the model with migrations.
+struct Sides {
+    plain: Table<Plain>,
+    stamped: Table<Plain>,
+    versioned: Table<Versioned>,
+}
+
+/// Best time per chunk (or page) and side, over the rounds.
+struct Best(Vec<[Duration; 3]>);
+
+impl Best {
+    fn new(chunks: usize) -> Self {
+        Best(vec![[Duration::MAX; 3]; chunks])
+    }
+
+    fn keep(&mut self, chunk: usize, side: usize, took: Duration) {
+        let best = &mut self.0[chunk][side];
+        *best = (*best).min(took);
+    }
+
+    fn total(&self, side: usize) -> Duration {
+        self.0.iter().map(|c| c[side]).sum()
+    }
+}
+
+/// The order of the sides in run `k`: each goes first, second and third
+/// alike, so the store's own background work (sled's flushes) and the
+/// machine's load fall on all of them alike.
+fn order(k: usize) -> [usize; 3] {
+    [k % 3, (k + 1) % 3, (k + 2) % 3]
+}
+
 async fn reads(name: &str, backend: Arc<dyn Backend>, n: usize) {
     let pid = std::process::id();
-    let plain = Table::<Plain>::shared(backend.clone()).with_name(format!("bench_plain_{pid}"));
-    let versioned =
-        Table::<Versioned>::shared(backend.clone()).with_name(format!("bench_versioned_{pid}"));
-    plain.create_table().await.unwrap();
-    versioned.create_table().await.unwrap();
-    let (p, v): (Vec<_>, Vec<_>) = (0..n)
-        .map(|i| {
-            let (full_name, score) = (format!("Person {i}"), i as i64);
-            (
-                Plain {
-                    id: id(i),
-                    full_name: full_name.clone(),
-                    score,
-                    note: note(),
-                },
-                Versioned {
-                    id: id(i),
-                    full_name,
-                    score,
-                    note: note(),
-                },
-            )
-        })
-        .unzip();
-    plain.put_many(&p).await.unwrap();
-    versioned.put_many(&v).await.unwrap();
-    let (mut get_plain, mut get_versioned) = (Duration::MAX, Duration::MAX);
-    let (mut scan_plain, mut scan_versioned) = (Duration::MAX, Duration::MAX);
+    let sides = Sides {
+        plain: Table::<Plain>::shared(backend.clone()).with_name(format!("bench_plain_{pid}")),
+        stamped: Table::<Plain>::shared(backend.clone()).with_name(format!("bench_stamped_{pid}")),
+        versioned: Table::<Versioned>::shared(backend.clone())
+            .with_name(format!("bench_versioned_{pid}")),
+    };
+    sides.plain.create_table().await.unwrap();
+    sides.stamped.create_table().await.unwrap();
+    sides.versioned.create_table().await.unwrap();
+    // The same items, written to the three tables in turn, a batch at a
+    // time (their allocations interleave in the memory store alike).
+    let keys: Vec<String> = (0..n).map(id).collect();
+    for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+        let plain: Vec<Plain> = chunk
+            .iter()
+            .enumerate()
+            .map(|(j, key)| Plain {
+                id: key.clone(),
+                full_name: format!("Person {}", c * CHUNK + j),
+                score: (c * CHUNK + j) as i64,
+                note: note(),
+            })
+            .collect();
+        let versioned: Vec<Versioned> = plain
+            .iter()
+            .map(|p| Versioned {
+                id: p.id.clone(),
+                full_name: p.full_name.clone(),
+                score: p.score,
+                note: p.note.clone(),
+            })
+            .collect();
+        sides.plain.put_many(&plain).await.unwrap();
+        for batch in plain.chunks(25) {
+            let mut write = BatchWrite::new();
+            for p in batch {
+                let item = to_item(p).unwrap().with("schema_version", 2);
+                write = write.put(sides.stamped.table_name(), item);
+            }
+            let out = backend.batch_write_item(write).await.unwrap();
+            assert!(out.unprocessed_items.is_empty());
+        }
+        sides.versioned.put_many(&versioned).await.unwrap();
+    }
+    let chunks: Vec<&[String]> = keys.chunks(CHUNK).collect();
+    let pages = n.div_ceil(CHUNK);
+    let (mut gets, mut scans) = (Best::new(chunks.len()), Best::new(pages));
     for round in 0..ROUNDS {
-        // Each side goes first in every other round: the store's own
-        // background work (sled's flushes) falls on both alike.
-        for side in [round % 2, 1 - round % 2] {
-            if side == 0 {
-                let start = Instant::now();
-                for i in 0..n {
-                    plain.get(id(i).as_str()).await.unwrap().unwrap();
-                }
-                get_plain = get_plain.min(start.elapsed());
-                let start = Instant::now();
-                let all: Vec<Tracked<Plain>> =
-                    plain.scan(ScanSpec::new()).try_collect().await.unwrap();
-                assert_eq!(all.len(), n);
-                scan_plain = scan_plain.min(start.elapsed());
-            } else {
-                let start = Instant::now();
-                for i in 0..n {
-                    versioned.get(id(i).as_str()).await.unwrap().unwrap();
-                }
-                get_versioned = get_versioned.min(start.elapsed());
-                let start = Instant::now();
-                let all: Vec<Tracked<Versioned>> =
-                    versioned.scan(ScanSpec::new()).try_collect().await.unwrap();
-                assert_eq!(all.len(), n);
-                scan_versioned = scan_versioned.min(start.elapsed());
+        for (c, chunk) in chunks.iter().enumerate() {
+            for side in order(round + c) {
+                let took = match side {
+                    0 => get_all(&sides.plain, chunk).await,
+                    1 => get_all(&sides.stamped, chunk).await,
+                    _ => get_all(&sides.versioned, chunk).await,
+                };
+                gets.keep(c, side, took);
+            }
+        }
+        // The three scans advance a page at a time, side by side.
+        let mut cursors: [Option<Cursor>; 3] = [None, None, None];
+        for page in 0..pages {
+            for side in order(round + page) {
+                let cursor = cursors[side].take();
+                let (took, next) = match side {
+                    0 => scan_one(&sides.plain, cursor).await,
+                    1 => scan_one(&sides.stamped, cursor).await,
+                    _ => scan_one(&sides.versioned, cursor).await,
+                };
+                assert_eq!(next.is_none(), page + 1 == pages);
+                cursors[side] = next;
+                scans.keep(page, side, took);
             }
         }
     }
     let over = |a: Duration, b: Duration| (b.as_secs_f64() / a.as_secs_f64() - 1.0) * 100.0;
     let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
-    println!(
-        "| {name} | get | {:.2} | {:.2} | {:+.1}% |",
-        per(get_plain),
-        per(get_versioned),
-        over(get_plain, get_versioned)
-    );
-    println!(
-        "| {name} | scan | {:.2} | {:.2} | {:+.1}% |",
-        per(scan_plain),
-        per(scan_versioned),
-        over(scan_plain, scan_versioned)
-    );
-    plain.delete_table().await.unwrap();
-    versioned.delete_table().await.unwrap();
+    for (read, best) in [("get", &gets), ("scan", &scans)] {
+        let (plain, stamped, versioned) = (best.total(0), best.total(1), best.total(2));
+        println!(
+            "| {name} | {read} | {:.2} | {:.2} ({:+.1}%) | {:.2} | {:+.1}% |",
+            per(plain),
+            per(stamped),
+            over(plain, stamped),
+            per(versioned),
+            over(plain, versioned)
+        );
+    }
+    sides.plain.delete_table().await.unwrap();
+    sides.stamped.delete_table().await.unwrap();
+    sides.versioned.delete_table().await.unwrap();
 }
 
 async fn bulk(name: &str, backend: Arc<dyn Backend>, n: usize) {
@@ -193,15 +275,33 @@ fn sled(dir: &std::path::Path) -> Arc<dyn Backend> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("migrations-bench-{}", std::process::id()));
-    println!("Reads of current items (µs per item, best of {ROUNDS} interleaved rounds):\n");
-    println!("| store | read | no migrations | with migrations | overhead |");
-    println!("|---|---|---|---|---|");
-    reads("memory", Arc::new(MemoryBackend::new()), 20_000).await;
-    reads("sled (interval flush)", sled(&dir.join("reads")), 10_000).await;
+    // `cargo bench ... -- reads-memory` runs one part (for a profile).
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let runs = |part: &str| only.is_empty() || only.iter().any(|o| part.starts_with(o.as_str()));
+    println!(
+        "Reads of current items (µs per item; per run of {CHUNK} gets or scan page of {CHUNK} items, the best of {ROUNDS} interleaved rounds):\n"
+    );
+    println!(
+        "| store | read | no migrations | no migrations, items carrying the version attribute | with migrations | overhead |"
+    );
+    println!("|---|---|---|---|---|---|");
+    if runs("reads-memory") {
+        reads("memory", Arc::new(MemoryBackend::new()), 20_000).await;
+    }
+    if runs("reads-sled") {
+        reads("sled (interval flush)", sled(&dir.join("reads")), 10_000).await;
+    }
     println!("\nBulk migration (items per second):\n");
     println!("| store | items | v1 -> v2 | second run (all current) |");
     println!("|---|---|---|---|");
-    bulk("memory", Arc::new(MemoryBackend::new()), 20_000).await;
-    bulk("sled (interval flush)", sled(&dir.join("bulk")), 10_000).await;
+    if runs("bulk-memory") {
+        bulk("memory", Arc::new(MemoryBackend::new()), 20_000).await;
+    }
+    if runs("bulk-sled") {
+        bulk("sled (interval flush)", sled(&dir.join("bulk")), 10_000).await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

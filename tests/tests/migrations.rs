@@ -13,7 +13,8 @@ use dynamodb_mapper::expr::{Update, attr};
 use dynamodb_mapper::migration::{BulkOptions, Migrations};
 use dynamodb_mapper::transaction::ReadTransaction;
 use dynamodb_mapper::{
-    AttributeValue, Error, Item, Model, QuerySpec, Repository, RepositoryExt, ScanSpec, Table,
+    AttributeValue, Error, Item, Model, QuerySpec, Repository, RepositoryExt, SaveMode, ScanSpec,
+    Table, Tracked,
 };
 use dynamodb_mapper_tests::models::Person;
 use dynamodb_mapper_tests::{Env, Kind, cases, run_suite};
@@ -26,6 +27,7 @@ fn main() {
         cases![
             every_read_path_upgrades,
             a_save_writes_the_current_version,
+            every_write_stamps_the_current_version,
             a_changed_old_item_is_a_conflict,
             steps_run_in_numeric_order,
             failures_name_the_key_and_the_step,
@@ -191,6 +193,37 @@ async fn a_save_writes_the_current_version(env: Env) {
         raw(&people, 3).await.get("schema_version"),
         Some(&AttributeValue::from(3))
     );
+}
+
+async fn every_write_stamps_the_current_version(env: Env) {
+    let people = env.table::<Person>().await;
+    people.put(&v3(4, "Put")).await.unwrap();
+    people
+        .put_many(&[v3(5, "Many"), v3(6, "Many")])
+        .await
+        .unwrap();
+    let mut over = Tracked::new(v3(7, "Overwrite"));
+    people
+        .save_with(&mut over, SaveMode::Overwrite)
+        .await
+        .unwrap();
+    for id in 4..=7 {
+        let stored = raw(&people, id).await;
+        assert_eq!(
+            stored.get("schema_version"),
+            Some(&AttributeValue::from(3)),
+            "item {id}: {stored:?}"
+        );
+        // Read back, it is current: no step runs on it.
+        let read = people.get_consistent(("t", id)).await.unwrap().unwrap();
+        assert!(read.upgraded().is_none(), "item {id}");
+    }
+    // Nothing for a bulk migration to do.
+    let report = people
+        .migrate_items(BulkOptions::default(), &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(report.counts.migrated, 0);
 }
 
 async fn a_changed_old_item_is_a_conflict(env: Env) {

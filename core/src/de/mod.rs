@@ -21,6 +21,7 @@ use crate::ser::Depth;
 use crate::value::{AttributeValue, Item};
 
 mod access;
+mod borrowed;
 mod impls;
 mod key;
 mod value;
@@ -60,6 +61,13 @@ thread_local! {
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
     let value = AttributeValue::M(item.0);
     Ok(T::deserialize(ValueDeserializer::new(value, Depth::ITEM))?)
+}
+
+/// [`from_item`] of a borrowed item, without copying it first: attribute
+/// names and the attributes the type ignores are not copied (the read
+/// path, which keeps the stored item).
+pub(crate) fn from_item_ref<T: DeserializeOwned>(item: &Item) -> Result<T, Error> {
+    Ok(T::deserialize(borrowed::ItemRefDe::new(item))?)
 }
 
 /// Deserializes a value from one [`AttributeValue`].

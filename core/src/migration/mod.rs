@@ -39,6 +39,7 @@ mod bulk;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::error::BoxError;
 use crate::number::Number;
@@ -60,6 +61,9 @@ pub struct Migrations {
     attribute: String,
     steps: BTreeMap<u32, Step>,
     detectors: BTreeMap<u32, Detector>,
+    /// [`Migrations::check`]'s verdict, computed on the first read (the
+    /// builder methods reset it).
+    checked: OnceLock<Result<(), String>>,
 }
 
 impl fmt::Debug for Migrations {
@@ -137,12 +141,14 @@ impl Migrations {
             attribute: DEFAULT_ATTRIBUTE.to_owned(),
             steps: BTreeMap::new(),
             detectors: BTreeMap::new(),
+            checked: OnceLock::new(),
         }
     }
 
     /// Keeps the version in another attribute.
     pub fn attribute(mut self, name: impl Into<String>) -> Self {
         self.attribute = name.into();
+        self.checked = OnceLock::new();
         self
     }
 
@@ -159,6 +165,7 @@ impl Migrations {
     {
         self.steps
             .insert(from, Box::new(move |item| step(item).map_err(Into::into)));
+        self.checked = OnceLock::new();
         self
     }
 
@@ -170,6 +177,7 @@ impl Migrations {
         detector: impl Fn(&Item) -> bool + Send + Sync + 'static,
     ) -> Self {
         self.detectors.insert(version, Box::new(detector));
+        self.checked = OnceLock::new();
         self
     }
 
@@ -215,22 +223,35 @@ impl Migrations {
     /// The schema version of a stored item.
     pub fn version_of(&self, item: &Item) -> Result<u32, MigrationFailure> {
         match item.get(&self.attribute) {
-            Some(AttributeValue::N(n)) => n
+            Some(stamp) => Self::stamped_version(stamp),
+            None => self.detected_version(item),
+        }
+    }
+
+    /// The version a version attribute holds.
+    fn stamped_version(stamp: &AttributeValue) -> Result<u32, MigrationFailure> {
+        match stamp {
+            AttributeValue::N(n) => n
                 .as_str()
                 .parse::<u32>()
                 .ok()
                 .filter(|v| *v > 0)
                 .ok_or_else(|| MigrationFailure::BadVersion(n.to_string())),
-            Some(other) => Err(MigrationFailure::BadVersion(format!("{other:?}"))),
-            None if self.detectors.is_empty() => Ok(1),
-            None => self
-                .detectors
-                .iter()
-                .rev()
-                .find(|(_, d)| d(item))
-                .map(|(v, _)| *v)
-                .ok_or(MigrationFailure::Undetected),
+            other => Err(MigrationFailure::BadVersion(format!("{other:?}"))),
         }
+    }
+
+    /// The version of an item without the attribute, by the detectors.
+    fn detected_version(&self, item: &Item) -> Result<u32, MigrationFailure> {
+        if self.detectors.is_empty() {
+            return Ok(1);
+        }
+        self.detectors
+            .iter()
+            .rev()
+            .find(|(_, d)| d(item))
+            .map(|(v, _)| *v)
+            .ok_or(MigrationFailure::Undetected)
     }
 
     /// True when the item is at the current version (by its attribute or
@@ -266,16 +287,23 @@ impl Migrations {
 
     /// The version an item must be upgraded from, or `None` when it is
     /// current (and says so).
+    /// The chain is checked once (on every read it would cost as much as
+    /// the rest), and the attribute looked up once.
     fn version_to_upgrade(&self, item: &Item) -> Result<Option<u32>, MigrationFailure> {
-        self.check().map_err(MigrationFailure::Chain)?;
-        let from = self.version_of(item)?;
+        if let Err(m) = self.checked.get_or_init(|| self.check()) {
+            return Err(MigrationFailure::Chain(m.clone()));
+        }
+        let (from, stamped) = match item.get(&self.attribute) {
+            Some(stamp) => (Self::stamped_version(stamp)?, true),
+            None => (self.detected_version(item)?, false),
+        };
         if from > self.current {
             return Err(MigrationFailure::FromTheFuture {
                 stored: from,
                 current: self.current,
             });
         }
-        if from == self.current && item.contains_key(&self.attribute) {
+        if from == self.current && stamped {
             return Ok(None);
         }
         Ok(Some(from))

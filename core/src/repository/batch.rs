@@ -14,7 +14,6 @@ use crate::backend::{BatchGet, BatchWrite, KeysAndAttributes, WriteRequest};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::path::{FieldPath, PathSegment};
-use crate::ser::to_item;
 use crate::validate::{ValidationErrors, Violation};
 use crate::value::{AttributeValue, Item};
 
@@ -202,7 +201,7 @@ impl<T: Model> Table<T> {
                 });
                 continue;
             }
-            let item = match to_item(value) {
+            let item = match Self::stored_item(value) {
                 Ok(item) => item,
                 Err(Error::Mapping(e)) => {
                     let mut path = nth(i);

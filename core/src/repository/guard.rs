@@ -6,7 +6,6 @@ use crate::backend::{DeleteItem, GetItem, PutItem, ReturnValues};
 use crate::error::{Error, Result};
 use crate::expr::Condition;
 use crate::model::Model;
-use crate::ser::to_item;
 use crate::trace::MODEL;
 use crate::value::Item;
 
@@ -31,7 +30,7 @@ impl<T: Model> Table<T> {
         item: &mut Tracked<T>,
         guard: Option<Condition>,
     ) -> Result<()> {
-        let new_item = to_item(&item.value)?;
+        let new_item = Self::stored_item(&item.value)?;
         self.refuse_counter(&Self::key_schema().key_of(&new_item))?;
         let mut put = PutItem::new(&*self.name, new_item);
         if let Some(guard) = &guard {
@@ -130,7 +129,7 @@ impl<T: Model> Table<T> {
                 ),
             });
         }
-        let item = to_item(value)?;
+        let item = Self::stored_item(value)?;
         self.refuse_counter(&Self::key_schema().key_of(&item))?;
         self.backend
             .put_item(PutItem::new(&*self.name, item))

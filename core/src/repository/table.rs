@@ -14,7 +14,7 @@ use super::{
     RetryPolicy, SaveMode, ScanSpec, Tracked,
 };
 use crate::backend::{Backend, Layered};
-use crate::de::from_item;
+use crate::de::from_item_ref;
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Update};
 use crate::fields::NamedAttributes;
@@ -272,11 +272,22 @@ impl<T: Model> Table<T> {
         Ok(key.get(&Self::key_schema().hash.name) == Some(&AttributeValue::N(Number::from(0))))
     }
 
+    /// The item `value` is stored as: mapped, and stamped with the model's
+    /// schema version when it declares migrations (an item written without
+    /// it would read as version 1, and be upgraded again on every read).
+    pub(crate) fn stored_item(value: &T) -> Result<Item> {
+        let mut item = crate::ser::to_item(value)?;
+        if let Some(m) = T::migrations() {
+            item.insert(m.version_attribute().to_owned(), m.stamp());
+        }
+        Ok(item)
+    }
+
     /// The value of a stored item, remembering the item: brought to the
     /// model's schema version first when the model has migrations.
     pub(super) fn load(&self, item: Item) -> Result<Tracked<T>> {
         let Some(migrations) = T::migrations() else {
-            let value: T = from_item(item.clone()).map_err(|e| self.mapping_error(&item, e))?;
+            let value: T = from_item_ref(&item).map_err(|e| self.mapping_error(&item, e))?;
             return Ok(Tracked::loaded(value, item, None));
         };
         let upgraded = migrations
@@ -287,7 +298,7 @@ impl<T: Model> Table<T> {
                 failure,
             })?;
         let source = upgraded.as_ref().unwrap_or(&item);
-        let value: T = from_item(source.clone()).map_err(|e| self.mapping_error(&item, e))?;
+        let value: T = from_item_ref(source).map_err(|e| self.mapping_error(&item, e))?;
         Ok(Tracked::loaded(value, item, upgraded))
     }
 
