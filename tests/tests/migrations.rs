@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use dynamodb_mapper::backend::{Backend, GetItem, PutItem};
 use dynamodb_mapper::expr::{Update, attr};
 use dynamodb_mapper::migration::{BulkOptions, Migrations};
-use dynamodb_mapper::transaction::ReadTransaction;
+use dynamodb_mapper::transaction::{ReadTransaction, Transaction};
 use dynamodb_mapper::{
     AttributeValue, Error, Item, Model, QuerySpec, Repository, RepositoryExt, SaveMode, ScanSpec,
     Table, Tracked,
@@ -207,7 +207,10 @@ async fn every_write_stamps_the_current_version(env: Env) {
         .save_with(&mut over, SaveMode::Overwrite)
         .await
         .unwrap();
-    for id in 4..=7 {
+    let mut tx = Transaction::new();
+    tx.put(&people, &v3(8, "Transaction")).unwrap();
+    tx.commit().await.unwrap();
+    for id in 4..=8 {
         let stored = raw(&people, id).await;
         assert_eq!(
             stored.get("schema_version"),

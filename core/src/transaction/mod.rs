@@ -59,7 +59,6 @@ use crate::model::Model;
 use crate::path::{FieldPath, PathSegment};
 use crate::repository::plan::{self, Write};
 use crate::repository::{AsKey, KeyOf, Repository, RetryPolicy, SaveMode, Tracked};
-use crate::ser::to_item;
 use crate::validate::ValidationErrors;
 use crate::value::{AttributeValue, Item};
 
@@ -455,7 +454,8 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         let index = self.entries.len();
         value.validate().map_err(|e| validation(index, e))?;
         refuse_unassigned(repo.table_name(), value)?;
-        let item = to_item(value)?;
+        // Stamped with the schema version, as a plain put is.
+        let item = crate::Table::<T>::stored_item(value)?;
         check_item::<T>(index, &item)?;
         let info = Self::info::<T>(repo, T::schema().table.key.key_of(&item), ActionKind::Put);
         Ok(self.push_fixed(Fixed {
