@@ -8,6 +8,9 @@
 //! cd bench && cargo bench --bench compare -- --items 20000 --rounds 5
 //! ```
 //!
+//! `--cpu` times each phase by the thread's CPU time instead of the wall
+//! clock (steadier on a loaded machine; Linux only).
+//! `--only TEXT` runs only the stores whose name holds TEXT (for a profiler).
 //! Without `--bench` (as `cargo test` runs a bench) it does one tiny round,
 //! to show it still works.
 
@@ -26,6 +29,55 @@ use dynoxide::actions::get_item::GetItemRequest;
 use dynoxide::actions::put_item::PutItemRequest;
 use dynoxide::actions::query::QueryRequest;
 use dynoxide::types::{AttributeDefinition, KeySchemaElement, KeyType, ScalarAttributeType};
+
+/// A clock: the wall clock, or with `--cpu` this thread's CPU time (read
+/// from `/proc/thread-self/schedstat`, Linux), which other processes'
+/// load on the machine does not lengthen.
+#[derive(Clone, Copy)]
+struct Clock {
+    cpu: bool,
+    wall: Instant,
+}
+
+impl Clock {
+    fn now(cpu: bool) -> Clock {
+        Clock {
+            cpu,
+            wall: Instant::now(),
+        }
+    }
+
+    fn thread_cpu() -> Duration {
+        let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+        let ns = text
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        Duration::from_nanos(ns)
+    }
+
+    /// Starts timing.
+    fn start(self) -> (Clock, Duration) {
+        (
+            self,
+            if self.cpu {
+                Clock::thread_cpu()
+            } else {
+                Duration::ZERO
+            },
+        )
+    }
+}
+
+/// Time since `start`.
+fn elapsed((clock, cpu_then): (Clock, Duration)) -> Duration {
+    if clock.cpu {
+        Clock::thread_cpu().saturating_sub(cpu_then)
+    } else {
+        clock.wall.elapsed()
+    }
+}
 
 /// Items per partition: a query reads a page of `PAGE` of them.
 const PER_PARTITION: usize = 100;
@@ -91,6 +143,8 @@ struct Work {
     items: Vec<Item>,
     partitions: usize,
     queries: usize,
+    /// Time by this thread's CPU time, not the wall clock.
+    cpu: bool,
 }
 
 fn definition() -> TableDefinition {
@@ -103,15 +157,15 @@ fn definition() -> TableDefinition {
 /// A round on one of our backends (a new one each round).
 async fn ours(store: &dyn Backend, work: &Work) -> Times {
     store.create_table(definition()).await.unwrap();
-    let start = Instant::now();
+    let start = Clock::now(work.cpu).start();
     for it in &work.items {
         store
             .put_item(PutItem::new(TABLE, it.clone()))
             .await
             .unwrap();
     }
-    let put = start.elapsed();
-    let start = Instant::now();
+    let put = elapsed(start);
+    let start = Clock::now(work.cpu).start();
     for it in work.items.iter().rev() {
         let key = Item::new()
             .with("pk", it["pk"].clone())
@@ -120,8 +174,8 @@ async fn ours(store: &dyn Backend, work: &Work) -> Times {
         assert!(got.item.is_some());
         black_box(got);
     }
-    let get = start.elapsed();
-    let start = Instant::now();
+    let get = elapsed(start);
+    let start = Clock::now(work.cpu).start();
     for q in 0..work.queries {
         let kc = KeyCondition::hash("pk", format!("customer-{:06}", q % work.partitions));
         let page = store
@@ -131,7 +185,7 @@ async fn ours(store: &dyn Backend, work: &Work) -> Times {
         assert_eq!(page.items.len(), PAGE as usize);
         black_box(page);
     }
-    Times([put, get, start.elapsed()])
+    Times([put, get, elapsed(start)])
 }
 
 /// A round on dynoxide (a new database each round).
@@ -164,7 +218,7 @@ fn dynoxide_round(db: &Database, work: &Work) -> Times {
     .unwrap();
     // Converted before the clock starts, as our items are built before.
     let items: Vec<_> = work.items.iter().map(dynoxide_item).collect();
-    let start = Instant::now();
+    let start = Clock::now(work.cpu).start();
     for it in &items {
         db.put_item(PutItemRequest {
             table_name: TABLE.into(),
@@ -173,8 +227,8 @@ fn dynoxide_round(db: &Database, work: &Work) -> Times {
         })
         .unwrap();
     }
-    let put = start.elapsed();
-    let start = Instant::now();
+    let put = elapsed(start);
+    let start = Clock::now(work.cpu).start();
     for it in items.iter().rev() {
         let key: HashMap<_, _> = ["pk", "sk"].map(|k| (k.to_owned(), it[k].clone())).into();
         let got = db
@@ -187,8 +241,8 @@ fn dynoxide_round(db: &Database, work: &Work) -> Times {
         assert!(got.item.is_some());
         black_box(got);
     }
-    let get = start.elapsed();
-    let start = Instant::now();
+    let get = elapsed(start);
+    let start = Clock::now(work.cpu).start();
     for q in 0..work.queries {
         let value = dynoxide::AttributeValue::S(format!("customer-{:06}", q % work.partitions));
         let page = db
@@ -205,7 +259,7 @@ fn dynoxide_round(db: &Database, work: &Work) -> Times {
         assert_eq!(page.items.as_ref().map_or(0, Vec::len), PAGE as usize);
         black_box(page);
     }
-    Times([put, get, start.elapsed()])
+    Times([put, get, elapsed(start)])
 }
 
 fn arg(name: &str, default: usize) -> usize {
@@ -215,6 +269,15 @@ fn arg(name: &str, default: usize) -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Items per second of put, get and query.
+fn rates(n: usize, queries: usize, t: Times) -> [f64; 3] {
+    [
+        n as f64 / t.0[0].as_secs_f64(),
+        n as f64 / t.0[1].as_secs_f64(),
+        (queries * PAGE as usize) as f64 / t.0[2].as_secs_f64(),
+    ]
 }
 
 const NAMES: [&str; 4] = [
@@ -228,11 +291,14 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let n = arg("--items", if full { 5_000 } else { 200 });
     let rounds = arg("--rounds", if full { 3 } else { 1 });
+    // `--only memory`: run only the stores whose name has this text (to profile one).
+    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
     let partitions = n.div_ceil(PER_PARTITION);
     let work = Work {
         items: (0..n).map(item).collect(),
         partitions,
         queries: if full { 10_000 } else { 20 },
+        cpu: std::env::args().any(|a| a == "--cpu"),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -243,6 +309,12 @@ fn main() {
         // Each store anew each round, in turn, so that load on the machine
         // falls on all of them alike.
         for (slot, best) in best.iter_mut().enumerate() {
+            if only
+                .as_ref()
+                .is_some_and(|o| !NAMES[slot].contains(o.as_str()))
+            {
+                continue;
+            }
             let dir = tempfile::tempdir().unwrap();
             let times = match slot {
                 0 => dynoxide_round(&Database::memory().unwrap(), &work),
@@ -267,18 +339,27 @@ fn main() {
         }
         eprintln!("round {} of {rounds} done", round + 1);
     }
+    if only.is_some() {
+        // Profiling one store: its figures only.
+        for (name, times) in NAMES.iter().zip(best) {
+            if let Some(t) = times {
+                let [put, get, query] = rates(n, work.queries, t);
+                println!("{name}: put {put:.0}, get {get:.0}, query {query:.0} items per second");
+            }
+        }
+        return;
+    }
     let best = best.map(|b| b.expect("every store ran"));
-    let rates = best.map(|t| {
-        [
-            n as f64 / t.0[0].as_secs_f64(),
-            n as f64 / t.0[1].as_secs_f64(),
-            (work.queries * PAGE as usize) as f64 / t.0[2].as_secs_f64(),
-        ]
-    });
+    let rates = best.map(|t| rates(n, work.queries, t));
     println!(
-        "{n} items of {} bytes, {} queries of {PAGE}-item pages, best of {rounds} interleaved rounds",
+        "{n} items of {} bytes, {} queries of {PAGE}-item pages, best of {rounds} interleaved rounds ({})",
         work.items[0].size(),
-        work.queries
+        work.queries,
+        if work.cpu {
+            "thread CPU time"
+        } else {
+            "wall clock"
+        }
     );
     println!(
         "{:<30}{:>14}{:>14}{:>18}",
