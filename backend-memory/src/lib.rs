@@ -37,9 +37,12 @@ use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Storage, Writes};
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, Storage, Writes};
 use dynamodb_mapper::layers::{Faults, Pacer, SimulatedThroughput, Traced};
 use dynamodb_mapper::{Error, Timestamp};
+
+/// A stored key or value: shared, of its exact size.
+type Bytes = Arc<[u8]>;
 
 /// An ordered map in memory: the storage of [`MemoryBackend`].
 ///
@@ -47,7 +50,7 @@ use dynamodb_mapper::{Error, Timestamp};
 /// exact size: a read hands out shares of them, never copies.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
-    map: RwLock<BTreeMap<Arc<[u8]>, Arc<[u8]>>>,
+    map: RwLock<BTreeMap<Bytes, Bytes>>,
 }
 
 impl Storage for MemoryStorage {
@@ -69,13 +72,13 @@ impl Storage for MemoryStorage {
         end: &[u8],
         reverse: bool,
         max: usize,
-    ) -> Result<Vec<(Arc<[u8]>, Arc<[u8]>)>, Error> {
+    ) -> Result<Pairs<Arc<[u8]>, Arc<[u8]>>, Error> {
         if start >= end {
             return Ok(Vec::new());
         }
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
         let range = map.range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)));
-        let entries: Vec<(Arc<[u8]>, Arc<[u8]>)> = if reverse {
+        let entries: Pairs<Arc<[u8]>, Arc<[u8]>> = if reverse {
             range
                 .rev()
                 .take(max)

@@ -123,7 +123,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub use service::EmulatorBackend;
-pub use storage::{Entries, Storage, Writes};
+pub use storage::{Entries, Pairs, Storage, Writes};
 
 use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};
 use crate::error::Error;
@@ -435,7 +435,7 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
         if meta.item_key(&item) != k {
             return Err(meta.corrupt(format!(
                 "the item stored under {} holds another key",
-                table::shown_storage_key(&k)
+                table::shown_storage_key(k)
             )));
         }
         for (n, count) in expected.iter_mut().enumerate() {
@@ -503,7 +503,7 @@ fn scan_all<S: Storage>(
     storage: &S,
     start: &[u8],
     end: &[u8],
-) -> Result<Vec<(S::Key, S::Value)>, Error> {
+) -> Result<Pairs<S::Key, S::Value>, Error> {
     let mut out = Vec::new();
     let mut from = start.to_vec();
     loop {

@@ -6,6 +6,9 @@ use crate::error::Error;
 /// storage whose [`Key`](Storage::Key) is `Vec<u8>`).
 pub type Entries<V> = Vec<(Vec<u8>, V)>;
 
+/// Keys and values as a storage hands them out, in key order.
+pub type Pairs<K, V> = Vec<(K, V)>;
+
 /// Writes to apply: `Some(value)` to write a key, `None` to remove it.
 pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
@@ -36,7 +39,7 @@ pub trait Storage: Send + Sync + 'static {
         end: &[u8],
         reverse: bool,
         max: usize,
-    ) -> Result<Vec<(Self::Key, Self::Value)>, Error>;
+    ) -> Result<Pairs<Self::Key, Self::Value>, Error>;
 
     /// Writes (`Some`) and removes (`None`) atomically.
     fn apply(&self, writes: Writes) -> Result<(), Error>;
