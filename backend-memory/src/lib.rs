@@ -37,17 +37,24 @@ use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, Writes};
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, Storage, Writes};
 use dynamodb_mapper::layers::{Faults, Pacer, SimulatedThroughput, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
+/// A stored key or value: shared, of its exact size.
+type Bytes = Arc<[u8]>;
+
 /// An ordered map in memory: the storage of [`MemoryBackend`].
+///
+/// Keys and values are kept behind `Arc`s, each in one allocation of its
+/// exact size: a read hands out shares of them, never copies.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
-    map: RwLock<BTreeMap<Vec<u8>, Arc<[u8]>>>,
+    map: RwLock<BTreeMap<Bytes, Bytes>>,
 }
 
 impl Storage for MemoryStorage {
+    type Key = Arc<[u8]>;
     type Value = Arc<[u8]>;
 
     fn get(&self, key: &[u8]) -> Result<Option<Arc<[u8]>>, Error> {
@@ -65,13 +72,13 @@ impl Storage for MemoryStorage {
         end: &[u8],
         reverse: bool,
         max: usize,
-    ) -> Result<Entries<Arc<[u8]>>, Error> {
+    ) -> Result<Pairs<Arc<[u8]>, Arc<[u8]>>, Error> {
         if start >= end {
             return Ok(Vec::new());
         }
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
         let range = map.range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)));
-        let entries: Vec<(Vec<u8>, Arc<[u8]>)> = if reverse {
+        let entries: Pairs<Arc<[u8]>, Arc<[u8]>> = if reverse {
             range
                 .rev()
                 .take(max)
@@ -91,10 +98,10 @@ impl Storage for MemoryStorage {
         for (k, v) in writes {
             match v {
                 Some(v) => {
-                    map.insert(k, Arc::from(v));
+                    map.insert(Arc::from(k), Arc::from(v));
                 }
                 None => {
-                    map.remove(&k);
+                    map.remove(&k[..]);
                 }
             }
         }

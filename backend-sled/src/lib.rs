@@ -150,6 +150,7 @@ impl SledStorage {
 }
 
 impl Storage for SledStorage {
+    type Key = Vec<u8>;
     type Value = sled::IVec;
 
     fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>, Error> {

@@ -230,6 +230,15 @@ impl<'a> Reader<'a> {
     /// Reads a value of any depth, without recursion: lists and maps being
     /// read wait on a heap stack for their elements.
     fn value(&mut self) -> Result<AttributeValue, Error> {
+        // Most values are scalars and sets: read them straight away.
+        match self.b.get(self.i) {
+            Some(&T_M | &T_L) => {}
+            Some(&tag) => {
+                self.i += 1;
+                return self.leaf(tag);
+            }
+            None => return Err(corrupt()),
+        }
         let mut stack: Vec<DecodeFrame> = Vec::new();
         loop {
             let mut done = match self.byte()? {
@@ -237,7 +246,7 @@ impl<'a> Reader<'a> {
                     let remaining = self.count()?;
                     stack.push(DecodeFrame::M {
                         remaining,
-                        out: BTreeMap::new(),
+                        out: Vec::with_capacity(remaining.min(1024)),
                         key: None,
                     });
                     None
@@ -292,7 +301,9 @@ enum DecodeFrame {
     },
     M {
         remaining: usize,
-        out: BTreeMap<String, AttributeValue>,
+        /// In the encoding's order, which is key order: the map is built
+        /// from them at once, without a search per key.
+        out: Vec<(String, AttributeValue)>,
         /// The key of the value being read.
         key: Option<String>,
     },
@@ -304,7 +315,7 @@ impl DecodeFrame {
             DecodeFrame::L { out, .. } => out.push(v),
             DecodeFrame::M { out, key, .. } => {
                 let k = key.take().ok_or_else(corrupt)?;
-                out.insert(k, v);
+                out.push((k, v));
             }
         }
         Ok(())
@@ -313,7 +324,7 @@ impl DecodeFrame {
     fn finish(self) -> AttributeValue {
         match self {
             DecodeFrame::L { out, .. } => AttributeValue::L(out),
-            DecodeFrame::M { out, .. } => AttributeValue::M(out),
+            DecodeFrame::M { out, .. } => AttributeValue::M(BTreeMap::from_iter(out)),
         }
     }
 }
@@ -345,14 +356,17 @@ fn read_item(r: &mut Reader<'_>) -> Result<Item, Error> {
         return Err(corrupt());
     }
     let n = r.count()?;
-    let mut m = std::collections::BTreeMap::new();
+    // Attributes come in key order (they were encoded from a map): the map
+    // is built from them at once, without a search per key. A repeated
+    // name keeps its last value, as inserting one by one would.
+    let mut attributes = Vec::with_capacity(n.min(1024));
     for _ in 0..n {
         let k = r.string()?;
         let v = r.value()?;
-        m.insert(k, v);
+        attributes.push((k, v));
     }
     if r.i != r.b.len() {
         return Err(corrupt());
     }
-    Ok(Item::from(m))
+    Ok(Item::from(BTreeMap::from_iter(attributes)))
 }

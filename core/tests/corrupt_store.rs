@@ -22,6 +22,7 @@ use proptest::prelude::*;
 struct MapStorage(RwLock<BTreeMap<Vec<u8>, Vec<u8>>>);
 
 impl Storage for MapStorage {
+    type Key = Vec<u8>;
     type Value = Vec<u8>;
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {

@@ -76,16 +76,6 @@ pub fn put_key_prefix(out: &mut Vec<u8>, v: &AttributeValue) {
     }
 }
 
-/// The bytes a key value hashes as.
-fn hash_bytes(v: &AttributeValue) -> Vec<u8> {
-    match v {
-        AttributeValue::S(s) => s.as_bytes().to_vec(),
-        AttributeValue::B(b) => b.clone(),
-        AttributeValue::N(n) => n.canonical().as_str().as_bytes().to_vec(),
-        _ => Vec::new(),
-    }
-}
-
 /// The partition digest of a hash key value: `SHA1("LocalDdb" || bytes)`,
 /// the hash DynamoDB Local orders scans and splits segments by (strings by
 /// their UTF-8 bytes, binaries by their bytes; numbers here by their
@@ -93,7 +83,13 @@ fn hash_bytes(v: &AttributeValue) -> Vec<u8> {
 pub fn partition_digest(hash: &AttributeValue) -> [u8; 20] {
     let mut h = sha1_smol::Sha1::new();
     h.update(b"LocalDdb");
-    h.update(&hash_bytes(hash));
+    // The bytes a key value hashes as (read in place, not copied).
+    match hash {
+        AttributeValue::S(s) => h.update(s.as_bytes()),
+        AttributeValue::B(b) => h.update(b),
+        AttributeValue::N(n) => h.update(n.canonical().as_str().as_bytes()),
+        _ => {}
+    }
     h.digest().bytes()
 }
 

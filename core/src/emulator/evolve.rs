@@ -417,14 +417,14 @@ impl<S: Storage> Emulator<S> {
             for (k, v) in &batch {
                 let item = super::codec::decode_item(v.as_ref())?;
                 if let Some(ik) = meta.index_key(n, &item) {
-                    writes.push((ik, Some(k.clone())));
+                    writes.push((ik, Some(k.as_ref().to_vec())));
                 }
             }
             if !writes.is_empty() {
                 self.storage.apply(writes)?;
             }
             match batch.last() {
-                Some((k, _)) if !done => from = successor(k),
+                Some((k, _)) if !done => from = successor(k.as_ref()),
                 _ => return Ok(()),
             }
         }
@@ -435,7 +435,7 @@ impl<S: Storage> Emulator<S> {
         let keys: Vec<(Vec<u8>, Option<Vec<u8>>)> =
             scan_all(&self.storage, prefix, &prefix_end(prefix))?
                 .into_iter()
-                .map(|(k, _)| (k, None))
+                .map(|(k, _)| (k.as_ref().to_vec(), None))
                 .collect();
         for chunk in keys.chunks(BATCH) {
             self.storage.apply(chunk.to_vec())?;

@@ -123,7 +123,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub use service::EmulatorBackend;
-pub use storage::{Entries, Storage, Writes};
+pub use storage::{Entries, Pairs, Storage, Writes};
 
 use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};
 use crate::error::Error;
@@ -242,6 +242,7 @@ impl<S: Storage> Emulator<S> {
         let mut ids: BTreeMap<u32, String> = BTreeMap::new();
         let records = scan_all(&storage, &[TABLE_PREFIX], &[TABLE_PREFIX + 1])?;
         for (k, v) in records {
+            let k = k.as_ref();
             let record = codec::decode_item(v.as_ref()).map_err(|e| Error::Corrupt {
                 message: format!(
                     "the table record under key \"{}\" cannot be decoded: {}",
@@ -329,7 +330,7 @@ impl<S: Storage> Emulator<S> {
             let prefix = meta.items_prefix();
             let mut expired = Vec::new();
             for (k, v) in scan_all(&self.storage, &prefix, &codec::prefix_end(&prefix))? {
-                let item = decode_stored(&meta, &k, v.as_ref())?;
+                let item = decode_stored(&meta, k.as_ref(), v.as_ref())?;
                 if let Some(crate::AttributeValue::N(n)) = item.get(attr)
                     && let Ok(t) = n.to_i64()
                     && t < now_s
@@ -429,11 +430,12 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
     let mut expected = vec![0u64; meta.def.indexes.len()];
     let (mut item_count, mut size_bytes) = (0u64, 0u64);
     for (k, v) in scan_all(storage, &prefix, &codec::prefix_end(&prefix))? {
-        let item = decode_stored(&meta, &k, v.as_ref())?;
+        let k = k.as_ref();
+        let item = decode_stored(&meta, k, v.as_ref())?;
         if meta.item_key(&item) != k {
             return Err(meta.corrupt(format!(
                 "the item stored under {} holds another key",
-                table::shown_storage_key(&k)
+                table::shown_storage_key(k)
             )));
         }
         for (n, count) in expected.iter_mut().enumerate() {
@@ -462,7 +464,7 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
             return Err(meta.corrupt(format!(
                 "an entry of index `{}` (under \"{}\") points outside the table",
                 meta.def.indexes[n].name,
-                k.get(5..).unwrap_or_default().escape_ascii()
+                k.as_ref().get(5..).unwrap_or_default().escape_ascii()
             )));
         }
         let found = entries.len() as u64;
@@ -497,14 +499,18 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
 }
 
 /// Every entry in `[start, end)`, fetched in batches.
-fn scan_all<S: Storage>(storage: &S, start: &[u8], end: &[u8]) -> Result<Entries<S::Value>, Error> {
+fn scan_all<S: Storage>(
+    storage: &S,
+    start: &[u8],
+    end: &[u8],
+) -> Result<Pairs<S::Key, S::Value>, Error> {
     let mut out = Vec::new();
     let mut from = start.to_vec();
     loop {
         let batch = storage.range(&from, end, false, 1024)?;
         let done = batch.len() < 1024;
         if let Some((k, _)) = batch.last() {
-            from = codec::successor(k);
+            from = codec::successor(k.as_ref());
         }
         out.extend(batch);
         if done {

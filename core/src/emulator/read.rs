@@ -364,6 +364,18 @@ impl<S: Storage> Emulator<S> {
             .map_or(32, |l| l as usize + 1)
             .clamp(1, MAX_BATCH);
         let items_prefix = plan.meta.items_prefix();
+        // The key of the last entry read (moved, not copied, per entry):
+        // the next batch, or the check for more, starts after it.
+        let mut position: Option<S::Key> = None;
+        let advance = |start: &mut Vec<u8>, end: &mut Vec<u8>, position: Option<S::Key>| {
+            if let Some(k) = position {
+                if plan.reverse {
+                    *end = k.as_ref().to_vec();
+                } else {
+                    *start = successor(k.as_ref());
+                }
+            }
+        };
         'outer: while start < end {
             let batch = self.storage.range(&start, &end, plan.reverse, batch_size)?;
             if batch.is_empty() {
@@ -372,14 +384,12 @@ impl<S: Storage> Emulator<S> {
             let full = batch.len() == batch_size;
             batch_size = (batch_size * 2).min(MAX_BATCH);
             for (k, v) in batch {
-                if plan.reverse {
-                    end = k.clone();
-                } else {
-                    start = successor(&k);
-                }
                 // The table item, and for an index the index's view of it.
                 let (item, in_index) = match plan.source {
-                    Source::Table => (super::decode_stored(plan.meta, &k, v.as_ref())?, None),
+                    Source::Table => (
+                        super::decode_stored(plan.meta, k.as_ref(), v.as_ref())?,
+                        None,
+                    ),
                     Source::Index(_, index) => {
                         // The entry holds the table key of its item, which
                         // is written in the same batch as the entry.
@@ -400,6 +410,7 @@ impl<S: Storage> Emulator<S> {
                         (item, Some(view))
                     }
                 };
+                position = Some(k);
                 page.scanned_count += 1;
                 bytes += in_index.as_ref().unwrap_or(&item).size();
                 let stop_by_limit = plan
@@ -443,10 +454,12 @@ impl<S: Storage> Emulator<S> {
                     break 'outer;
                 }
             }
+            advance(&mut start, &mut end, position.take());
             if !full {
                 break;
             }
         }
+        advance(&mut start, &mut end, position.take());
         let more = stopped_by_size
             && start < end
             && !self

@@ -2,8 +2,12 @@
 
 use crate::error::Error;
 
-/// Entries read from a storage: keys and values, in key order.
+/// Entries read from a storage: keys and values, in key order (of a
+/// storage whose [`Key`](Storage::Key) is `Vec<u8>`).
 pub type Entries<V> = Vec<(Vec<u8>, V)>;
+
+/// Keys and values as a storage hands them out, in key order.
+pub type Pairs<K, V> = Vec<(K, V)>;
 
 /// Writes to apply: `Some(value)` to write a key, `None` to remove it.
 pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
@@ -17,6 +21,10 @@ pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 /// must only make each [`apply`](Storage::apply) atomic (all or nothing,
 /// also across a crash for a persistent store).
 pub trait Storage: Send + Sync + 'static {
+    /// A stored key as [`range`](Storage::range) hands it out (a store
+    /// that keeps keys shared hands out a share, not a copy).
+    type Key: AsRef<[u8]> + Send;
+
     /// A stored value (cheap to clone or to hand out).
     type Value: AsRef<[u8]> + Send;
 
@@ -31,7 +39,7 @@ pub trait Storage: Send + Sync + 'static {
         end: &[u8],
         reverse: bool,
         max: usize,
-    ) -> Result<Entries<Self::Value>, Error>;
+    ) -> Result<Pairs<Self::Key, Self::Value>, Error>;
 
     /// Writes (`Some`) and removes (`None`) atomically.
     fn apply(&self, writes: Writes) -> Result<(), Error>;

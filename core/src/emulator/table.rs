@@ -360,7 +360,20 @@ impl TableMeta {
 
     /// Prefix of one partition (hash key value) of a source.
     pub(crate) fn partition_prefix(&self, source: Source<'_>, hash: &AttributeValue) -> Vec<u8> {
-        let mut k = self.source_prefix(source);
+        // Room for the prefix, the digest, this key part and a small range
+        // key part: one allocation for most keys.
+        let mut k = Vec::with_capacity(6 + 20 + key_len(hash) + 16);
+        match source {
+            Source::Table => {
+                k.push(ITEM_PREFIX);
+                self.put_id(&mut k);
+            }
+            Source::Index(n, _) => {
+                k.push(INDEX_PREFIX);
+                self.put_id(&mut k);
+                k.push(self.slots.get(n).map_or(n as u8, |s| s.id));
+            }
+        }
         k.extend_from_slice(&partition_digest(hash));
         put_key_part(&mut k, hash);
         k

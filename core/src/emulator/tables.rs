@@ -119,7 +119,7 @@ impl<S: Storage> Emulator<S> {
             let keys: Vec<(Vec<u8>, Option<Vec<u8>>)> =
                 scan_all(&self.storage, &prefix, &prefix_end(&prefix))?
                     .into_iter()
-                    .map(|(k, _)| (k, None))
+                    .map(|(k, _)| (k.as_ref().to_vec(), None))
                     .collect();
             for chunk in keys.chunks(10_000) {
                 self.storage.apply(chunk.to_vec())?;
@@ -216,7 +216,7 @@ impl<S: Storage> Emulator<S> {
         let prefix = meta.items_prefix();
         scan_all(&self.storage, &prefix, &prefix_end(&prefix))?
             .into_iter()
-            .map(|(k, v)| decode_stored(&meta, &k, v.as_ref()))
+            .map(|(k, v)| decode_stored(&meta, k.as_ref(), v.as_ref()))
             .collect()
     }
 
@@ -230,6 +230,7 @@ impl<S: Storage> Emulator<S> {
             let prefix = meta.items_prefix();
             let mut expected = std::collections::BTreeSet::new();
             for (k, v) in scan_all(&self.storage, &prefix, &prefix_end(&prefix))? {
+                let k = k.as_ref().to_vec();
                 let item = decode_stored(&meta, &k, v.as_ref())?;
                 if meta.item_key(&item) != k {
                     return Err(meta.corrupt(format!(
@@ -247,7 +248,7 @@ impl<S: Storage> Emulator<S> {
             for n in meta.built_indexes() {
                 let prefix = meta.index_prefix(n);
                 for (k, v) in scan_all(&self.storage, &prefix, &prefix_end(&prefix))? {
-                    found.insert((k, v.as_ref().to_vec()));
+                    found.insert((k.as_ref().to_vec(), v.as_ref().to_vec()));
                 }
             }
             if expected != found {

@@ -123,20 +123,21 @@ impl<S: Storage> Emulator<S> {
         changes: Vec<Change>,
         usage: &mut dyn FnMut(&str, Usage),
     ) -> Result<(), Error> {
-        let mut writes = Vec::new();
-        let mut deltas: Vec<(String, i64, i64)> = Vec::new();
-        for c in &changes {
+        let mut writes = Vec::with_capacity(changes.len());
+        let mut deltas: Vec<(Arc<TableMeta>, i64, i64)> = Vec::with_capacity(changes.len());
+        for c in changes {
             let old_size = c.old.as_ref().map_or(0, Item::size);
             let new_size = c.new.as_ref().map_or(0, Item::size);
             let mut u = Usage {
                 table: write_units(old_size.max(new_size)),
                 ..Usage::default()
             };
-            match &c.new {
-                Some(item) => writes.push((c.key.clone(), Some(encode_item(item)))),
-                None if c.old.is_some() => writes.push((c.key.clone(), None)),
-                None => {}
-            }
+            // The item's own write, pushed last (with the key moved, not copied).
+            let item_write = match &c.new {
+                Some(item) => Some(Some(encode_item(item))),
+                None if c.old.is_some() => Some(None),
+                None => None,
+            };
             // The indexes the table has now: one may have been added since
             // the change was checked (it is kept from the moment it exists).
             let meta = state
@@ -173,16 +174,19 @@ impl<S: Storage> Emulator<S> {
             }
             usage(c.meta.name(), u);
             deltas.push((
-                c.meta.name().to_owned(),
+                c.meta.clone(),
                 i64::from(c.new.is_some()) - i64::from(c.old.is_some()),
                 new_size as i64 - old_size as i64,
             ));
+            if let Some(value) = item_write {
+                writes.push((c.key, value));
+            }
         }
         if !writes.is_empty() {
             self.storage.apply(writes)?;
         }
         for (table, count, size) in deltas {
-            if let Some(t) = state.tables.get_mut(&table) {
+            if let Some(t) = state.tables.get_mut(table.name()) {
                 t.item_count = t.item_count.saturating_add_signed(count);
                 t.size_bytes = t.size_bytes.saturating_add_signed(size);
             }
@@ -227,21 +231,23 @@ impl<S: Storage> Emulator<S> {
             ));
         }
         let mut usage = Usage::default();
+        // The old item is copied only to be returned.
+        let attributes = if input.return_values == ReturnValues::AllOld {
+            old.clone()
+        } else {
+            None
+        };
         let change = Change {
             meta: meta.clone(),
             key,
-            old: old.clone(),
+            old,
             new: Some(item),
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
         self.storage.sync()?;
         Ok(WriteOutput {
-            attributes: if input.return_values == ReturnValues::AllOld {
-                old
-            } else {
-                None
-            },
+            attributes,
             consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
         })
     }
@@ -353,21 +359,23 @@ impl<S: Storage> Emulator<S> {
             ));
         }
         let mut usage = Usage::default();
+        // The old item is copied only to be returned.
+        let attributes = if input.return_values == ReturnValues::AllOld {
+            old.clone()
+        } else {
+            None
+        };
         let change = Change {
             meta: meta.clone(),
             key,
-            old: old.clone(),
+            old,
             new: None,
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
         self.storage.sync()?;
         Ok(WriteOutput {
-            attributes: if input.return_values == ReturnValues::AllOld {
-                old
-            } else {
-                None
-            },
+            attributes,
             consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
         })
     }

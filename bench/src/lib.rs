@@ -1,0 +1,1 @@
+//! Benchmarks of dynamodb-mapper beside other DynamoDB emulators: see `benches/`.
