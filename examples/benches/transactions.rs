@@ -2,9 +2,8 @@
 //! through `Transaction` beside the same `TransactWriteItems` request
 //! written by hand, on memory, sled and (with `tests/with-dynamodb-local`)
 //! DynamoDB Local, in one run. Short slices of each side alternate; the
-//! median slice of each side is kept. In-process stores are timed by this
-//! thread's CPU time (a single-threaded runtime), DynamoDB Local by the
-//! wall clock.
+//! median slice of each side is kept (a single-threaded runtime: the
+//! in-process stores run on this thread).
 //!
 //! ```sh
 //! cargo bench -p dynamodb-mapper-examples --bench transactions
@@ -33,7 +32,7 @@ struct Account {
 }
 
 /// Slices per store (see `measure`).
-const SLICES: usize = 100;
+const SLICES: usize = 400;
 
 /// One side's transfer: alice pays bob 1, on condition alice has it.
 fn by_hand(table: &str, from: &str, to: &str) -> TransactWrite {
@@ -77,44 +76,7 @@ async fn typed(accounts: &Table<Account>) {
     tx.commit().await.unwrap();
 }
 
-/// Time on the CPU of this thread (from `/proc/thread-self/schedstat`,
-/// in nanoseconds): what the memory and sled stores cost, and unlike the
-/// wall clock not stretched by other work on the machine. `None` where
-/// the file is missing.
-fn thread_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}
-
-/// How a slice is timed.
-#[derive(Clone, Copy)]
-enum Clock {
-    /// This thread's CPU time (an in-process store: all its work is on
-    /// this thread, the runtime being single-threaded).
-    ThreadCpu,
-    /// The wall clock (a store in another process).
-    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
-    Wall,
-}
-
-impl Clock {
-    fn now(self) -> (Instant, Option<Duration>) {
-        match self {
-            Clock::ThreadCpu => (Instant::now(), thread_cpu()),
-            Clock::Wall => (Instant::now(), None),
-        }
-    }
-
-    fn since(self, (wall, cpu): (Instant, Option<Duration>)) -> Duration {
-        match (cpu, thread_cpu()) {
-            (Some(before), Some(after)) if matches!(self, Clock::ThreadCpu) => after - before,
-            _ => wall.elapsed(),
-        }
-    }
-}
-
-async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize, clock: Clock) {
+async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize) {
     let accounts = Table::<Account>::shared(backend.clone())
         .with_name(format!("bench_accounts_{}", std::process::id()));
     let _ = accounts.delete_table().await;
@@ -138,7 +100,7 @@ async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize, clock: Clock) 
     let (mut typed_slices, mut hand_slices) = (Vec::new(), Vec::new());
     for round in 0..SLICES {
         for side in [round % 2, 1 - round % 2] {
-            let start = clock.now();
+            let start = Instant::now();
             for _ in 0..slice {
                 if side == 0 {
                     backend
@@ -149,7 +111,7 @@ async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize, clock: Clock) 
                     typed(&accounts).await;
                 }
             }
-            let took = clock.since(start);
+            let took = start.elapsed();
             if side == 0 {
                 hand_slices.push(took);
             } else {
@@ -164,12 +126,8 @@ async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize, clock: Clock) 
     };
     let (best_hand, best_typed) = (median(hand_slices), median(typed_slices));
     let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
-    let clock = match clock {
-        Clock::ThreadCpu => "thread CPU",
-        Clock::Wall => "wall",
-    };
     println!(
-        "| {name} | {clock} | {:.1} | {:.1} | {:+.1}% |",
+        "| {name} | {:.1} | {:.1} | {:+.1}% |",
         per(best_hand),
         per(best_typed),
         (per(best_typed) / per(best_hand) - 1.0) * 100.0
@@ -179,15 +137,9 @@ async fn measure(name: &str, backend: Arc<dyn Backend>, n: usize, clock: Clock) 
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    println!("| store | clock | by hand (µs/transfer) | typed (µs/transfer) | typed over hand |");
-    println!("|---|---|---|---|---|");
-    measure(
-        "memory",
-        Arc::new(MemoryBackend::new()),
-        20_000,
-        Clock::ThreadCpu,
-    )
-    .await;
+    println!("| store | by hand (µs/transfer) | typed (µs/transfer) | typed over hand |");
+    println!("|---|---|---|---|");
+    measure("memory", Arc::new(MemoryBackend::new()), 20_000).await;
     let dir = std::env::temp_dir().join(format!("tx-bench-{}", std::process::id()));
     let sled = SledBackend::open_with(
         &dir,
@@ -197,13 +149,7 @@ async fn main() {
         },
     )
     .unwrap();
-    measure(
-        "sled (interval flush)",
-        Arc::new(sled),
-        10_000,
-        Clock::ThreadCpu,
-    )
-    .await;
+    measure("sled (interval flush)", Arc::new(sled), 10_000).await;
     let _ = std::fs::remove_dir_all(&dir);
     measure_dynamodb_local().await;
 }
@@ -219,7 +165,7 @@ async fn measure_dynamodb_local() {
                 .build()
                 .await
                 .unwrap();
-            measure("DynamoDB Local", Arc::new(ddb), 1_000, Clock::Wall).await;
+            measure("DynamoDB Local", Arc::new(ddb), 1_000).await;
         }
         _ => println!("(DynamoDB Local: not run; use tests/with-dynamodb-local)"),
     }
