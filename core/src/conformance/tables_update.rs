@@ -86,7 +86,20 @@ case!(index_added_is_backfilled, |ctx| {
         );
     }
     let d = b.describe_table(&name).await.unwrap();
-    assert_eq!(d.index_status("byg"), Some(IndexStatus::Creating));
+    if ctx.reference() == Reference::Emulator {
+        assert_eq!(d.index_status("byg"), Some(IndexStatus::Creating));
+    } else {
+        // DynamoDB Local backfills a small table in moments: by the next
+        // description the index may already be active.
+        assert!(
+            matches!(
+                d.index_status("byg"),
+                Some(IndexStatus::Creating | IndexStatus::Active)
+            ),
+            "{:?}",
+            d.index_status("byg")
+        );
+    }
     let d = wait_for_table(b, &name, TableState::Active, WAIT)
         .await
         .unwrap()
