@@ -5,9 +5,8 @@
 //! holds every item, and one still being created finishes its backfill
 //! and then holds every item: a half-built index never reports `ACTIVE`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+mod common;
+
 use std::time::Duration;
 
 use dynamodb_mapper::backend::{
@@ -110,38 +109,15 @@ fn an_interrupted_backfill_never_reports_a_half_built_index_active() {
     let mut seen = std::collections::BTreeSet::new();
     let mut rng = 0x5eed_u64;
     for kill in 0..KILLS {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--ignored",
-                "--exact",
-                "backfill_worker",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("SLED_BACKFILL_STORE", dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        while !rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the worker started")
-            .ends_with("started")
-        {}
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        std::thread::sleep(Duration::from_millis(50 + rng % 1500));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        reader.join().unwrap();
+        common::kill_worker(
+            "backfill_worker",
+            &[("SLED_BACKFILL_STORE", dir.path().display().to_string())],
+            Duration::from_secs(60),
+            Duration::from_millis(50 + rng % 1500),
+        );
         rt().block_on(async {
             let store = SledBackend::open(dir.path())
                 .unwrap_or_else(|e| panic!("kill {kill}: the store reopens: {e}"));

@@ -5,10 +5,9 @@
 //! under the flush-every-write setting is present, and the indexes agree
 //! with the items.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use dynamodb_mapper::backend::{
@@ -187,40 +186,18 @@ fn transactions_and_acknowledged_writes_survive_sigkill() {
     let mut rng = Rng(0x5eed);
     let mut acked = BTreeSet::new();
     for kill in 0..KILLS {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--ignored",
-                "--exact",
-                "crash_worker",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("SLED_CRASH_STORE", dir.path())
-            .env("SLED_CRASH_SEED", (kill + 1).to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        // Wait until it works, then let it run a random while.
-        // libtest prints its own text first (and "test crash_worker ... " on the same line).
-        while !rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the worker started")
-            .ends_with("started")
-        {}
-        std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        reader.join().unwrap();
+        // Let it work a random while.
+        let lines = common::kill_worker(
+            "crash_worker",
+            &[
+                ("SLED_CRASH_STORE", dir.path().display().to_string()),
+                ("SLED_CRASH_SEED", (kill + 1).to_string()),
+            ],
+            Duration::from_secs(30),
+            Duration::from_millis(20 + rng.below(400)),
+        );
         let before = acked.len();
-        for line in rx.try_iter() {
+        for line in lines {
             if let Some(id) = line.split("ack ").nth(1) {
                 acked.insert(id.to_owned());
             }

@@ -5,10 +5,9 @@
 //! store reopens and every write the child saw acknowledged is present,
 //! with its index entry.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, GetItem, PutItem, Query};
@@ -161,38 +160,16 @@ fn sixteen_writers_sharing_flushes_lose_no_acknowledged_write_on_sigkill() {
     let mut acked: BTreeSet<(usize, String)> = BTreeSet::new();
     let mut writers_acked = BTreeSet::new();
     for kill in 0..KILLS {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--ignored",
-                "--exact",
-                "group_commit_worker",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("SLED_GROUP_CRASH_STORE", dir.path())
-            .env("SLED_GROUP_CRASH_RUN", kill.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        // libtest prints its own text first (and "test ... " on the same line).
-        while !rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the worker started")
-            .ends_with("started")
-        {}
-        std::thread::sleep(Duration::from_millis(100 + wait.u64(0..400)));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        reader.join().unwrap();
-        for line in rx.try_iter() {
+        let lines = common::kill_worker(
+            "group_commit_worker",
+            &[
+                ("SLED_GROUP_CRASH_STORE", dir.path().display().to_string()),
+                ("SLED_GROUP_CRASH_RUN", kill.to_string()),
+            ],
+            Duration::from_secs(30),
+            Duration::from_millis(100 + wait.u64(0..400)),
+        );
+        for line in lines {
             let Some(rest) = line.split("ack ").nth(1) else {
                 continue;
             };
