@@ -66,8 +66,7 @@ case!(index_added_is_backfilled, |ctx| {
         }
         ctx.put(&name, item).await;
     }
-    let d = b
-        .update_table(UpdateTable::new(&name).create_index(by_g()))
+    let d = send(ctx, UpdateTable::new(&name).create_index(by_g()))
         .await
         .unwrap();
     assert_eq!(d.index_status("byg"), Some(IndexStatus::Creating));
@@ -130,8 +129,7 @@ case!(index_removed, |ctx| {
         Item::new().with("pk", "a").with("sk", 1).with("g", "x"),
     )
     .await;
-    let d = b
-        .update_table(UpdateTable::new(&name).delete_index("gsi1"))
+    let d = send(ctx, UpdateTable::new(&name).delete_index("gsi1"))
         .await
         .unwrap();
     assert_eq!(d.index_status("gsi1"), Some(IndexStatus::Deleting));
@@ -188,8 +186,7 @@ case!(bad_index_changes, |ctx| {
         KeySchema::hash("h", ScalarType::S),
         IndexProjection::All,
     );
-    let e = b
-        .update_table(UpdateTable::new(&name).create_index(dup))
+    let e = send(ctx, UpdateTable::new(&name).create_index(dup))
         .await
         .unwrap_err();
     invalid(&e, "Attempting to create an index which already exists");
@@ -214,8 +211,7 @@ case!(bad_index_changes, |ctx| {
         KeySchema::hash("g", ScalarType::N),
         IndexProjection::All,
     );
-    let e = b
-        .update_table(UpdateTable::new(&name).create_index(g_number))
+    let e = send(ctx, UpdateTable::new(&name).create_index(g_number))
         .await
         .unwrap_err();
     invalid(
@@ -258,8 +254,7 @@ case!(bad_index_changes, |ctx| {
         projection: IndexProjection::All,
         throughput: None,
     };
-    let e = b
-        .update_table(UpdateTable::new(&name).create_index(local))
+    let e = send(ctx, UpdateTable::new(&name).create_index(local))
         .await
         .unwrap_err();
     invalid(&e, &message(&local_index_update_error("lsi2")));
