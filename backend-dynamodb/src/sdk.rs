@@ -2,7 +2,7 @@
 //! table description cache.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -109,7 +109,13 @@ impl Backend for Sdk {
         self.batch_write_item_call(input).await
     }
     async fn transact_write_items(&self, input: TransactWrite) -> Result<TransactWriteOutput> {
-        self.transact_write_items_call(input).await
+        self.transact_write_items_call(&input).await
+    }
+    async fn transact_write_items_shared(
+        &self,
+        input: Arc<TransactWrite>,
+    ) -> Result<TransactWriteOutput> {
+        self.transact_write_items_call(&input).await
     }
     async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput> {
         self.transact_get_items_call(input).await

@@ -64,7 +64,7 @@ fn action(action: &TransactWriteItem) -> Result<sdk::TransactWriteItem> {
 impl Sdk {
     pub(crate) async fn transact_write_items_call(
         &self,
-        input: TransactWrite,
+        input: &TransactWrite,
     ) -> Result<TransactWriteOutput> {
         let first = input
             .items

@@ -181,6 +181,12 @@ macro_rules! dispatch_backend {
                 r.into_batch_write(Operation::BatchWriteItem)
             }
             async fn transact_write_items(&self, input: TransactWrite) -> Result<TransactWriteOutput> {
+                self.transact_write_items_shared(std::sync::Arc::new(input)).await
+            }
+            async fn transact_write_items_shared(
+                &self,
+                input: std::sync::Arc<TransactWrite>,
+            ) -> Result<TransactWriteOutput> {
                 let r = self.dispatch(Request::TransactWriteItems(input)).await?;
                 r.into_transact_write(Operation::TransactWriteItems)
             }

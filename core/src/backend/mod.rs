@@ -230,6 +230,18 @@ pub trait Backend: Send + Sync + fmt::Debug {
     async fn batch_write_item(&self, input: BatchWrite) -> Result<BatchWriteOutput>;
     /// Writes up to 100 actions atomically.
     async fn transact_write_items(&self, input: TransactWrite) -> Result<TransactWriteOutput>;
+    /// [`transact_write_items`](Backend::transact_write_items) of a request
+    /// the caller keeps: one that may be resent unchanged, with its token,
+    /// when its outcome is unknown (a transaction's commit does this) is
+    /// shared, not copied for each send. Every store of this workspace reads
+    /// the request where it is; the default sends a copy when the request is
+    /// still shared.
+    async fn transact_write_items_shared(
+        &self,
+        input: Arc<TransactWrite>,
+    ) -> Result<TransactWriteOutput> {
+        self.transact_write_items(Arc::unwrap_or_clone(input)).await
+    }
     /// Reads up to 100 items from one snapshot.
     async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput>;
 }
@@ -379,6 +391,13 @@ macro_rules! delegate_backend {
             ) -> $crate::Result<$crate::backend::TransactWriteOutput> {
                 let $s = self;
                 $target.transact_write_items(input).await
+            }
+            async fn transact_write_items_shared(
+                &self,
+                input: ::std::sync::Arc<$crate::backend::TransactWrite>,
+            ) -> $crate::Result<$crate::backend::TransactWriteOutput> {
+                let $s = self;
+                $target.transact_write_items_shared(input).await
             }
             async fn transact_get_items(
                 &self,

@@ -2,6 +2,7 @@
 //! [`Request`] and the [`Response`], as layers see them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::{
     Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, ConsumedCapacity, DeleteItem,
@@ -173,8 +174,9 @@ pub enum Request {
     BatchGetItem(BatchGet),
     /// [`Backend::batch_write_item`].
     BatchWriteItem(BatchWrite),
-    /// [`Backend::transact_write_items`].
-    TransactWriteItems(TransactWrite),
+    /// [`Backend::transact_write_items`]: shared, as a resent request is
+    /// ([`Backend::transact_write_items_shared`]).
+    TransactWriteItems(Arc<TransactWrite>),
     /// [`Backend::transact_get_items`].
     TransactGetItems(TransactGet),
 }
@@ -249,6 +251,10 @@ impl Request {
     /// gives the caller only what the caller asked for
     /// ([`Response::keep_consumed_capacity`]).
     pub fn set_return_consumed_capacity(&mut self, level: ReturnConsumedCapacity) {
+        // Unchanged, a shared request stays shared (not copied to change it).
+        if self.rcc_ref() == Some(&level) {
+            return;
+        }
         if let Some(r) = self.rcc_mut() {
             *r = level;
         }
@@ -280,7 +286,7 @@ impl Request {
             Request::Scan(r) => &mut r.return_consumed_capacity,
             Request::BatchGetItem(r) => &mut r.return_consumed_capacity,
             Request::BatchWriteItem(r) => &mut r.return_consumed_capacity,
-            Request::TransactWriteItems(r) => &mut r.return_consumed_capacity,
+            Request::TransactWriteItems(r) => &mut Arc::make_mut(r).return_consumed_capacity,
             Request::TransactGetItems(r) => &mut r.return_consumed_capacity,
             _ => return None,
         })
@@ -313,7 +319,7 @@ impl Request {
             Request::BatchGetItem(r) => Response::BatchGet(backend.batch_get_item(r).await?),
             Request::BatchWriteItem(r) => Response::BatchWrite(backend.batch_write_item(r).await?),
             Request::TransactWriteItems(r) => {
-                Response::TransactWrite(backend.transact_write_items(r).await?)
+                Response::TransactWrite(backend.transact_write_items_shared(r).await?)
             }
             Request::TransactGetItems(r) => {
                 Response::TransactGet(backend.transact_get_items(r).await?)

@@ -1,5 +1,7 @@
 //! The [`Backend`] implementation: each method is the emulator's own.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::{Emulator, Storage};
@@ -76,7 +78,13 @@ impl<S: Storage> Backend for Emulator<S> {
         &self,
         input: TransactWrite,
     ) -> Result<TransactWriteOutput, Error> {
-        Emulator::transact_write_items(self, input)
+        Emulator::transact_write_items(self, &input)
+    }
+    async fn transact_write_items_shared(
+        &self,
+        input: Arc<TransactWrite>,
+    ) -> Result<TransactWriteOutput, Error> {
+        Emulator::transact_write_items(self, &input)
     }
     async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput, Error> {
         Emulator::transact_get_items(self, input)

@@ -242,7 +242,10 @@ impl<S: Storage> Emulator<S> {
     /// `TransactWriteItems`: all actions or none, isolated from other
     /// reads and writes; a failed condition cancels the whole transaction
     /// with one reason per action.
-    pub fn transact_write_items(&self, input: TransactWrite) -> Result<TransactWriteOutput, Error> {
+    pub fn transact_write_items(
+        &self,
+        input: &TransactWrite,
+    ) -> Result<TransactWriteOutput, Error> {
         check_shape(input.items.len(), input.client_request_token.as_ref())?;
         // Check every action before touching anything, in DynamoDB Local's
         // order: each action's own expressions and values first, then that

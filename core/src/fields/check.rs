@@ -187,10 +187,29 @@ pub fn model_attributes<M: Model>() -> BTreeSet<&'static str> {
 /// [`model_attributes`] of `M`, built once per model type: every check of
 /// an expression reads it.
 fn known_attributes<M: Model>() -> &'static BTreeSet<&'static str> {
-    type Cache = RwLock<HashMap<TypeId, &'static BTreeSet<&'static str>>>;
+    type Known = &'static BTreeSet<&'static str>;
+    type Cache = RwLock<HashMap<TypeId, Known>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Cache::default);
+    thread_local! {
+        // The model this thread asked for last: a run of checks of one
+        // model (a transaction's actions, a page of writes) takes no lock.
+        static LAST: std::cell::Cell<Option<(TypeId, Known)>> = const { std::cell::Cell::new(None) };
+    }
     let id = TypeId::of::<M>();
+    if let Some((last, known)) = LAST.with(std::cell::Cell::get)
+        && last == id
+    {
+        return known;
+    }
+    let known = shared_known_attributes::<M>(CACHE.get_or_init(Cache::default), id);
+    LAST.with(|l| l.set(Some((id, known))));
+    known
+}
+
+fn shared_known_attributes<M: Model>(
+    cache: &'static RwLock<HashMap<TypeId, &'static BTreeSet<&'static str>>>,
+    id: TypeId,
+) -> &'static BTreeSet<&'static str> {
     if let Some(known) = cache
         .read()
         .unwrap_or_else(PoisonError::into_inner)

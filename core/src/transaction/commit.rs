@@ -2,14 +2,17 @@
 //! send once (resent with the same token when the outcome is unknown),
 //! and on a conflict read, change and send again.
 
+use std::sync::Arc;
+
 use tracing::Instrument;
 
 use super::{
-    ActionFailure, ActionInfo, ActionKind, Committed, Entry, MAX_ACTIONS, MAX_TRANSACTION_BYTES,
+    ActionFailure, ActionKind, Committed, Entry, MAX_ACTIONS, MAX_TRANSACTION_BYTES, Origin,
     Transaction, TransactionRecord, new_id,
 };
 use crate::backend::{
-    Backend, PutItem, TransactGet, TransactWrite, TransactWriteItem, TransactWriteOutput,
+    Backend, PutItem, ReturnConsumedCapacity, TransactGet, TransactWrite, TransactWriteItem,
+    TransactWriteOutput,
 };
 use crate::error::{CancellationReason, Error, Result};
 use crate::expr::attr;
@@ -17,7 +20,6 @@ use crate::repository::RetryPolicy;
 use crate::ser::to_item;
 use crate::time::Timestamp;
 use crate::trace::TRANSACTIONS;
-use crate::value::Item;
 
 /// The size DynamoDB counts toward a transaction's 4 MB: the items
 /// written, the keys, and the values of the expressions.
@@ -34,7 +36,7 @@ fn action_size(action: &TransactWriteItem) -> usize {
 }
 
 /// Refuses what DynamoDB would refuse of the whole request, before it goes.
-fn check_request(infos: &[&ActionInfo], actions: &[&TransactWriteItem]) -> Result<()> {
+fn check_request(origins: &[Origin], actions: &[TransactWriteItem]) -> Result<()> {
     if actions.is_empty() {
         return Err(Error::InvalidRequest {
             message: "a transaction needs at least one action".to_owned(),
@@ -50,20 +52,24 @@ fn check_request(infos: &[&ActionInfo], actions: &[&TransactWriteItem]) -> Resul
     }
     // At most MAX_ACTIONS: comparing every pair is bounded, and keys
     // compare numbers by value ("1" and "1.0" are one item).
-    for (i, info) in infos.iter().enumerate() {
-        if let Some(j) = infos[..i]
+    let keys: Vec<_> = origins.iter().zip(actions).map(|(o, a)| o.key(a)).collect();
+    for (i, (key, action)) in keys.iter().zip(actions).enumerate() {
+        if let Some(j) = keys[..i]
             .iter()
-            .position(|other| other.table == info.table && other.key == info.key)
+            .zip(actions)
+            .position(|(other, a)| a.table() == action.table() && other == key)
         {
             return Err(Error::InvalidRequest {
                 message: format!(
                     "a transaction cannot hold two actions on one item (DynamoDB refuses it): [{j}] and [{i}] both act on {} {} in `{}`",
-                    info.model, info.key_text, info.table
+                    origins[i].model(),
+                    origins[i].key_text(key),
+                    action.table()
                 ),
             });
         }
     }
-    let bytes: usize = actions.iter().map(|a| action_size(a)).sum();
+    let bytes: usize = actions.iter().map(action_size).sum();
     if bytes > MAX_TRANSACTION_BYTES {
         return Err(Error::LimitExceeded {
             message: format!(
@@ -75,13 +81,18 @@ fn check_request(infos: &[&ActionInfo], actions: &[&TransactWriteItem]) -> Resul
 }
 
 /// The typed failure of a cancellation: one entry per action.
-fn failures(infos: &[&ActionInfo], reasons: Vec<CancellationReason>) -> Vec<ActionFailure> {
+fn failures(
+    origins: &[Origin],
+    actions: &[TransactWriteItem],
+    reasons: Vec<CancellationReason>,
+) -> Vec<ActionFailure> {
     let mut reasons = reasons.into_iter();
-    infos
+    origins
         .iter()
-        .map(|info| {
+        .zip(actions)
+        .map(|(origin, action)| {
             let reason = reasons.next().unwrap_or_else(CancellationReason::none);
-            ActionFailure::from_reason((*info).clone(), reason)
+            ActionFailure::from_reason(origin.info(action), reason)
         })
         .collect()
 }
@@ -151,12 +162,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         loop {
             attempt += 1;
             tracing::Span::current().record("attempts", attempt);
-            let attempt_plan = self.plan(&*store.backend).await?;
-            let infos = self.infos(&attempt_plan);
-            // References only (no borrow of the transaction itself is held
-            // across the send, which would ask it to be `Sync`).
-            let actions = self.actions(&attempt_plan);
-            check_request(&infos, &actions)?;
+            let Attempt { targets, record } = self.plan(&*store.backend).await?;
             // The first attempt's token is the transaction's id, so that a
             // record of it can be found by either.
             let token = if attempt == 1 {
@@ -165,17 +171,22 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                 new_id()
             };
             tracing::Span::current().record("token", token.as_str());
-            // Built afresh for each send (one copy of each action), so
-            // that a resend carries the same actions and token.
-            let request = || TransactWrite {
-                items: actions.iter().map(|a| (*a).clone()).collect(),
-                client_request_token: Some(token.clone()),
-                ..TransactWrite::default()
-            };
-            match send(&self.retry, &*store.backend, request).await {
+            // The actions move into one shared request: a resend carries
+            // the same actions and token, and nothing is copied to send.
+            // It asks for the capacity of every index: the layers that pace
+            // and trace ask for that much, and a shared request they would
+            // change is copied first.
+            let request = Arc::new(TransactWrite {
+                items: self.take_actions(targets, record),
+                client_request_token: Some(token),
+                return_consumed_capacity: ReturnConsumedCapacity::Indexes,
+            });
+            let origins = self.origins();
+            check_request(&origins, &request.items)?;
+            match send(&self.retry, &*store.backend, &request).await {
                 Ok(_) => return Ok(attempt),
                 Err(Error::TransactionCanceled { reasons }) => {
-                    let failures = failures(&infos, reasons);
+                    let failures = failures(&origins, &request.items, reasons);
                     for (i, f) in failures.iter().enumerate().filter(|(_, f)| f.failed()) {
                         tracing::debug!(target: TRANSACTIONS, action = i, reason = ?f.reason, table = %f.action.table, "action failed");
                     }
@@ -192,6 +203,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                         .into());
                     }
                     tracing::debug!(target: TRANSACTIONS, attempt, "conflict: reading the targets again");
+                    self.give_back(request);
                     tokio::time::sleep(self.retry.backoff(attempt.min(6))).await;
                 }
                 Err(e) => return Err(e.into()),
@@ -245,51 +257,79 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                     requester: spec.requester.clone(),
                     status: "committed".to_owned(),
                     committed_at: Timestamp::now(),
-                    targets: self
-                        .entries
-                        .iter()
-                        .map(|e| {
-                            let i = e.info();
-                            format!("{}/{}", i.table, i.key_text)
-                        })
-                        .collect(),
+                    targets: self.described(&targets),
                 };
                 let item = to_item(&record)?;
-                let key = Item::new().with("id", self.id.as_str());
                 let put =
                     PutItem::new(spec.table.clone(), item).condition(&attr("id").not_exists());
-                let info = ActionInfo {
-                    table: spec.table.clone(),
-                    model: "TransactionRecord",
-                    key_text: self.id.clone(),
-                    key,
-                    kind: ActionKind::Record,
-                };
-                Some((info, TransactWriteItem::Put(put)))
+                Some(TransactWriteItem::Put(put))
             }
         };
         Ok(Attempt { targets, record })
     }
 
-    /// What the caller added, one per action of `attempt`, in order.
-    fn infos<'s>(&'s self, attempt: &'s Attempt) -> Vec<&'s ActionInfo> {
-        let mut infos: Vec<&ActionInfo> = self.entries.iter().map(Entry::info).collect();
-        infos.extend(attempt.record.as_ref().map(|(info, _)| info));
-        infos
+    /// Who added each action, in order, then the record.
+    fn origins(&self) -> Vec<Origin> {
+        let mut origins = Vec::with_capacity(self.entries.len() + 1);
+        origins.extend(self.entries.iter().map(Entry::origin));
+        if self.record.is_some() {
+            origins.push(Origin::of::<TransactionRecord>(ActionKind::Record));
+        }
+        origins
     }
 
-    /// The actions of `attempt`, in order.
-    fn actions<'s>(&'s self, attempt: &'s Attempt) -> Vec<&'s TransactWriteItem> {
-        let mut targets = attempt.targets.iter();
+    /// Each action's table and key, as `table/key` (for the record),
+    /// with the targets' planned writes.
+    fn described(&self, targets: &[TransactWriteItem]) -> Vec<String> {
+        let mut targets = targets.iter();
+        self.entries
+            .iter()
+            .filter_map(|entry| {
+                let write = match entry {
+                    Entry::Fixed(f) => f.write.as_ref(),
+                    Entry::Target(_) => targets.next(),
+                }?;
+                let origin = entry.origin();
+                Some(format!(
+                    "{}/{}",
+                    write.table(),
+                    origin.key_text(&origin.key(write))
+                ))
+            })
+            .collect()
+    }
+
+    /// The actions of an attempt, in order: the fixed ones taken from their
+    /// entries (see [`Self::give_back`]), the targets' planned writes in
+    /// their places, then the record.
+    fn take_actions(
+        &mut self,
+        targets: Vec<TransactWriteItem>,
+        record: Option<TransactWriteItem>,
+    ) -> Vec<TransactWriteItem> {
+        let mut targets = targets.into_iter();
         let mut actions = Vec::with_capacity(self.entries.len() + 1);
-        for entry in &self.entries {
+        for entry in &mut self.entries {
             match entry {
-                Entry::Fixed(f) => actions.push(&f.write),
+                Entry::Fixed(f) => actions.extend(f.write.take()),
                 Entry::Target(_) => actions.extend(targets.next()),
             }
         }
-        actions.extend(attempt.record.as_ref().map(|(_, put)| put));
+        actions.extend(record);
         actions
+    }
+
+    /// Gives the fixed actions of a sent request back to their entries,
+    /// for the next attempt (copied only if something still holds the
+    /// request).
+    fn give_back(&mut self, request: Arc<TransactWrite>) {
+        let items =
+            Arc::try_unwrap(request).map_or_else(|shared| shared.items.clone(), |r| r.items);
+        for (entry, action) in self.entries.iter_mut().zip(items) {
+            if let Entry::Fixed(f) = entry {
+                f.write = Some(action);
+            }
+        }
     }
 }
 
@@ -297,14 +337,14 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
 /// added) and of the record, beside the fixed actions.
 struct Attempt {
     targets: Vec<TransactWriteItem>,
-    record: Option<(ActionInfo, TransactWriteItem)>,
+    record: Option<TransactWriteItem>,
 }
 
 impl<E> Entry<'_, E> {
-    fn info(&self) -> &ActionInfo {
+    fn origin(&self) -> Origin {
         match self {
-            Entry::Fixed(f) => &f.info,
-            Entry::Target(t) => t.info(),
+            Entry::Fixed(f) => f.origin,
+            Entry::Target(t) => t.origin(),
         }
     }
 }
@@ -315,11 +355,11 @@ impl<E> Entry<'_, E> {
 async fn send(
     retry: &RetryPolicy,
     backend: &dyn Backend,
-    request: impl Fn() -> TransactWrite,
+    request: &Arc<TransactWrite>,
 ) -> Result<TransactWriteOutput> {
     let mut resends = 0;
     loop {
-        match backend.transact_write_items(request()).await {
+        match backend.transact_write_items_shared(request.clone()).await {
             Err(
                 e @ (Error::Timeout { .. }
                 | Error::TransactionConflict { .. }

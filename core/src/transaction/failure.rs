@@ -1,8 +1,11 @@
 //! What a cancelled transaction says, action by action.
 
+use std::borrow::Cow;
+
+use crate::backend::TransactWriteItem;
 use crate::de::from_item;
 use crate::error::{CancellationCode, CancellationReason, Result};
-use crate::model::Model;
+use crate::model::{KeySchema, Model};
 use crate::value::Item;
 
 /// What kind of action a transaction held.
@@ -40,6 +43,60 @@ pub struct ActionInfo {
     pub key_text: String,
     /// The kind of action.
     pub kind: ActionKind,
+}
+
+/// What an action's request does not say of it: its kind, its model and
+/// its key's attributes (the table and the key are in the request). An
+/// action's [`ActionInfo`] is built from both only when it is asked for:
+/// a commit that applies describes nothing.
+#[derive(Clone, Copy)]
+pub(crate) struct Origin {
+    pub(crate) kind: ActionKind,
+    model: fn() -> &'static str,
+    key: &'static KeySchema,
+}
+
+impl Origin {
+    /// An action of `kind` on a `T`.
+    pub(crate) fn of<T: Model>(kind: ActionKind) -> Self {
+        Origin {
+            kind,
+            model: super::model_name::<T>,
+            key: &T::schema().table.key,
+        }
+    }
+
+    /// The key `write` acts on (a put's, from its item).
+    pub(crate) fn key<'w>(&self, write: &'w TransactWriteItem) -> Cow<'w, Item> {
+        match write {
+            TransactWriteItem::Put(p) => Cow::Owned(self.key.key_of(&p.item)),
+            TransactWriteItem::Update(u) => Cow::Borrowed(&u.key),
+            TransactWriteItem::Delete(d) => Cow::Borrowed(&d.key),
+            TransactWriteItem::ConditionCheck(c) => Cow::Borrowed(&c.key),
+        }
+    }
+
+    /// A key as text (`alice`, `(orders, 7)`).
+    pub(crate) fn key_text(&self, key: &Item) -> String {
+        self.key.describe(key)
+    }
+
+    /// The model's Rust type name (its last path segment).
+    pub(crate) fn model(&self) -> &'static str {
+        (self.model)()
+    }
+
+    /// The action `write`, as the caller added it.
+    pub(crate) fn info(&self, write: &TransactWriteItem) -> ActionInfo {
+        let key = self.key(write).into_owned();
+        ActionInfo {
+            table: write.table().to_owned(),
+            model: self.model(),
+            key_text: self.key_text(&key),
+            key,
+            kind: self.kind,
+        }
+    }
 }
 
 /// Why one action of a cancelled transaction failed.

@@ -62,6 +62,7 @@ use crate::repository::{AsKey, KeyOf, Repository, RetryPolicy, SaveMode, Tracked
 use crate::validate::ValidationErrors;
 use crate::value::{AttributeValue, Item};
 
+use failure::Origin;
 pub use failure::{ActionFailure, ActionInfo, ActionKind, FailureReason, describe_failures};
 pub use read::{ReadHandle, ReadTransaction, Snapshot};
 pub use record::TransactionRecord;
@@ -75,7 +76,9 @@ pub const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
 /// The last segment of a model's type name.
 pub(crate) fn model_name<T>() -> &'static str {
     let full = std::any::type_name::<T>();
-    full.rsplit("::").next().unwrap_or(full)
+    // After the last `:` (a path's separator is `::`): a char, not a
+    // substring, search.
+    full.rsplit(':').next().unwrap_or(full)
 }
 
 /// A key as text: `alice`, `(orders, 7)`.
@@ -98,8 +101,10 @@ struct Store {
 
 /// An action whose request is fixed when it is added.
 struct Fixed<'a> {
-    info: ActionInfo,
-    write: TransactWriteItem,
+    origin: Origin,
+    /// The action; a commit takes it for each send and gives it back for
+    /// the next attempt.
+    write: Option<TransactWriteItem>,
     /// Called once, when the commit is over: `true` if it applied.
     finish: Option<Box<dyn FnOnce(bool) + Send + 'a>>,
 }
@@ -270,20 +275,6 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         }
     }
 
-    fn info<T: Model>(
-        repo: &(impl Repository<T> + ?Sized),
-        key: Item,
-        kind: ActionKind,
-    ) -> ActionInfo {
-        ActionInfo {
-            table: repo.table_name().to_owned(),
-            model: model_name::<T>(),
-            key_text: describe_key::<T>(&key),
-            key,
-            kind,
-        }
-    }
-
     fn push_fixed(&mut self, fixed: Fixed<'a>) -> &mut Self {
         self.entries.push(Entry::Fixed(Box::new(fixed)));
         self
@@ -354,13 +345,11 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         if let Write::Put(p) = &planned.write {
             check_item::<T>(index, &p.item)?;
         }
-        let key = item.value.own_key_item()?;
-        let info = Self::info::<T>(repo, key, kind);
         let after = planned.stored_after;
         let write = into_action(planned.write);
         Ok(self.push_fixed(Fixed {
-            info,
-            write,
+            origin: Origin::of::<T>(kind),
+            write: Some(write),
             finish: Some(Box::new(move |applied| {
                 if applied {
                     item.set_stored(after);
@@ -388,15 +377,10 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
             });
         };
         let planned = plan::plan_delete::<T>(repo.table_name(), stored);
-        let info = Self::info::<T>(
-            repo,
-            T::schema().table.key.key_of(stored),
-            ActionKind::Delete,
-        );
         let write = into_action(planned.write);
         Ok(self.push_fixed(Fixed {
-            info,
-            write,
+            origin: Origin::of::<T>(ActionKind::Delete),
+            write: Some(write),
             finish: Some(Box::new(move |applied| {
                 if applied {
                     item.set_stored(None);
@@ -430,16 +414,15 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         {
             update = update.add(attr(v), AttributeValue::from(1));
         }
-        let mut request = UpdateItem::new(repo.table_name(), key.clone())
+        let mut request = UpdateItem::new(repo.table_name(), key)
             .update(&update)
             .return_old_on_condition_failure(true);
         if let Some(c) = &condition {
             request = request.condition(c);
         }
-        let info = Self::info::<T>(repo, key, ActionKind::Update);
         Ok(self.push_fixed(Fixed {
-            info,
-            write: TransactWriteItem::Update(request),
+            origin: Origin::of::<T>(ActionKind::Update),
+            write: Some(TransactWriteItem::Update(request)),
             finish: None,
         }))
     }
@@ -457,10 +440,12 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         // Stamped with the schema version, as a plain put is.
         let item = crate::Table::<T>::stored_item(value)?;
         check_item::<T>(index, &item)?;
-        let info = Self::info::<T>(repo, T::schema().table.key.key_of(&item), ActionKind::Put);
         Ok(self.push_fixed(Fixed {
-            info,
-            write: TransactWriteItem::Put(crate::backend::PutItem::new(repo.table_name(), item)),
+            origin: Origin::of::<T>(ActionKind::Put),
+            write: Some(TransactWriteItem::Put(crate::backend::PutItem::new(
+                repo.table_name(),
+                item,
+            ))),
             finish: None,
         }))
     }
@@ -480,12 +465,11 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         self.bind(repo.backend(), repo.table_name())?;
         repo.check_attributes("the condition", condition)?;
         let key = KeyOf::<T>::new(key)?.into_item();
-        let mut check = ConditionCheck::new(repo.table_name(), key.clone(), condition);
+        let mut check = ConditionCheck::new(repo.table_name(), key, condition);
         check.return_values_on_condition_check_failure = true;
-        let info = Self::info::<T>(repo, key, ActionKind::Check);
         Ok(self.push_fixed(Fixed {
-            info,
-            write: TransactWriteItem::ConditionCheck(check),
+            origin: Origin::of::<T>(ActionKind::Check),
+            write: Some(TransactWriteItem::ConditionCheck(check)),
             finish: None,
         }))
     }

@@ -10,12 +10,12 @@ use crate::repository::plan::{self, Write};
 use crate::repository::{KeyOf, Repository, SaveMode, Tracked};
 use crate::value::Item;
 
-use super::{ActionInfo, ActionKind, describe_key, model_name};
+use super::{ActionKind, Origin, describe_key};
 
 /// One target, whatever its model: what the commit loop needs of it.
 pub(crate) trait Target<E>: Send {
-    /// The action, as the caller added it.
-    fn info(&self) -> &ActionInfo;
+    /// Who added the action (see [`Origin`]).
+    fn origin(&self) -> Origin;
     /// The read of the target in the transaction's snapshot.
     fn get(&self) -> GetItem;
     /// Changes the target as loaded (`None`: missing) and plans its
@@ -29,7 +29,6 @@ pub(crate) trait Target<E>: Send {
 
 pub(crate) struct TargetOf<'a, T, R: ?Sized, F, C> {
     repo: &'a R,
-    info: ActionInfo,
     key: Item,
     change: F,
     create: Option<C>,
@@ -45,13 +44,6 @@ where
     pub(crate) fn new(repo: &'a R, key: KeyOf<T>, change: F, create: Option<C>) -> Self {
         let key = key.into_item();
         TargetOf {
-            info: ActionInfo {
-                table: repo.table_name().to_owned(),
-                model: model_name::<T>(),
-                key_text: describe_key::<T>(&key),
-                key: key.clone(),
-                kind: ActionKind::Target,
-            },
             repo,
             key,
             change,
@@ -70,8 +62,8 @@ where
     C: FnMut() -> T + Send,
     E: From<Error> + Send,
 {
-    fn info(&self) -> &ActionInfo {
-        &self.info
+    fn origin(&self) -> Origin {
+        Origin::of::<T>(ActionKind::Target)
     }
 
     fn get(&self) -> GetItem {
@@ -84,8 +76,8 @@ where
             (None, Some(create)) => Tracked::new(create()),
             (None, None) => {
                 return Err(Error::NotFound {
-                    table: self.info.table.clone(),
-                    key: self.info.key_text.clone(),
+                    table: self.repo.table_name().to_owned(),
+                    key: describe_key::<T>(&self.key),
                 }
                 .into());
             }
@@ -96,7 +88,8 @@ where
             return Err(Error::InvalidRequest {
                 message: format!(
                     "the change of target {} in `{}` changed its key",
-                    self.info.key_text, self.info.table
+                    describe_key::<T>(&self.key),
+                    self.repo.table_name()
                 ),
             }
             .into());
