@@ -81,7 +81,8 @@ pub fn put_key_prefix(out: &mut Vec<u8>, v: &AttributeValue) {
 /// their UTF-8 bytes, binaries by their bytes; numbers here by their
 /// canonical text).
 pub fn partition_digest(hash: &AttributeValue) -> [u8; 20] {
-    let mut h = sha1_smol::Sha1::new();
+    use sha1::Digest as _;
+    let mut h = sha1::Sha1::new();
     h.update(b"LocalDdb");
     // The bytes a key value hashes as (read in place, not copied).
     match hash {
@@ -90,7 +91,7 @@ pub fn partition_digest(hash: &AttributeValue) -> [u8; 20] {
         AttributeValue::N(n) => h.update(n.canonical().as_str().as_bytes()),
         _ => {}
     }
-    h.digest().bytes()
+    h.finalize().into()
 }
 
 /// The smallest byte string greater than every string starting with `prefix`.

@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use sha1::Digest as _;
+
 use super::batch::{apply_projection, parse_projection};
 use super::codec::encode_item;
 use super::table::TableMeta;
@@ -138,7 +140,7 @@ fn check_no_returns(values: ReturnValues, capacity: ReturnConsumedCapacity) -> R
 }
 
 /// Feeds a length-prefixed byte string to the fingerprint.
-fn feed(h: &mut sha1_smol::Sha1, bytes: &[u8]) {
+fn feed(h: &mut sha1::Sha1, bytes: &[u8]) {
     h.update(&(bytes.len() as u64).to_be_bytes());
     h.update(bytes);
 }
@@ -150,7 +152,7 @@ fn feed(h: &mut sha1_smol::Sha1, bytes: &[u8]) {
 /// is faulty (its transaction is cancelled, so never remembered) is fed as
 /// its fault.
 fn fingerprint(items: &[TransactWriteItem], planned: &[Planned]) -> [u8; 20] {
-    let mut h = sha1_smol::Sha1::new();
+    let mut h = sha1::Sha1::new();
     for (action, p) in items.iter().zip(planned) {
         let (tag, table, condition, update, attrs, return_old) = match action {
             TransactWriteItem::Put(x) => (
@@ -212,7 +214,7 @@ fn fingerprint(items: &[TransactWriteItem], planned: &[Planned]) -> [u8; 20] {
         }
         feed(&mut h, &encode_item(&canonical_item(values)));
     }
-    h.digest().bytes()
+    h.finalize().into()
 }
 
 /// The message of a fault that cancels an action (other errors stand).
