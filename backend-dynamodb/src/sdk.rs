@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use dynamodb_mapper::backend::{
     Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
-    GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query, Scan,
-    TableDescription, TimeToLive, TimeToLiveDescription, TransactGet, TransactGetOutput,
+    GetItem, GetItemOutput, ListTables, ListTablesOutput, Page, PutItem, Query, Request, Response,
+    Scan, TableDescription, TimeToLive, TimeToLiveDescription, TransactGet, TransactGetOutput,
     TransactWrite, TransactWriteOutput, UpdateItem, UpdateTable, WriteOutput,
 };
 use dynamodb_mapper::{Result, TableDefinition};
@@ -56,6 +56,9 @@ impl Backend for Sdk {
     }
     fn store_id(&self) -> usize {
         std::ptr::from_ref(self).cast::<()>() as usize
+    }
+    async fn call(&self, request: Request) -> Result<Response> {
+        request.call_method(self).await
     }
     async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription> {
         self.create_table_call(definition).await

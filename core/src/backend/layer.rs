@@ -112,6 +112,9 @@ macro_rules! dispatch_backend {
             fn store_id(&self) -> usize {
                 self.store_id_of()
             }
+            async fn call(&self, request: Request) -> Result<Response> {
+                self.dispatch(request).await
+            }
             async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription> {
                 let r = self.dispatch(Request::CreateTable(definition)).await?;
                 r.into_table(Operation::CreateTable)

@@ -187,6 +187,15 @@ pub trait Backend: Send + Sync + fmt::Debug {
         std::ptr::from_ref(self).cast::<()>() as usize
     }
 
+    /// Any call, as one [`Request`] value: what a [`Layer`] sends to the
+    /// backend under it ([`Request::send`]). The default calls the method
+    /// the request stands for ([`Request::call_method`]); a backend that
+    /// handles calls as values (a [`Layered`] one) takes it as it is,
+    /// without a detour through the method and back into a request.
+    async fn call(&self, request: Request) -> Result<Response> {
+        request.call_method(self).await
+    }
+
     /// `CreateTable`, with the definition's TTL attribute enabled as part
     /// of the creation. Answers at once; the table may still be `CREATING`.
     async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription>;
@@ -274,6 +283,13 @@ macro_rules! delegate_backend {
             fn store_id(&self) -> usize {
                 let $s = self;
                 $target.store_id()
+            }
+            async fn call(
+                &self,
+                request: $crate::backend::Request,
+            ) -> $crate::Result<$crate::backend::Response> {
+                let $s = self;
+                $target.call(request).await
             }
             async fn create_table(
                 &self,

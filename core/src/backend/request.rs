@@ -292,9 +292,16 @@ impl Request {
         })
     }
 
-    /// Sends the request to a backend: the one place a [`Request`] becomes
-    /// a call of the [`Backend`] method it stands for.
+    /// Sends the request to a backend, as one value ([`Backend::call`]): a
+    /// layered backend hands it to its layer as it is.
     pub async fn send(self, backend: &dyn Backend) -> Result<Response> {
+        backend.call(self).await
+    }
+
+    /// Calls the [`Backend`] method the request stands for: the one place
+    /// a [`Request`] becomes a method call (what [`Backend::call`] does by
+    /// default).
+    pub async fn call_method<B: Backend + ?Sized>(self, backend: &B) -> Result<Response> {
         Ok(match self {
             Request::CreateTable(d) => Response::Table(backend.create_table(d).await?),
             Request::DescribeTable(t) => Response::Table(backend.describe_table(&t).await?),

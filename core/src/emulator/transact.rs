@@ -141,7 +141,7 @@ fn check_no_returns(values: ReturnValues, capacity: ReturnConsumedCapacity) -> R
 
 /// Feeds a length-prefixed byte string to the fingerprint.
 fn feed(h: &mut sha1::Sha1, bytes: &[u8]) {
-    h.update(&(bytes.len() as u64).to_be_bytes());
+    h.update((bytes.len() as u64).to_be_bytes());
     h.update(bytes);
 }
 
@@ -188,7 +188,7 @@ fn fingerprint(items: &[TransactWriteItem], planned: &[Planned]) -> [u8; 20] {
                 x.return_values_on_condition_check_failure,
             ),
         };
-        h.update(&[tag, u8::from(return_old)]);
+        h.update([tag, u8::from(return_old)]);
         feed(&mut h, table.as_bytes());
         match &p.fault {
             Some(fault) => feed(&mut h, format!("fault {fault}").as_bytes()),
