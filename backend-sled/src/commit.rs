@@ -21,6 +21,8 @@ struct Rounds {
     durable: u64,
     /// A flush is running.
     flushing: bool,
+    /// Flushes run (each covering one or more tickets).
+    flushes: u64,
     /// The last flush that failed: the tickets it covered, `(from, to]`,
     /// and its error (each writer it covered gets a copy).
     failed: Option<(u64, u64, Failure)>,
@@ -61,6 +63,16 @@ impl Failure {
     }
 }
 
+/// How many writes waited to be durable, and how many flushes made them so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommitFigures {
+    /// Writes that waited for a flush before being acknowledged.
+    pub writes: u64,
+    /// Flushes run for them: `writes / flushes` is how many writes a
+    /// flush covered on average.
+    pub flushes: u64,
+}
+
 /// Flushes shared by the writers waiting for them (see the module).
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommit {
@@ -71,6 +83,15 @@ pub(crate) struct GroupCommit {
 impl GroupCommit {
     fn lock(&self) -> MutexGuard<'_, Rounds> {
         self.rounds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The writes and flushes so far.
+    pub(crate) fn figures(&self) -> CommitFigures {
+        let rounds = self.lock();
+        CommitFigures {
+            writes: rounds.issued,
+            flushes: rounds.flushes,
+        }
     }
 
     /// Returns once every write applied before this call is durable:
@@ -105,6 +126,7 @@ impl GroupCommit {
             let result = flush();
             rounds = self.lock();
             rounds.flushing = false;
+            rounds.flushes += 1;
             match &result {
                 Ok(()) => rounds.durable = rounds.durable.max(to),
                 Err(e) => rounds.failed = Some((from, to, Failure::of(e))),
@@ -134,6 +156,13 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(flushes.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            commit.figures(),
+            CommitFigures {
+                writes: 3,
+                flushes: 3
+            }
+        );
     }
 
     #[test]
@@ -176,6 +205,13 @@ mod tests {
         }
         let flushes = flushes.load(Ordering::SeqCst);
         assert!((1..=400).contains(&flushes), "{flushes} flushes");
+        assert_eq!(
+            commit.figures(),
+            CommitFigures {
+                writes: 400,
+                flushes
+            }
+        );
     }
 
     #[test]

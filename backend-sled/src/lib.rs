@@ -80,6 +80,8 @@
 mod commit;
 mod guard;
 
+pub use commit::CommitFigures;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -324,6 +326,13 @@ impl SledBackend {
         guard::unwind("flushing", || db.flush())?
             .map(|_| ())
             .map_err(|e| sled_error("flushing sled to disk", e))
+    }
+
+    /// The group commit's figures since the store was opened: writes that
+    /// waited for a flush under [`Durability::EveryWrite`], and the flushes
+    /// that covered them (none under [`Durability::Interval`]).
+    pub fn commit_figures(&self) -> CommitFigures {
+        self.engine().storage().commit.figures()
     }
 
     /// Deletes the items whose time to live has passed.

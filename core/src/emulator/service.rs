@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::FutureExt;
+use tokio::runtime::RuntimeFlavor;
 
 use super::{Emulator, Storage};
 use crate::backend::{
@@ -16,9 +18,11 @@ use crate::backend::{
 use crate::error::{Error, Result};
 use crate::model::TableDefinition;
 
-/// The emulation engine as a [`Backend`]: each call runs on the engine,
-/// writes on a blocking thread when the storage waits for the disk on
-/// every write (so that the async runtime is never stalled by a flush).
+/// The emulation engine as a [`Backend`]: each call runs on the engine.
+/// When the storage waits for the disk on every write, writes never stall
+/// the async runtime: on a multi-thread runtime a write blocks in place
+/// (`block_in_place`: the thread's other tasks move to another thread),
+/// on a current-thread runtime it runs on a blocking thread.
 /// Cheap to clone: clones share the engine.
 pub struct EmulatorBackend<S: Storage> {
     engine: Arc<Emulator<S>>,
@@ -47,7 +51,8 @@ impl<S: Storage> std::fmt::Debug for EmulatorBackend<S> {
 
 impl<S: Storage> EmulatorBackend<S> {
     /// The engine as a backend that reports these capabilities; with
-    /// `blocking_writes`, writes run on tokio's blocking threads.
+    /// `blocking_writes`, writes block in place or on tokio's blocking
+    /// threads (see the type).
     pub fn new(
         engine: Arc<Emulator<S>>,
         capabilities: Capabilities,
@@ -76,15 +81,37 @@ impl<S: Storage> EmulatorBackend<S> {
                     // A description may run an index's backfill.
                     | Operation::DescribeTable
             );
-        if self.blocking_writes
-            && writes
-            && let Ok(handle) = tokio::runtime::Handle::try_current()
-        {
-            let engine = self.engine.clone();
-            return handle
-                .spawn_blocking(move || futures::executor::block_on(request.send(&*engine)))
-                .await
-                .map_err(|e| Error::backend("a store operation panicked or was cancelled", e))?;
+        if self.blocking_writes && writes {
+            match tokio::runtime::Handle::try_current().map(|h| (h.runtime_flavor(), h)) {
+                // On a multi-thread runtime the write runs on this thread,
+                // which hands its other tasks to another thread while it
+                // blocks: no hop to a blocking thread and back.
+                Ok((RuntimeFlavor::MultiThread, _)) => {
+                    return tokio::task::block_in_place(|| {
+                        // The engine's calls never wait on anything but
+                        // the store: the future is ready at its first poll
+                        // (no executor is entered, so a caller already
+                        // inside one is fine).
+                        let mut send = std::pin::pin!(request.send(&*self.engine));
+                        match send.as_mut().now_or_never() {
+                            Some(response) => response,
+                            None => futures::executor::block_on(send),
+                        }
+                    });
+                }
+                // A current-thread runtime has no other thread to run its
+                // tasks: the write goes to a blocking thread.
+                Ok((_, handle)) => {
+                    let engine = self.engine.clone();
+                    return handle
+                        .spawn_blocking(move || futures::executor::block_on(request.send(&*engine)))
+                        .await
+                        .map_err(|e| {
+                            Error::backend("a store operation panicked or was cancelled", e)
+                        })?;
+                }
+                Err(_) => {}
+            }
         }
         request.send(&*self.engine).await
     }
