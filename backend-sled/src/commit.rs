@@ -9,6 +9,9 @@
 //! writers pays for one flush per round instead of one each.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
+
+use tokio::runtime::RuntimeFlavor;
 
 use dynamodb_mapper::Error;
 
@@ -23,6 +26,9 @@ struct Rounds {
     flushing: bool,
     /// Flushes run (each covering one or more tickets).
     flushes: u64,
+    /// The tasks waiting for the flush that runs (see
+    /// [`GroupCommit::durable`]), woken when it finishes.
+    wakers: Vec<Waker>,
     /// The last flush that failed: the tickets it covered, `(from, to]`,
     /// and its error (each writer it covered gets a copy).
     failed: Option<(u64, u64, Failure)>,
@@ -94,22 +100,61 @@ impl GroupCommit {
         }
     }
 
+    /// Takes the ticket of a writer whose write is applied.
+    fn ticket(&self) -> u64 {
+        let mut rounds = self.lock();
+        rounds.issued += 1;
+        rounds.issued
+    }
+
+    /// The answer of a ticket's wait, once its flush has finished.
+    fn outcome(rounds: &Rounds, ticket: u64) -> Option<Result<(), Error>> {
+        if rounds.durable >= ticket {
+            return Some(Ok(()));
+        }
+        match &rounds.failed {
+            Some((from, to, failure)) if *from < ticket && ticket <= *to => {
+                Some(Err(failure.error()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Runs the next flush, which covers every ticket issued so far (each
+    /// taken after its write was applied), then wakes every waiter.
+    fn lead(
+        &self,
+        mut rounds: MutexGuard<'_, Rounds>,
+        flush: impl FnOnce() -> Result<(), Error>,
+    ) {
+        rounds.flushing = true;
+        let (from, to) = (rounds.durable, rounds.issued);
+        drop(rounds);
+        let result = flush();
+        let mut rounds = self.lock();
+        rounds.flushing = false;
+        rounds.flushes += 1;
+        match &result {
+            Ok(()) => rounds.durable = rounds.durable.max(to),
+            Err(e) => rounds.failed = Some((from, to, Failure::of(e))),
+        }
+        let wakers = std::mem::take(&mut rounds.wakers);
+        drop(rounds);
+        self.finished.notify_all();
+        for w in wakers {
+            w.wake();
+        }
+    }
+
     /// Returns once every write applied before this call is durable:
     /// after a `flush` that began after this call began (run here, or by
     /// another writer), or with the error of that flush.
     pub(crate) fn wait_durable(&self, flush: impl Fn() -> Result<(), Error>) -> Result<(), Error> {
+        let ticket = self.ticket();
         let mut rounds = self.lock();
-        rounds.issued += 1;
-        let ticket = rounds.issued;
         loop {
-            if rounds.durable >= ticket {
-                return Ok(());
-            }
-            if let Some((from, to, failure)) = &rounds.failed
-                && *from < ticket
-                && ticket <= *to
-            {
-                return Err(failure.error());
+            if let Some(outcome) = Self::outcome(&rounds, ticket) {
+                return outcome;
             }
             if rounds.flushing {
                 rounds = self
@@ -118,22 +163,43 @@ impl GroupCommit {
                     .unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            // Lead the next flush: it covers every ticket issued so far,
-            // each taken after its write was applied.
-            rounds.flushing = true;
-            let (from, to) = (rounds.durable, rounds.issued);
-            drop(rounds);
-            let result = flush();
+            self.lead(rounds, &flush);
             rounds = self.lock();
-            rounds.flushing = false;
-            rounds.flushes += 1;
-            match &result {
-                Ok(()) => rounds.durable = rounds.durable.max(to),
-                Err(e) => rounds.failed = Some((from, to, Failure::of(e))),
-            }
-            self.finished.notify_all();
-            result?;
         }
+    }
+
+    /// [`wait_durable`](Self::wait_durable) as a future: it covers the
+    /// writes applied before its first poll, and while another writer's
+    /// flush runs it waits without holding a thread. A flush it leads
+    /// blocks in place (`block_in_place`) on a multi-thread tokio runtime,
+    /// so that the thread's other tasks move on, and runs inline anywhere
+    /// else.
+    pub(crate) async fn durable(
+        &self,
+        flush: impl Fn() -> Result<(), Error> + Sync,
+    ) -> Result<(), Error> {
+        let ticket = self.ticket();
+        std::future::poll_fn(|cx| {
+            loop {
+                let mut rounds = self.lock();
+                if let Some(outcome) = Self::outcome(&rounds, ticket) {
+                    return Poll::Ready(outcome);
+                }
+                if rounds.flushing {
+                    if !rounds.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                        rounds.wakers.push(cx.waker().clone());
+                    }
+                    return Poll::Pending;
+                }
+                match tokio::runtime::Handle::try_current() {
+                    Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                        tokio::task::block_in_place(|| self.lead(rounds, &flush));
+                    }
+                    _ => self.lead(rounds, &flush),
+                }
+            }
+        })
+        .await
     }
 }
 

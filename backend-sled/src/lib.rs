@@ -88,7 +88,9 @@ use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, Writes};
+use dynamodb_mapper::emulator::{
+    Emulator, EmulatorBackend, Entries, Storage, SyncFuture, Writes,
+};
 use dynamodb_mapper::layers::{Pacer, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
@@ -215,13 +217,26 @@ impl Storage for SledStorage {
     /// share flushes (group commit).
     fn sync(&self) -> Result<(), Error> {
         if self.flush_each_write {
-            self.commit.wait_durable(|| {
-                guard::unwind("flushing", || self.db.flush())?
-                    .map(|_| ())
-                    .map_err(|e| sled_error("flushing sled to disk", e))
-            })?;
+            self.commit.wait_durable(|| self.flush_now())?;
         }
         Ok(())
+    }
+
+    /// [`sync`](Storage::sync) as a future (under
+    /// [`Durability::EveryWrite`]): a writer waiting for another's flush
+    /// holds no thread, and one that leads a flush blocks in place.
+    fn sync_async(&self) -> Option<SyncFuture<'_>> {
+        self.flush_each_write
+            .then(|| Box::pin(self.commit.durable(|| self.flush_now())) as SyncFuture<'_>)
+    }
+}
+
+impl SledStorage {
+    /// One flush of sled to disk.
+    fn flush_now(&self) -> Result<(), Error> {
+        guard::unwind("flushing", || self.db.flush())?
+            .map(|_| ())
+            .map_err(|e| sled_error("flushing sled to disk", e))
     }
 }
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use futures::FutureExt;
 use tokio::runtime::RuntimeFlavor;
 
-use super::{Emulator, Storage};
+use super::{DeferredSync, Emulator, Storage};
 use crate::backend::{
     Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
     GetItem, GetItemOutput, ListTables, ListTablesOutput, Operation, Page, PutItem, Query, Request,
@@ -83,9 +83,39 @@ impl<S: Storage> EmulatorBackend<S> {
             );
         if self.blocking_writes && writes {
             match tokio::runtime::Handle::try_current().map(|h| (h.runtime_flavor(), h)) {
-                // On a multi-thread runtime the write runs on this thread,
-                // which hands its other tasks to another thread while it
-                // blocks: no hop to a blocking thread and back.
+                // An item write on a multi-thread runtime: applied on this
+                // thread, then its flush awaited (shared with the other
+                // writers waiting, and holding no thread while another
+                // writer's flush runs).
+                Ok((RuntimeFlavor::MultiThread, _))
+                    if request.operation().is_write()
+                        && self.engine.storage().sync_async().is_some() =>
+                {
+                    let response = {
+                        let deferred = DeferredSync::new();
+                        let mut send = std::pin::pin!(request.send(&*self.engine));
+                        match send.as_mut().now_or_never() {
+                            Some(response) => response,
+                            // Never taken (the engine's calls are ready at
+                            // their first poll); should one wait, it
+                            // finishes in place, its own sync included.
+                            None => {
+                                drop(deferred);
+                                tokio::task::block_in_place(|| futures::executor::block_on(send))
+                            }
+                        }
+                    }?;
+                    // Every write applied so far, this one included, is
+                    // durable before it is acknowledged.
+                    match self.engine.storage().sync_async() {
+                        Some(durable) => durable.await?,
+                        None => tokio::task::block_in_place(|| self.engine.storage().sync())?,
+                    }
+                    return Ok(response);
+                }
+                // Any other write on a multi-thread runtime runs on this
+                // thread, which hands its other tasks to another thread
+                // while it blocks: no hop to a blocking thread and back.
                 Ok((RuntimeFlavor::MultiThread, _)) => {
                     return tokio::task::block_in_place(|| {
                         // The engine's calls never wait on anything but
