@@ -122,11 +122,7 @@ impl GroupCommit {
 
     /// Runs the next flush, which covers every ticket issued so far (each
     /// taken after its write was applied), then wakes every waiter.
-    fn lead(
-        &self,
-        mut rounds: MutexGuard<'_, Rounds>,
-        flush: impl FnOnce() -> Result<(), Error>,
-    ) {
+    fn lead(&self, mut rounds: MutexGuard<'_, Rounds>, flush: impl FnOnce() -> Result<(), Error>) {
         rounds.flushing = true;
         let (from, to) = (rounds.durable, rounds.issued);
         drop(rounds);
@@ -278,6 +274,87 @@ mod tests {
                 flushes
             }
         );
+    }
+
+    /// 16 tasks on two worker threads, each writing (bumping `applied`)
+    /// then awaiting [`GroupCommit::durable`] (a flush copies `applied`
+    /// to `flushed`), with synchronous waiters among them on the
+    /// flavor's blocking threads: no write acknowledged before a flush
+    /// covered it, and flushes shared.
+    fn tasks_share_flushes_and_wait_for_theirs(flavor: RuntimeFlavor) {
+        let rt = match flavor {
+            RuntimeFlavor::CurrentThread => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            _ => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap(),
+        };
+        let commit = Arc::new(GroupCommit::default());
+        let applied = Arc::new(AtomicU64::new(0));
+        let flushed = Arc::new(AtomicU64::new(0));
+        let flush = {
+            let (applied, flushed) = (applied.clone(), flushed.clone());
+            move || {
+                let upto = applied.load(Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_micros(300));
+                flushed.fetch_max(upto, Ordering::SeqCst);
+                Ok(())
+            }
+        };
+        rt.block_on(async {
+            let writers: Vec<_> = (0..16)
+                .map(|w| {
+                    let (commit, applied, flushed, flush) = (
+                        commit.clone(),
+                        applied.clone(),
+                        flushed.clone(),
+                        flush.clone(),
+                    );
+                    tokio::spawn(async move {
+                        for _ in 0..50 {
+                            let mine = applied.fetch_add(1, Ordering::SeqCst) + 1;
+                            if w % 4 == 0 {
+                                let (commit, flush) = (commit.clone(), flush.clone());
+                                tokio::task::spawn_blocking(move || commit.wait_durable(flush))
+                                    .await
+                                    .unwrap()
+                                    .unwrap();
+                            } else {
+                                commit.durable(&flush).await.unwrap();
+                            }
+                            assert!(
+                                flushed.load(Ordering::SeqCst) >= mine,
+                                "write {mine} acknowledged before it was flushed"
+                            );
+                        }
+                    })
+                })
+                .collect();
+            for w in writers {
+                w.await.unwrap();
+            }
+        });
+        let figures = commit.figures();
+        assert_eq!(figures.writes, 800);
+        assert!(
+            figures.flushes < 800,
+            "{} flushes for 800 writes: none shared",
+            figures.flushes
+        );
+    }
+
+    #[test]
+    fn tasks_share_flushes_on_a_multi_thread_runtime() {
+        tasks_share_flushes_and_wait_for_theirs(RuntimeFlavor::MultiThread);
+    }
+
+    #[test]
+    fn tasks_share_flushes_on_a_current_thread_runtime() {
+        tasks_share_flushes_and_wait_for_theirs(RuntimeFlavor::CurrentThread);
     }
 
     #[test]

@@ -88,9 +88,7 @@ use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{
-    Emulator, EmulatorBackend, Entries, Storage, SyncFuture, Writes,
-};
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, SyncFuture, Writes};
 use dynamodb_mapper::layers::{Pacer, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
