@@ -7,6 +7,12 @@
 //! by the next one, which the first of them to wake starts. A write is
 //! thus never acknowledged before a flush that covers it, and a crowd of
 //! writers pays for one flush per round instead of one each.
+//!
+//! A writer waits either on a thread ([`GroupCommit::wait_durable`], the
+//! engine's `sync`) or as a future ([`GroupCommit::durable`], what the
+//! backend awaits after an item write on a multi-thread runtime): a task
+//! waiting for another's flush then holds no thread, so that the writers
+//! of a round cost one blocked thread (the leader's), not one each.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::{Poll, Waker};

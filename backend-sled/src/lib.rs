@@ -16,7 +16,12 @@
 //! write is acknowledged: an acknowledged write survives a crash. Writers
 //! share flushes (group commit): the writers that arrive while a flush
 //! runs are all made durable by the next one, and each is acknowledged
-//! only after a flush that began after its write was applied.
+//! only after a flush that began after its write was applied. On a
+//! multi-thread tokio runtime an item write is applied on the task's
+//! thread and its flush awaited: a writer waiting for another's flush holds
+//! no thread, and the one running a flush blocks in place
+//! (`tokio::task::block_in_place`). On a current-thread runtime, writes
+//! run on tokio's blocking threads.
 //! [`Durability::Interval`] flushes in the background at that interval:
 //! faster writes, and a crash loses at most the writes of the last interval
 //! (never part of one).

@@ -20,9 +20,11 @@ use crate::model::TableDefinition;
 
 /// The emulation engine as a [`Backend`]: each call runs on the engine.
 /// When the storage waits for the disk on every write, writes never stall
-/// the async runtime: on a multi-thread runtime a write blocks in place
-/// (`block_in_place`: the thread's other tasks move to another thread),
-/// on a current-thread runtime it runs on a blocking thread.
+/// the async runtime: on a multi-thread runtime an item write is applied
+/// on the task's thread and then awaits [`Storage::sync_async`] (when the
+/// storage has it), and any other write blocks in place
+/// (`block_in_place`: the thread's other tasks move to another thread);
+/// on a current-thread runtime a write runs on a blocking thread.
 /// Cheap to clone: clones share the engine.
 pub struct EmulatorBackend<S: Storage> {
     engine: Arc<Emulator<S>>,
