@@ -8,10 +8,12 @@
 //!
 //! Run with `cargo bench -p dynamodb-mapper-sled --bench sled`. For a
 //! profiler, `SLED_BENCH_PROFILE=get` (or `put`) runs only the backend's
-//! gets (or interval-flush puts) of ~1 KB items for 10 seconds.
+//! gets (or interval-flush puts) of ~1 KB items for 10 seconds;
+//! `durable` (or `durable16`) its puts flushed before each
+//! acknowledgement, by one writer (or 16), with the writes per flush;
+//! `raw` raw sled's insert + flush, one writer.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dynamodb_mapper::backend::{Backend, GetItem, PutItem, Query};
@@ -126,6 +128,68 @@ fn profile(what: &str) {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    if what == "raw" {
+        let db = open_raw(dir.path(), None);
+        let (start, mut ops) = (Instant::now(), 0usize);
+        while start.elapsed() < Duration::from_secs(10) {
+            let it = item(0, ops);
+            db.insert(raw_key(&it), encode_item(&it)).unwrap();
+            db.flush().unwrap();
+            ops += 1;
+        }
+        println!(
+            "raw insert+flush: {:.0} per second",
+            rate(ops, start.elapsed())
+        );
+        return;
+    }
+    if let Some(writers) = match what {
+        "durable" => Some(1),
+        "durable16" => Some(WRITERS),
+        _ => None,
+    } {
+        let store = open(dir.path(), Durability::EveryWrite);
+        let took = rt.block_on(async {
+            store.create_table(table()).await.unwrap();
+            let start = Instant::now();
+            if writers == 1 {
+                // As the benchmark's one writer: on the thread of `block_on`.
+                let mut ops = 0usize;
+                while start.elapsed() < Duration::from_secs(10) {
+                    let it = item(0, ops);
+                    store.put_item(PutItem::new("orders", it)).await.unwrap();
+                    ops += 1;
+                }
+                return (ops, start.elapsed());
+            }
+            let tasks: Vec<_> = (0..writers)
+                .map(|w| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let mut ops = 0usize;
+                        while start.elapsed() < Duration::from_secs(10) {
+                            let it = item(w, ops);
+                            store.put_item(PutItem::new("orders", it)).await.unwrap();
+                            ops += 1;
+                        }
+                        ops
+                    })
+                })
+                .collect();
+            let mut ops = 0;
+            for t in tasks {
+                ops += t.await.unwrap();
+            }
+            (ops, start.elapsed())
+        });
+        let figures = store.commit_figures();
+        println!(
+            "{what}: {:.0} per second, {:.1} writes per flush",
+            rate(took.0, took.1),
+            figures.writes as f64 / figures.flushes.max(1) as f64
+        );
+        return;
+    }
     let store = open(dir.path(), Durability::Interval(Duration::from_secs(1)));
     rt.block_on(async {
         store.create_table(table()).await.unwrap();
@@ -312,6 +376,9 @@ fn main() {
     );
     let mut one_writer = Duration::MAX;
     let mut many_writers = Duration::MAX;
+    let mut raw_many_t = Duration::MAX;
+    // Writes and flushes of the 16-writer runs alone.
+    let (mut many_writes, mut many_flushes) = (0, 0);
     for r in 0..durable_rounds {
         let one: Vec<Item> = (0..per_writer).map(|_| fresh()).collect();
         let many: Vec<Vec<Item>> = (0..WRITERS)
@@ -326,9 +393,10 @@ fn main() {
                 start.elapsed()
             })
         };
-        let run_many = || {
+        let mut run_many = || {
             let many = many.clone();
-            rt.block_on(async {
+            let before = durable.commit_figures();
+            let took = rt.block_on(async {
                 let start = Instant::now();
                 let tasks: Vec<_> = many
                     .into_iter()
@@ -345,38 +413,41 @@ fn main() {
                     t.await.unwrap();
                 }
                 start.elapsed()
-            })
+            });
+            let after = durable.commit_figures();
+            many_writes += after.writes - before.writes;
+            many_flushes += after.flushes - before.flushes;
+            took
         };
-        if r % 2 == 0 {
-            one_writer = one_writer.min(run_one());
-            many_writers = many_writers.min(run_many());
-        } else {
-            many_writers = many_writers.min(run_many());
-            one_writer = one_writer.min(run_one());
+        // Raw sled with 16 threads each inserting and flushing its own
+        // items, in the same rounds.
+        let raw_many: Vec<Vec<Item>> = (0..WRITERS)
+            .map(|_| (0..per_writer).map(|_| fresh()).collect())
+            .collect();
+        let run_raw_many = || {
+            let start = Instant::now();
+            std::thread::scope(|scope| {
+                for items in &raw_many {
+                    let db = &raw_durable;
+                    scope.spawn(move || {
+                        for it in items {
+                            db.insert(raw_key(it), encode_item(it)).unwrap();
+                            db.flush().unwrap();
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        };
+        // The order of the three rotates from round to round.
+        for turn in 0..3 {
+            match (r + turn) % 3 {
+                0 => one_writer = one_writer.min(run_one()),
+                1 => many_writers = many_writers.min(run_many()),
+                _ => raw_many_t = raw_many_t.min(run_raw_many()),
+            }
         }
     }
-    // Raw sled with 16 threads each inserting and flushing, for reference.
-    let raw_durable = Arc::new(raw_durable);
-    let raw_many: Vec<Vec<Item>> = (0..WRITERS)
-        .map(|_| (0..per_writer).map(|_| fresh()).collect())
-        .collect();
-    let start = Instant::now();
-    let threads: Vec<_> = raw_many
-        .into_iter()
-        .map(|items| {
-            let db = raw_durable.clone();
-            std::thread::spawn(move || {
-                for it in items {
-                    db.insert(raw_key(&it), encode_item(&it)).unwrap();
-                    db.flush().unwrap();
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
-    let raw_many_t = start.elapsed();
 
     println!(
         "sled backend vs raw sled, items of {} bytes, {n} puts and gets, {queries} queries of 10 items, best of {rounds} interleaved rounds ({durable_rounds} for flushed writes; operations per second)",
@@ -415,7 +486,12 @@ fn main() {
         100.0 * rate(durable_writes, one_t) / rate(durable_writes, raw_one_t)
     );
     println!(
-        "raw sled, insert+flush, {WRITERS} threads: {:.0} per second (for reference)",
-        rate(WRITERS * per_writer, raw_many_t)
+        "backend, flush every write, {WRITERS} writers: {:.1} writes per flush ({many_writes} writes, {many_flushes} flushes)",
+        many_writes as f64 / many_flushes.max(1) as f64
+    );
+    println!(
+        "raw sled, insert+flush, {WRITERS} threads: {:.0} per second, the backend's {WRITERS} writers {:.0}% of it (same rounds, for reference)",
+        rate(WRITERS * per_writer, raw_many_t),
+        100.0 * many_rate / rate(WRITERS * per_writer, raw_many_t)
     );
 }

@@ -16,7 +16,12 @@
 //! write is acknowledged: an acknowledged write survives a crash. Writers
 //! share flushes (group commit): the writers that arrive while a flush
 //! runs are all made durable by the next one, and each is acknowledged
-//! only after a flush that began after its write was applied.
+//! only after a flush that began after its write was applied. On a
+//! multi-thread tokio runtime an item write is applied on the task's
+//! thread and its flush awaited: a writer waiting for another's flush holds
+//! no thread, and the one running a flush blocks in place
+//! (`tokio::task::block_in_place`). On a current-thread runtime, writes
+//! run on tokio's blocking threads.
 //! [`Durability::Interval`] flushes in the background at that interval:
 //! faster writes, and a crash loses at most the writes of the last interval
 //! (never part of one).
@@ -80,13 +85,15 @@
 mod commit;
 mod guard;
 
+pub use commit::CommitFigures;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, Writes};
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, SyncFuture, Writes};
 use dynamodb_mapper::layers::{Pacer, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
@@ -213,13 +220,26 @@ impl Storage for SledStorage {
     /// share flushes (group commit).
     fn sync(&self) -> Result<(), Error> {
         if self.flush_each_write {
-            self.commit.wait_durable(|| {
-                guard::unwind("flushing", || self.db.flush())?
-                    .map(|_| ())
-                    .map_err(|e| sled_error("flushing sled to disk", e))
-            })?;
+            self.commit.wait_durable(|| self.flush_now())?;
         }
         Ok(())
+    }
+
+    /// [`sync`](Storage::sync) as a future (under
+    /// [`Durability::EveryWrite`]): a writer waiting for another's flush
+    /// holds no thread, and one that leads a flush blocks in place.
+    fn sync_async(&self) -> Option<SyncFuture<'_>> {
+        self.flush_each_write
+            .then(|| Box::pin(self.commit.durable(|| self.flush_now())) as SyncFuture<'_>)
+    }
+}
+
+impl SledStorage {
+    /// One flush of sled to disk.
+    fn flush_now(&self) -> Result<(), Error> {
+        guard::unwind("flushing", || self.db.flush())?
+            .map(|_| ())
+            .map_err(|e| sled_error("flushing sled to disk", e))
     }
 }
 
@@ -324,6 +344,13 @@ impl SledBackend {
         guard::unwind("flushing", || db.flush())?
             .map(|_| ())
             .map_err(|e| sled_error("flushing sled to disk", e))
+    }
+
+    /// The group commit's figures since the store was opened: writes that
+    /// waited for a flush under [`Durability::EveryWrite`], and the flushes
+    /// that covered them (none under [`Durability::Interval`]).
+    pub fn commit_figures(&self) -> CommitFigures {
+        self.engine().storage().commit.figures()
     }
 
     /// Deletes the items whose time to live has passed.

@@ -177,7 +177,7 @@ impl<S: Storage> Emulator<S> {
             usage.entry(t.to_owned()).or_default().add(u)
         })?;
         drop(state);
-        self.storage.sync()?;
+        self.sync_write()?;
         Ok(BatchWriteOutput {
             unprocessed_items: BTreeMap::new(),
             consumed_capacity: report_all(usage, input.return_consumed_capacity),

@@ -123,7 +123,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub use service::EmulatorBackend;
-pub use storage::{Entries, Pairs, Storage, Writes};
+pub use storage::{Entries, Pairs, Storage, SyncFuture, Writes};
 
 use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};
 use crate::error::Error;
@@ -180,6 +180,34 @@ impl Tokens {
                 self.records.remove(&token);
             }
         }
+    }
+}
+
+thread_local! {
+    /// Item writes on this thread leave [`Storage::sync`] to their caller.
+    static DEFERRED_SYNC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// While alive, the item writes (`PutItem`, `UpdateItem`, `DeleteItem`,
+/// `BatchWriteItem`, `TransactWriteItems`) that the engine runs on this
+/// thread apply their changes without waiting for them to be durable: the
+/// holder waits for that (with [`Storage::sync_async`] or
+/// [`Storage::sync`]) before acknowledging any of them.
+pub(crate) struct DeferredSync {
+    was: bool,
+}
+
+impl DeferredSync {
+    pub(crate) fn new() -> Self {
+        DeferredSync {
+            was: DEFERRED_SYNC.replace(true),
+        }
+    }
+}
+
+impl Drop for DeferredSync {
+    fn drop(&mut self) {
+        DEFERRED_SYNC.set(self.was);
     }
 }
 
@@ -281,6 +309,17 @@ impl<S: Storage> Emulator<S> {
     /// The storage underneath.
     pub fn storage(&self) -> &S {
         &self.storage
+    }
+
+    /// After an item write: [`Storage::sync`], unless this thread's caller
+    /// waits for durability itself once the call returns (see
+    /// [`DeferredSync`]).
+    fn sync_write(&self) -> Result<(), Error> {
+        if DEFERRED_SYNC.get() {
+            Ok(())
+        } else {
+            self.storage.sync()
+        }
     }
 
     fn read_state(&self) -> RwLockReadGuard<'_, State> {

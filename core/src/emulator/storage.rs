@@ -1,5 +1,8 @@
 //! What the emulator needs from a store of bytes.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use crate::error::Error;
 
 /// Entries read from a storage: keys and values, in key order (of a
@@ -49,4 +52,18 @@ pub trait Storage: Send + Sync + 'static {
     fn sync(&self) -> Result<(), Error> {
         Ok(())
     }
+
+    /// What [`sync`](Storage::sync) does, as a future that holds no thread
+    /// while it waits (for a flush another writer runs), for a storage
+    /// whose `sync` waits for the disk; `None` (the default) when it has
+    /// none. It covers the writes applied before its first poll. The
+    /// [`EmulatorBackend`](super::EmulatorBackend) of such a storage, on a
+    /// multi-thread tokio runtime, applies an item write on the task's
+    /// thread and then awaits this instead of blocking a thread in `sync`.
+    fn sync_async(&self) -> Option<SyncFuture<'_>> {
+        None
+    }
 }
+
+/// The future of [`Storage::sync_async`].
+pub type SyncFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;

@@ -285,7 +285,7 @@ impl<S: Storage> Emulator<S> {
         let changes = self.check_writes(&state, &planned, input.items.len())?;
         let usage = self.commit_writes(&mut state, &planned, changes)?;
         drop(state);
-        self.storage.sync()?;
+        self.sync_write()?;
         if let (Some(token), Some(fp)) = (&input.client_request_token, fingerprint) {
             self.remember_token(token, fp);
         }

@@ -245,7 +245,7 @@ impl<S: Storage> Emulator<S> {
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
-        self.storage.sync()?;
+        self.sync_write()?;
         Ok(WriteOutput {
             attributes,
             consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
@@ -316,7 +316,7 @@ impl<S: Storage> Emulator<S> {
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
-        self.storage.sync()?;
+        self.sync_write()?;
         Ok(WriteOutput {
             attributes,
             consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
@@ -373,7 +373,7 @@ impl<S: Storage> Emulator<S> {
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
-        self.storage.sync()?;
+        self.sync_write()?;
         Ok(WriteOutput {
             attributes,
             consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
