@@ -28,11 +28,13 @@ pub struct Traced;
 impl Layer for Traced {
     async fn call(&self, mut request: Request, next: &dyn Backend) -> Result<Response> {
         let operation = request.operation();
-        let tables = request.tables().join(",");
+        // The span's fields are only evaluated when a subscriber wants the
+        // span: with none listening, no table list is built.
+        let listed = TableList(&request);
         let span = if operation.is_transaction() {
-            tracing::info_span!(target: TRANSACTIONS, "backend_call", operation = operation.name(), table = %tables, consumed_capacity = tracing::field::Empty)
+            tracing::info_span!(target: TRANSACTIONS, "backend_call", operation = operation.name(), table = %listed, consumed_capacity = tracing::field::Empty)
         } else {
-            tracing::info_span!(target: DATABASE_ACCESS, "backend_call", operation = operation.name(), table = %tables, consumed_capacity = tracing::field::Empty)
+            tracing::info_span!(target: DATABASE_ACCESS, "backend_call", operation = operation.name(), table = %listed, consumed_capacity = tracing::field::Empty)
         };
         let line = if operation.is_transaction() {
             tracing::enabled!(target: TRANSACTIONS, Level::DEBUG)
@@ -42,6 +44,7 @@ impl Layer for Traced {
         if span.is_disabled() && !line {
             return request.send(next).await;
         }
+        let tables = request.tables().join(",");
         let key = if line { key_text(&request) } else { None };
         let start = Instant::now();
         let asked = request.return_consumed_capacity();
@@ -75,6 +78,21 @@ impl Layer for Traced {
             }
         }
         result
+    }
+}
+
+/// The tables of a request, comma-separated, written only when displayed.
+struct TableList<'a>(&'a Request);
+
+impl std::fmt::Display for TableList<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, table) in self.0.tables().into_iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(table)?;
+        }
+        Ok(())
     }
 }
 
