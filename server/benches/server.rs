@@ -18,6 +18,16 @@
 //! every target in turn, with the same client configuration and the same
 //! items; each figure is the best of its rounds, so a target is not judged
 //! on the moment the machine's other work happened to land on it.
+//!
+//! The client is the SDK's default configuration (behavior version
+//! `latest`, static credentials, `endpoint_url`, its own hyper client with
+//! connection reuse, standard retries, stalled-stream protection), on a
+//! multi-threaded tokio runtime, the same for every target. The servers
+//! run with their defaults (this server: one connection thread per core).
+//! Last, the CPU time each process spent per operation over the timed
+//! rounds (user + system, from `/proc`): the client's, and the server's
+//! (DynamoDB Local's when its process is found by its port), which says
+//! where the time goes on a machine where client and server share cores.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -167,6 +177,30 @@ fn measure_dynamodb_local() -> Result<(Duration, Option<f64>), String> {
     Ok((started, rss_mib(process.0.id())))
 }
 
+/// CPU time (user + system) a process has used so far, from `/proc`.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime, in clock ticks of 1/100 s (USER_HZ on Linux).
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// The process of DynamoDB Local serving this port, if one is found.
+fn dynamodb_local_pid(port: &str) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+        let jar = args.iter().any(|a| a.ends_with(b"DynamoDBLocal.jar"));
+        let on_port = args
+            .windows(2)
+            .any(|w| w[0] == b"-port" && w[1] == port.as_bytes());
+        (jar && on_port).then_some(pid)
+    })
+}
+
 fn client(endpoint: &str) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -252,12 +286,14 @@ struct Target {
     name: String,
     client: Client,
     table: String,
+    /// The serving process, for its CPU time.
+    pid: Option<u32>,
 }
 
 impl Target {
     /// Creates the table, writes the items and runs one untimed phase of
     /// each kind.
-    async fn warmed_up(name: &str, endpoint: &str) -> Target {
+    async fn warmed_up(name: &str, endpoint: &str, pid: Option<u32>) -> Target {
         let client = client(endpoint);
         let table = format!("bench_{}", std::process::id());
         create_table(&client, &table).await;
@@ -268,6 +304,7 @@ impl Target {
             name: name.to_owned(),
             client,
             table,
+            pid,
         };
         t.phases(WARMUP).await;
         t
@@ -292,12 +329,38 @@ fn row(name: &str, r: &[f64; 4]) {
     );
 }
 
-/// The best figure of every phase over [`ROUNDS`] interleaved rounds.
-async fn best_of_rounds(targets: &[Target]) -> Vec<[f64; 4]> {
+/// What the timed rounds of one target cost: operations, and the CPU
+/// seconds of the client and of the server (if its process is known).
+#[derive(Clone, Copy, Default)]
+struct Cost {
+    operations: f64,
+    client: f64,
+    server: Option<f64>,
+}
+
+/// The best figure of every phase over [`ROUNDS`] interleaved rounds, and
+/// what the rounds cost.
+async fn best_of_rounds(targets: &[Target]) -> (Vec<[f64; 4]>, Vec<Cost>) {
+    let me = std::process::id();
     let mut best = vec![[0.0f64; 4]; targets.len()];
+    let mut costs = vec![Cost::default(); targets.len()];
     for _ in 0..ROUNDS {
-        for (t, b) in targets.iter().zip(&mut best) {
-            for (b, r) in b.iter_mut().zip(t.phases(PHASE).await) {
+        for ((t, b), cost) in targets.iter().zip(&mut best).zip(&mut costs) {
+            let client = cpu_seconds(me);
+            let server = t.pid.and_then(cpu_seconds);
+            let t0 = Instant::now();
+            let rates = t.phases(PHASE).await;
+            // Each phase runs for PHASE (its last calls a little longer).
+            let seconds = t0.elapsed().as_secs_f64() / rates.len() as f64;
+            cost.operations += rates.iter().map(|r| r * seconds).sum::<f64>();
+            if let (Some(a), Some(b)) = (client, cpu_seconds(me)) {
+                cost.client += b - a;
+            }
+            cost.server = match (server, t.pid.and_then(cpu_seconds)) {
+                (Some(a), Some(b)) => Some(cost.server.unwrap_or(0.0) + b - a),
+                _ => None,
+            };
+            for (b, r) in b.iter_mut().zip(rates) {
                 *b = b.max(r);
             }
         }
@@ -305,7 +368,7 @@ async fn best_of_rounds(targets: &[Target]) -> Vec<[f64; 4]> {
     for t in targets {
         let _ = t.client.delete_table().table_name(&t.table).send().await;
     }
-    best
+    (best, costs)
 }
 
 fn main() {
@@ -346,18 +409,21 @@ fn main() {
         servers.push(process);
         endpoints.push((name.to_string(), endpoint));
     }
+    let mut pids: Vec<Option<u32>> = servers.iter().map(|p| Some(p.0.id())).collect();
     let local = match std::env::var("DYNAMODB_MAPPER_ENDPOINT") {
         Ok(endpoint) if endpoint.starts_with("http://127.0.0.1:") => Some(endpoint),
         _ => None,
     };
     if let Some(endpoint) = &local {
         endpoints.push(("DynamoDB Local".to_owned(), endpoint.clone()));
+        pids.push(dynamodb_local_pid(&endpoint["http://127.0.0.1:".len()..]));
     }
     let targets: Vec<Target> = endpoints
         .iter()
-        .map(|(name, endpoint)| rt.block_on(Target::warmed_up(name, endpoint)))
+        .zip(pids)
+        .map(|((name, endpoint), pid)| rt.block_on(Target::warmed_up(name, endpoint, pid)))
         .collect();
-    let best = rt.block_on(best_of_rounds(&targets));
+    let (best, costs) = rt.block_on(best_of_rounds(&targets));
     drop(servers);
     println!(
         "raw aws-sdk-dynamodb, ops/s, best of {ROUNDS} interleaved rounds of {} s each; x{TASKS} = {TASKS} tasks at once\n",
@@ -388,6 +454,19 @@ fn main() {
             "{:<36} not measured: DYNAMODB_MAPPER_ENDPOINT is not set (run under tests/with-dynamodb-local)",
             "DynamoDB Local"
         ),
+    }
+    println!(
+        "\nCPU per operation over the timed rounds (user + system)\n{:<36} {:>10} {:>10}",
+        "target", "client", "server"
+    );
+    for (t, c) in targets.iter().zip(&costs) {
+        let per_op = |s: f64| format!("{:.0} us", s / c.operations.max(1.0) * 1e6);
+        println!(
+            "{:<36} {:>10} {:>10}",
+            t.name,
+            per_op(c.client),
+            c.server.map_or("?".to_owned(), per_op)
+        );
     }
     starts.push(("DynamoDB Local".to_owned(), measure_dynamodb_local()));
     println!(

@@ -47,7 +47,9 @@
 //! the limit). JSON is parsed with serde_json's 128-level recursion limit,
 //! and attribute values nesting deeper than DynamoDB's 32 levels are refused
 //! with DynamoDB's message, so no input can exhaust the stack. Connections
-//! are served in parallel on the multi-threaded tokio runtime; requests are
+//! are served in parallel on the multi-threaded tokio runtime (or, with
+//! [`Server::threads`], as the binary does, each on one of the server's own
+//! single-threaded runtimes, one per core); requests are
 //! isolated by the engine's own lock, and the sled store waits for the disk
 //! on blocking threads (its own async API), never on the runtime's.
 //!
@@ -81,10 +83,10 @@ use dynamodb_mapper::backend::Backend;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
 
 pub use error::ApiError;
 pub use ops::OPERATIONS;
@@ -108,6 +110,7 @@ pub struct Server {
     access_keys: Option<Vec<String>>,
     max_body_bytes: usize,
     region: String,
+    threads: Option<usize>,
 }
 
 impl std::fmt::Debug for Server {
@@ -116,6 +119,7 @@ impl std::fmt::Debug for Server {
             .field("backend", &self.backend.capabilities().name)
             .field("bind", &self.bind)
             .field("access_keys", &self.access_keys.as_ref().map(Vec::len))
+            .field("threads", &self.threads)
             .finish()
     }
 }
@@ -130,6 +134,7 @@ impl Server {
             access_keys: None,
             max_body_bytes: MAX_BODY_BYTES,
             region: "ddblocal".to_owned(),
+            threads: None,
         }
     }
 
@@ -166,8 +171,21 @@ impl Server {
         self
     }
 
+    /// Serves connections on `n` threads of the server's own (at least
+    /// one), each running a single-threaded tokio runtime: every accepted
+    /// connection is handed to one of them in turn and stays there, so a
+    /// request is read, answered and written on one thread, without the
+    /// wakeups of a multi-threaded scheduler moving it between threads.
+    /// The runtime [`Self::run`] is called on only accepts. Without this
+    /// setting, connections are tasks of that runtime.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n.max(1));
+        self
+    }
+
     /// Binds and serves on the current tokio runtime (multi-threaded, for
-    /// requests to run in parallel); answers once the port is listening.
+    /// requests to run in parallel; or on threads of its own, see
+    /// [`Self::threads`]); answers once the port is listening.
     pub async fn run(self) -> io::Result<RunningServer> {
         let listener = TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
@@ -177,8 +195,14 @@ impl Server {
             self.max_body_bytes,
             self.region,
         ));
+        let workers = match self.threads {
+            Some(n) => (0..n)
+                .map(|i| Worker::start(i, shared.clone()))
+                .collect::<io::Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, shared, stopped));
+        let task = tokio::spawn(serve(listener, shared, workers, stopped));
         Ok(RunningServer {
             addr,
             endpoint: format!("http://{addr}"),
@@ -188,12 +212,62 @@ impl Server {
     }
 }
 
+/// The connection of one client, served until it closes (or the server
+/// stops and its requests in flight are answered).
+async fn serve_connection(stream: TcpStream, shared: Arc<http::Shared>, watcher: Watcher) {
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |req| http::handle(shared.clone(), req));
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = watcher.watch(conn).await;
+}
+
+/// A thread of [`Server::threads`]: a single-threaded runtime serving the
+/// connections handed to it.
+struct Worker {
+    connections: mpsc::UnboundedSender<(std::net::TcpStream, Watcher)>,
+    done: oneshot::Receiver<()>,
+}
+
+impl Worker {
+    fn start(index: usize, shared: Arc<http::Shared>) -> io::Result<Worker> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (connections, mut handed) = mpsc::unbounded_channel::<(std::net::TcpStream, Watcher)>();
+        let (finished, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name(format!("dynamodb-server-{index}"))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let mut served = JoinSet::new();
+                    while let Some((stream, watcher)) = handed.recv().await {
+                        while served.try_join_next().is_some() {}
+                        if let Ok(stream) = TcpStream::from_std(stream) {
+                            served.spawn(serve_connection(stream, shared.clone(), watcher));
+                        }
+                    }
+                    // The server has stopped and drained what it could:
+                    // whatever is left is cut off.
+                    served.shutdown().await;
+                });
+                drop(runtime);
+                let _ = finished.send(());
+            })?;
+        Ok(Worker { connections, done })
+    }
+}
+
 async fn serve(
     listener: TcpListener,
     shared: Arc<http::Shared>,
+    workers: Vec<Worker>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
+    let mut next = 0usize;
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -208,20 +282,26 @@ async fn serve(
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
-        let shared = shared.clone();
-        let service = service_fn(move |req| http::handle(shared.clone(), req));
-        let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(30))
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
+        let watcher = graceful.watcher();
+        if workers.is_empty() {
+            tokio::spawn(serve_connection(stream, shared.clone(), watcher));
+            continue;
+        }
+        // A stream leaves this runtime's reactor to join the worker's.
+        let Ok(stream) = stream.into_std() else {
+            continue;
+        };
+        let _ = workers[next % workers.len()]
+            .connections
+            .send((stream, watcher));
+        next = next.wrapping_add(1);
     }
     drop(listener);
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+    for w in workers {
+        drop(w.connections);
+        let _ = w.done.await;
+    }
 }
 
 /// A running server. Dropping it stops accepting connections; [`Self::stop`]

@@ -29,6 +29,8 @@ OPTIONS:
                              acknowledging each write (faster; a crash loses at
                              most the last N ms of writes)
     --region NAME            the region in ARNs of unsigned requests (default ddblocal)
+    --threads N              serve connections on N threads, each keeping the
+                             connections it is given (default: one per core)
     -h, --help               this text
     -V, --version            the version
 
@@ -44,6 +46,7 @@ struct Options {
     access_keys: Vec<String>,
     flush_interval_ms: Option<u64>,
     region: Option<String>,
+    threads: Option<usize>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
@@ -93,6 +96,15 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
                 o.flush_interval_ms = Some(ms.max(1));
             }
             "--region" => o.region = Some(value("a region name")?),
+            "--threads" => {
+                let v = value("a number of threads")?;
+                let n: usize = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--threads: `{v}` is not a positive number"))?;
+                o.threads = Some(n);
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -115,7 +127,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // This runtime only accepts connections and waits for signals: the
+    // server's own threads serve the connections.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -159,7 +173,10 @@ async fn run(o: Options) -> Result<(), String> {
         ),
     };
     let bind = SocketAddr::new(o.bind.unwrap_or(IpAddr::from([127, 0, 0, 1])), o.port);
-    let mut server = Server::new(backend).bind(bind);
+    let threads = o.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut server = Server::new(backend).bind(bind).threads(threads);
     if !o.access_keys.is_empty() {
         server = server.access_keys(o.access_keys.clone());
     }
@@ -207,10 +224,18 @@ mod tests {
 
     #[test]
     fn parses_the_options() {
-        let o = args(&["--in-memory", "--port=0", "--access-key", "a"])
-            .unwrap()
-            .unwrap();
+        let o = args(&[
+            "--in-memory",
+            "--port=0",
+            "--access-key",
+            "a",
+            "--threads",
+            "3",
+        ])
+        .unwrap()
+        .unwrap();
         assert!(o.in_memory);
+        assert_eq!(o.threads, Some(3));
         assert_eq!(o.port, 0);
         assert_eq!(o.access_keys, ["a"]);
         let o = args(&["--data", "d", "--bind", "0.0.0.0"])
@@ -223,5 +248,6 @@ mod tests {
         assert!(args(&["--in-memory", "--data", "x"]).is_err());
         assert!(args(&["--in-memory", "--port", "x"]).is_err());
         assert!(args(&["--bogus"]).is_err());
+        assert!(args(&["--in-memory", "--threads", "0"]).is_err());
     }
 }

@@ -386,3 +386,41 @@ fn many_clients_at_once() {
     let a = call(addr, "Scan", br#"{"TableName":"many","Select":"COUNT"}"#);
     assert_eq!(a.json()["Count"], 400);
 }
+
+#[test]
+fn on_threads_of_its_own_many_clients_at_once_then_a_clean_stop() {
+    let (rt, server) = start(memory().threads(2));
+    let addr = server.local_addr();
+    create_table(addr, "threads");
+    let clients: Vec<_> = (0..8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    let body =
+                        format!(r#"{{"TableName":"threads","Item":{{"id":{{"S":"{t}-{i}"}}}}}}"#);
+                    assert_eq!(call(addr, "PutItem", body.as_bytes()).status, 200);
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().expect("a client thread");
+    }
+    let a = call(addr, "Scan", br#"{"TableName":"threads","Select":"COUNT"}"#);
+    assert_eq!(a.json()["Count"], 200);
+    // A connection kept open across the stop is answered, then closed.
+    let mut open = TcpStream::connect(addr).expect("connect");
+    open.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 2\r\n\r\n{}";
+    open.write_all(request.as_bytes()).expect("a request");
+    let mut first = [0u8; 12];
+    open.read_exact(&mut first).expect("an answer");
+    assert_eq!(&first, b"HTTP/1.1 200");
+    rt.block_on(server.stop());
+    let mut rest = Vec::new();
+    let _ = open.read_to_end(&mut rest);
+    assert!(
+        TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(),
+        "the port is closed once stopped"
+    );
+}
