@@ -369,12 +369,20 @@ fn many_clients_at_once() {
     let (_rt, server) = start(memory());
     let addr = server.local_addr();
     create_table(addr, "many");
-    let threads: Vec<_> = (0..16)
+    put_from_clients(addr, "many", 16, 25);
+    let a = call(addr, "Scan", br#"{"TableName":"many","Select":"COUNT"}"#);
+    assert_eq!(a.json()["Count"], 400);
+}
+
+/// `clients` threads at once, each putting `each` items of its own into
+/// `table`, every put answered 200.
+fn put_from_clients(addr: std::net::SocketAddr, table: &'static str, clients: usize, each: usize) {
+    let threads: Vec<_> = (0..clients)
         .map(|t| {
             std::thread::spawn(move || {
-                for i in 0..25 {
+                for i in 0..each {
                     let body =
-                        format!(r#"{{"TableName":"many","Item":{{"id":{{"S":"{t}-{i}"}}}}}}"#);
+                        format!(r#"{{"TableName":"{table}","Item":{{"id":{{"S":"{t}-{i}"}}}}}}"#);
                     assert_eq!(call(addr, "PutItem", body.as_bytes()).status, 200);
                 }
             })
@@ -383,8 +391,6 @@ fn many_clients_at_once() {
     for t in threads {
         t.join().expect("a client thread");
     }
-    let a = call(addr, "Scan", br#"{"TableName":"many","Select":"COUNT"}"#);
-    assert_eq!(a.json()["Count"], 400);
 }
 
 #[test]
@@ -392,20 +398,7 @@ fn on_threads_of_its_own_many_clients_at_once_then_a_clean_stop() {
     let (rt, server) = start(memory().threads(2));
     let addr = server.local_addr();
     create_table(addr, "threads");
-    let clients: Vec<_> = (0..8)
-        .map(|t| {
-            std::thread::spawn(move || {
-                for i in 0..25 {
-                    let body =
-                        format!(r#"{{"TableName":"threads","Item":{{"id":{{"S":"{t}-{i}"}}}}}}"#);
-                    assert_eq!(call(addr, "PutItem", body.as_bytes()).status, 200);
-                }
-            })
-        })
-        .collect();
-    for c in clients {
-        c.join().expect("a client thread");
-    }
+    put_from_clients(addr, "threads", 8, 25);
     let a = call(addr, "Scan", br#"{"TableName":"threads","Select":"COUNT"}"#);
     assert_eq!(a.json()["Count"], 200);
     // A connection kept open across the stop is answered, then closed.
