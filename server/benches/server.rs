@@ -1,8 +1,16 @@
 //! The server against DynamoDB Local, side by side, in one run: raw
 //! aws-sdk-dynamodb `PutItem` and `GetItem`, one request at a time and from
 //! 16 tasks at once, against the server binary on the memory store and on
-//! sled, and against DynamoDB Local; then each server's start time (launch
-//! to first answered request) and idle resident memory.
+//! sled, against a no-op server, and against DynamoDB Local; then each
+//! server's start time (launch to first answered request) and idle
+//! resident memory.
+//!
+//! The no-op server (this binary run with `--null-server`) reads each
+//! request and answers it with a fixed response: the SDK client still
+//! builds, signs and sends every request and parses every answer, so what
+//! it reaches there is the most any server can reach with this client on
+//! this machine, where client and server share the cores. Each store's
+//! throughput is also printed as a share of that ceiling.
 //!
 //! `tests/with-dynamodb-local cargo bench -p dynamodb-mapper-server --bench server`
 //!
@@ -49,6 +57,13 @@ const WARMUP: Duration = Duration::from_secs(1);
 const ROUNDS: usize = 3;
 const TASKS: usize = 16;
 const SERVER: &str = env!("CARGO_BIN_EXE_dynamodb-mapper-server");
+/// The argument that makes this benchmark's own binary the no-op server.
+const NULL_SERVER: &str = "--null-server";
+/// The name of the no-op server's row.
+const CEILING: &str = "no-op server (the client's ceiling)";
+
+#[path = "support/null_server.rs"]
+mod null_server;
 
 /// A process this benchmark started, stopped by its pid when dropped.
 struct Process(Child);
@@ -94,12 +109,12 @@ fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
-/// Starts the server binary; returns it, its endpoint and its start time.
-fn start_server(args: &[&str]) -> (Process, String, Duration) {
+/// Starts a server program that prints its endpoint; returns it, its
+/// endpoint and its start time.
+fn start_server(program: &Path, args: &[&str]) -> (Process, String, Duration) {
     let t0 = Instant::now();
-    let mut child = Command::new(SERVER)
+    let mut child = Command::new(program)
         .args(args)
-        .args(["--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -375,6 +390,9 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    if std::env::args().any(|a| a == NULL_SERVER) {
+        null_server::serve();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -402,13 +420,19 @@ fn main() {
     let mut servers = Vec::new();
     let mut endpoints = Vec::new();
     for (name, args) in &stores {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (process, endpoint, started) = start_server(&args);
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        args.extend(["--port", "0"]);
+        let (process, endpoint, started) = start_server(Path::new(SERVER), &args);
         let idle = rss_mib(process.0.id());
         starts.push((name.to_string(), Ok((started, idle))));
         servers.push(process);
         endpoints.push((name.to_string(), endpoint));
     }
+    // The no-op server comes last among the servers: it is not a store.
+    let me = std::env::current_exe().expect("this benchmark's path");
+    let (process, endpoint, _) = start_server(&me, &[NULL_SERVER]);
+    servers.push(process);
+    endpoints.push((CEILING.to_owned(), endpoint));
     let mut pids: Vec<Option<u32>> = servers.iter().map(|p| Some(p.0.id())).collect();
     let local = match std::env::var("DYNAMODB_MAPPER_ENDPOINT") {
         Ok(endpoint) if endpoint.starts_with("http://127.0.0.1:") => Some(endpoint),
@@ -436,10 +460,10 @@ fn main() {
     for (t, b) in targets.iter().zip(&best) {
         row(&t.name, b);
     }
-    match best.get(stores.len()).filter(|_| local.is_some()) {
+    match best.get(stores.len() + 1).filter(|_| local.is_some()) {
         Some(l) => {
             println!("\nthroughput as a multiple of DynamoDB Local's");
-            for (t, b) in targets.iter().zip(&best).take(stores.len()) {
+            for (t, b) in targets.iter().zip(&best).take(stores.len() + 1) {
                 println!(
                     "{:<36} {:>9.1}x {:>9.1}x {:>9.1}x {:>9.1}x",
                     t.name,
@@ -454,6 +478,18 @@ fn main() {
             "{:<36} not measured: DYNAMODB_MAPPER_ENDPOINT is not set (run under tests/with-dynamodb-local)",
             "DynamoDB Local"
         ),
+    }
+    let ceiling = &best[stores.len()];
+    println!("\nthroughput as a share of the no-op server's (what this client can reach here)");
+    for (t, b) in targets.iter().zip(&best).take(stores.len()) {
+        println!(
+            "{:<36} {:>9.0}% {:>9.0}% {:>9.0}% {:>9.0}%",
+            t.name,
+            b[0] / ceiling[0] * 100.0,
+            b[1] / ceiling[1] * 100.0,
+            b[2] / ceiling[2] * 100.0,
+            b[3] / ceiling[3] * 100.0
+        );
     }
     println!(
         "\nCPU per operation over the timed rounds (user + system)\n{:<36} {:>10} {:>10}",
