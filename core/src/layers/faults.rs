@@ -1,7 +1,7 @@
 //! [`Faults`]: injected throttling, latency and transaction faults.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,6 +26,9 @@ struct State {
     /// Data calls to let through, then data calls to fail.
     fail_calls: Mutex<(u64, u64)>,
     conflict_writes: AtomicU64,
+    /// Set by every setting, never cleared: until a test sets one, calls
+    /// go by without a look at the others.
+    armed: AtomicBool,
 }
 
 /// Faults for tests, over any backend: throttling (the next N data calls,
@@ -57,12 +60,14 @@ impl Faults {
     /// Delays every call by `latency` (`None` for no delay), on tokio's
     /// clock (a test under `tokio::time::pause()` waits no real time).
     pub fn set_latency(&self, latency: Option<Duration>) {
+        self.arm();
         *lock(&self.state.latency) = latency;
     }
 
     /// Throttles the next `n` data calls (reads and writes of items) with
     /// [`Error::Throttled`]; they change nothing.
     pub fn throttle_next(&self, n: u64) {
+        self.arm();
         self.state.throttle_next.store(n, Ordering::SeqCst);
     }
 
@@ -70,6 +75,7 @@ impl Faults {
     /// pseudo-random generator with this seed (the same sequence of calls
     /// is throttled the same way). `None` stops it.
     pub fn throttle_rate(&self, rate: Option<(f64, u64)>) {
+        self.arm();
         *lock(&self.state.throttle_rate) =
             rate.map(|(r, seed)| (r.clamp(0.0, 1.0), fastrand::Rng::with_seed(seed)));
     }
@@ -78,6 +84,7 @@ impl Faults {
     /// `TransactionCanceledException` whose first reason is
     /// `TransactionConflict` (another transaction held an item).
     pub fn conflict_next_transactions(&self, n: u64) {
+        self.arm();
         self.state.conflict_next.store(n, Ordering::SeqCst);
     }
 
@@ -85,12 +92,14 @@ impl Faults {
     /// the caller sees [`Error::Timeout`], as after a network failure, and
     /// must resend with the same client request token to learn the outcome.
     pub fn lose_next_transaction_responses(&self, n: u64) {
+        self.arm();
         self.state.lose_next.store(n, Ordering::SeqCst);
     }
 
     /// Cancels the next write transaction, unapplied, with these reasons
     /// (one per action, in order; missing ones are `None`).
     pub fn cancel_next_transaction(&self, reasons: Vec<CancellationReason>) {
+        self.arm();
         lock(&self.state.cancel_next).push_back(reasons);
     }
 
@@ -98,6 +107,7 @@ impl Faults {
     /// [`Error::Backend`] (a store failure that retrying does not cure);
     /// they change nothing.
     pub fn fail_calls(&self, skip: u64, count: u64) {
+        self.arm();
         *lock(&self.state.fail_calls) = (skip, count);
     }
 
@@ -105,7 +115,14 @@ impl Faults {
     /// or delete with a condition) with [`Error::Conflict`], unapplied, as
     /// if another writer had changed the item just before.
     pub fn conflict_next_writes(&self, n: u64) {
+        self.arm();
         self.state.conflict_writes.store(n, Ordering::SeqCst);
+    }
+
+    /// Marks the layer as having settings to look at: from now on every
+    /// call goes through [`Layer::call`].
+    fn arm(&self) {
+        self.state.armed.store(true, Ordering::SeqCst);
     }
 
     fn failed(&self) -> bool {
@@ -143,6 +160,10 @@ fn cancelled(reasons: Vec<CancellationReason>, actions: usize) -> Error {
 
 #[async_trait]
 impl Layer for Faults {
+    fn passes(&self, _request: &Request) -> bool {
+        !self.state.armed.load(Ordering::SeqCst)
+    }
+
     async fn call(&self, request: Request, next: &dyn Backend) -> Result<Response> {
         let latency = *lock(&self.state.latency);
         if let Some(d) = latency {

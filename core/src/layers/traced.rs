@@ -26,21 +26,21 @@ pub struct Traced;
 
 #[async_trait]
 impl Layer for Traced {
-    async fn call(&self, mut request: Request, next: &dyn Backend) -> Result<Response> {
-        let operation = request.operation();
+    fn passes(&self, request: &Request) -> bool {
         // Nothing listens (no subscriber, or one that records neither the
         // span nor the line): the call goes through as it is, without
         // building the table list or the span.
-        let listened = if operation.is_transaction() {
-            tracing::span_enabled!(target: TRANSACTIONS, Level::INFO)
-                || tracing::enabled!(target: TRANSACTIONS, Level::DEBUG)
+        if request.operation().is_transaction() {
+            !(tracing::span_enabled!(target: TRANSACTIONS, Level::INFO)
+                || tracing::enabled!(target: TRANSACTIONS, Level::DEBUG))
         } else {
-            tracing::span_enabled!(target: DATABASE_ACCESS, Level::INFO)
-                || tracing::enabled!(target: DATABASE_ACCESS, Level::DEBUG)
-        };
-        if !listened {
-            return request.send(next).await;
+            !(tracing::span_enabled!(target: DATABASE_ACCESS, Level::INFO)
+                || tracing::enabled!(target: DATABASE_ACCESS, Level::DEBUG))
         }
+    }
+
+    async fn call(&self, mut request: Request, next: &dyn Backend) -> Result<Response> {
+        let operation = request.operation();
         let tables = request.tables().join(",");
         let span = if operation.is_transaction() {
             tracing::info_span!(target: TRANSACTIONS, "backend_call", operation = operation.name(), table = %tables, consumed_capacity = tracing::field::Empty)

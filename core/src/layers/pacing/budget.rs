@@ -174,6 +174,12 @@ impl Budget {
         BUDGET.try_with(Option::clone).ok().flatten()
     }
 
+    /// True if the running task has a budget ([`current`](Self::current)
+    /// without the clone).
+    pub(crate) fn is_set() -> bool {
+        BUDGET.try_with(Option::is_some).unwrap_or(false)
+    }
+
     /// Runs `future` with no budget: what a pacer sends on, so that a
     /// pacer below it does not pace the request a second time.
     pub(super) async fn cleared<F: Future>(future: F) -> F::Output {

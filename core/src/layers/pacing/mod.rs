@@ -200,6 +200,12 @@ impl Pacer {
 
 #[async_trait]
 impl Layer for Pacer {
+    fn passes(&self, request: &Request) -> bool {
+        // A data call with pacing off and no budget to charge: what
+        // `call` sends on as it is.
+        request.operation().is_data() && !self.is_enabled() && !Budget::is_set()
+    }
+
     async fn call(&self, request: Request, next: &dyn Backend) -> Result<Response> {
         let operation = request.operation();
         if !operation.is_data() {
