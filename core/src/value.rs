@@ -265,6 +265,19 @@ impl AttributeValue {
     pub fn size(&self) -> usize {
         deep::size(self)
     }
+
+    /// [`size`](Self::size) or more, without decomposing numbers (a
+    /// number counts its text's length plus two): cheap, for checking a
+    /// limit that is rarely near.
+    pub(crate) fn size_at_most(&self) -> usize {
+        match self {
+            AttributeValue::S(s) => s.len(),
+            AttributeValue::N(n) => n.as_str().len() + 2,
+            AttributeValue::B(b) => b.len(),
+            AttributeValue::Bool(_) | AttributeValue::Null => 1,
+            other => deep::size_bound(other),
+        }
+    }
 }
 
 fn check_set<T: Ord>(members: &[T]) -> Result<(), ValueError> {
@@ -387,6 +400,11 @@ impl Item {
     /// sum of each attribute name's length and its value's size.
     pub fn size(&self) -> usize {
         self.0.iter().map(|(k, v)| k.len() + v.size()).sum()
+    }
+
+    /// [`size`](Self::size) or more (see [`AttributeValue::size_at_most`]).
+    pub(crate) fn size_at_most(&self) -> usize {
+        self.0.iter().map(|(k, v)| k.len() + v.size_at_most()).sum()
     }
 
     /// Checks DynamoDB's rules on every attribute (see

@@ -606,18 +606,24 @@ impl Usage {
         }
     }
 
-    fn report(self, table: &str, rcc: ReturnConsumedCapacity) -> Option<ConsumedCapacity> {
+    /// The capacity as `rcc` asks it reported (`table` is copied only
+    /// when it is: a multi-table request's names move in).
+    fn report(
+        self,
+        table: impl Into<String>,
+        rcc: ReturnConsumedCapacity,
+    ) -> Option<ConsumedCapacity> {
         let total =
             self.table + self.global.values().sum::<f64>() + self.local.values().sum::<f64>();
         match rcc {
             ReturnConsumedCapacity::None => None,
             ReturnConsumedCapacity::Total => Some(ConsumedCapacity {
-                table: table.to_owned(),
+                table: table.into(),
                 capacity_units: total,
                 ..ConsumedCapacity::default()
             }),
             ReturnConsumedCapacity::Indexes => Some(ConsumedCapacity {
-                table: table.to_owned(),
+                table: table.into(),
                 capacity_units: total,
                 table_units: Some(self.table),
                 global_indexes: self.global,
@@ -634,6 +640,6 @@ fn report_all(
 ) -> Vec<ConsumedCapacity> {
     usage
         .into_iter()
-        .filter_map(|(t, u)| u.report(&t, rcc))
+        .filter_map(|(t, u)| u.report(t, rcc))
         .collect()
 }

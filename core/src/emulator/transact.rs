@@ -552,10 +552,17 @@ impl<S: Storage> Emulator<S> {
             let size = self.load(&p.meta, &p.key)?.as_ref().map_or(0, Item::size);
             usage.entry(p.meta.name().to_owned()).or_default().table += read_units(size, true);
         }
-        self.commit(state, changes, &mut |t, u| {
-            usage.entry(t.to_owned()).or_default().add(u)
+        self.commit(state, changes, &mut |t, u| match usage.get_mut(t) {
+            // A table's name is copied once, not for each of its changes.
+            Some(total) => total.add(u),
+            None => {
+                usage.insert(t.to_owned(), u);
+            }
         })?;
-        Ok(usage.into_iter().map(|(t, u)| (t, u.scaled(2.0))).collect())
+        for u in usage.values_mut() {
+            *u = std::mem::take(u).scaled(2.0);
+        }
+        Ok(usage)
     }
 
     /// `TransactGetItems`: every item from one snapshot.

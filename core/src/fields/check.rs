@@ -25,57 +25,58 @@ impl NamedAttributes for Path {
     }
 }
 
-/// What is left to visit of a condition: conditions and operands, kept on
-/// a stack so that no nesting depth makes the walk recurse.
-enum Pending<'a> {
-    Condition(&'a Condition),
-    Operand(&'a Operand),
+/// The name an operand reads, if any (a `size` nests one operand: no
+/// stack is needed to reach its path).
+fn operand_attribute(mut operand: &Operand) -> Option<&str> {
+    loop {
+        match operand {
+            Operand::Path(p) => return Some(p.head()),
+            Operand::Value(_) => return None,
+            Operand::Size(inner) => operand = inner,
+        }
+    }
 }
 
 impl NamedAttributes for Condition {
     fn for_each_attribute<'a>(&'a self, f: &mut dyn FnMut(&'a str)) {
-        let mut stack = Vec::with_capacity(8);
-        stack.push(Pending::Condition(self));
-        while let Some(next) = stack.pop() {
-            let condition = match next {
-                Pending::Operand(Operand::Path(p)) => {
-                    f(p.head());
-                    continue;
-                }
-                Pending::Operand(Operand::Value(_)) => continue,
-                Pending::Operand(Operand::Size(inner)) => {
-                    stack.push(Pending::Operand(inner));
-                    continue;
-                }
-                Pending::Condition(c) => c,
-            };
-            // Pushed in reverse, so that names come out in reading order.
+        fn operand<'a>(o: &'a Operand, f: &mut dyn FnMut(&'a str)) {
+            if let Some(name) = operand_attribute(o) {
+                f(name);
+            }
+        }
+        // The right sides of the `AND`s and `OR`s still to visit, kept on
+        // a stack so that no nesting depth makes the walk recurse (and a
+        // condition without them allocates nothing); names come out in
+        // reading order.
+        let mut later: Vec<&'a Condition> = Vec::new();
+        let mut next = Some(self);
+        while let Some(condition) = next.take().or_else(|| later.pop()) {
             match condition {
                 Condition::Compare { left, right, .. } => {
-                    stack.push(Pending::Operand(right));
-                    stack.push(Pending::Operand(left));
+                    operand(left, f);
+                    operand(right, f);
                 }
                 Condition::Between { value, low, high } => {
-                    stack.push(Pending::Operand(high));
-                    stack.push(Pending::Operand(low));
-                    stack.push(Pending::Operand(value));
+                    operand(value, f);
+                    operand(low, f);
+                    operand(high, f);
                 }
                 Condition::In { value, list } => {
-                    stack.extend(list.iter().rev().map(Pending::Operand));
-                    stack.push(Pending::Operand(value));
+                    operand(value, f);
+                    list.iter().for_each(|o| operand(o, f));
                 }
                 Condition::AttributeExists(p) | Condition::AttributeNotExists(p) => f(p.head()),
                 Condition::AttributeType(p, o)
                 | Condition::BeginsWith(p, o)
                 | Condition::Contains(p, o) => {
                     f(p.head());
-                    stack.push(Pending::Operand(o));
+                    operand(o, f);
                 }
                 Condition::And(a, b) | Condition::Or(a, b) => {
-                    stack.push(Pending::Condition(b));
-                    stack.push(Pending::Condition(a));
+                    later.push(b);
+                    next = Some(a);
                 }
-                Condition::Not(c) => stack.push(Pending::Condition(c)),
+                Condition::Not(c) => next = Some(c),
             }
         }
     }

@@ -2,6 +2,7 @@
 //! send once (resent with the same token when the outcome is unknown),
 //! and on a conflict read, change and send again.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use tracing::Instrument;
@@ -20,23 +21,40 @@ use crate::repository::RetryPolicy;
 use crate::ser::to_item;
 use crate::time::Timestamp;
 use crate::trace::TRANSACTIONS;
+use crate::value::{AttributeValue, Item};
 
 /// The size DynamoDB counts toward a transaction's 4 MB: the items
 /// written, the keys, and the values of the expressions.
 fn action_size(action: &TransactWriteItem) -> usize {
+    action_size_by(action, Item::size, AttributeValue::size)
+}
+
+/// [`action_size`] or more, without decomposing numbers (see
+/// [`AttributeValue::size_at_most`]): what a request far under the limit
+/// is checked with.
+fn action_size_bound(action: &TransactWriteItem) -> usize {
+    action_size_by(action, Item::size_at_most, AttributeValue::size_at_most)
+}
+
+fn action_size_by(
+    action: &TransactWriteItem,
+    item: fn(&Item) -> usize,
+    value: fn(&AttributeValue) -> usize,
+) -> usize {
     let values = |attrs: &crate::expr::ExpressionAttributes| -> usize {
-        attrs.values.iter().map(|(k, v)| k.len() + v.size()).sum()
+        attrs.values.iter().map(|(k, v)| k.len() + value(v)).sum()
     };
     match action {
-        TransactWriteItem::Put(p) => p.item.size() + values(&p.expression_attributes),
-        TransactWriteItem::Update(u) => u.key.size() + values(&u.expression_attributes),
-        TransactWriteItem::Delete(d) => d.key.size() + values(&d.expression_attributes),
-        TransactWriteItem::ConditionCheck(c) => c.key.size() + values(&c.expression_attributes),
+        TransactWriteItem::Put(p) => item(&p.item) + values(&p.expression_attributes),
+        TransactWriteItem::Update(u) => item(&u.key) + values(&u.expression_attributes),
+        TransactWriteItem::Delete(d) => item(&d.key) + values(&d.expression_attributes),
+        TransactWriteItem::ConditionCheck(c) => item(&c.key) + values(&c.expression_attributes),
     }
 }
 
 /// Refuses what DynamoDB would refuse of the whole request, before it goes.
-fn check_request(origins: &[Origin], actions: &[TransactWriteItem]) -> Result<()> {
+/// `origin(i)` is who added action `i`.
+fn check_request(origin: impl Fn(usize) -> Origin, actions: &[TransactWriteItem]) -> Result<()> {
     if actions.is_empty() {
         return Err(Error::InvalidRequest {
             message: "a transaction needs at least one action".to_owned(),
@@ -51,48 +69,68 @@ fn check_request(origins: &[Origin], actions: &[TransactWriteItem]) -> Result<()
         });
     }
     // At most MAX_ACTIONS: comparing every pair is bounded, and keys
-    // compare numbers by value ("1" and "1.0" are one item).
-    let keys: Vec<_> = origins.iter().zip(actions).map(|(o, a)| o.key(a)).collect();
-    for (i, (key, action)) in keys.iter().zip(actions).enumerate() {
-        if let Some(j) = keys[..i]
+    // compare numbers by value ("1" and "1.0" are one item). Only a put's
+    // key is made (from its item), once; the others are in their requests.
+    let made: Vec<Cow<'_, Item>> = if actions
+        .iter()
+        .any(|a| matches!(a, TransactWriteItem::Put(_)))
+    {
+        actions
             .iter()
-            .zip(actions)
-            .position(|(other, a)| a.table() == action.table() && other == key)
-        {
-            return Err(Error::InvalidRequest {
+            .enumerate()
+            .map(|(i, a)| origin(i).key(a))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let key = |i: usize| -> Cow<'_, Item> {
+        match made.get(i) {
+            Some(k) => Cow::Borrowed(k.as_ref()),
+            None => origin(i).key(&actions[i]),
+        }
+    };
+    for (i, action) in actions.iter().enumerate() {
+        let Some(j) = (0..i).find(|&j| actions[j].table() == action.table() && key(j) == key(i))
+        else {
+            continue;
+        };
+        let origin = origin(i);
+        return Err(Error::InvalidRequest {
+            message: format!(
+                "a transaction cannot hold two actions on one item (DynamoDB refuses it): [{j}] and [{i}] both act on {} {} in `{}`",
+                origin.model(),
+                origin.key_text(&key(i)),
+                action.table()
+            ),
+        });
+    }
+    // The exact size only when a cheap bound of it is over the limit.
+    if actions.iter().map(action_size_bound).sum::<usize>() > MAX_TRANSACTION_BYTES {
+        let bytes: usize = actions.iter().map(action_size).sum();
+        if bytes > MAX_TRANSACTION_BYTES {
+            return Err(Error::LimitExceeded {
                 message: format!(
-                    "a transaction cannot hold two actions on one item (DynamoDB refuses it): [{j}] and [{i}] both act on {} {} in `{}`",
-                    origins[i].model(),
-                    origins[i].key_text(key),
-                    action.table()
+                    "a transaction's items may total at most 4 MB ({MAX_TRANSACTION_BYTES} bytes); this one is {bytes}"
                 ),
             });
         }
-    }
-    let bytes: usize = actions.iter().map(action_size).sum();
-    if bytes > MAX_TRANSACTION_BYTES {
-        return Err(Error::LimitExceeded {
-            message: format!(
-                "a transaction's items may total at most 4 MB ({MAX_TRANSACTION_BYTES} bytes); this one is {bytes}"
-            ),
-        });
     }
     Ok(())
 }
 
 /// The typed failure of a cancellation: one entry per action.
 fn failures(
-    origins: &[Origin],
+    origin: impl Fn(usize) -> Origin,
     actions: &[TransactWriteItem],
     reasons: Vec<CancellationReason>,
 ) -> Vec<ActionFailure> {
     let mut reasons = reasons.into_iter();
-    origins
+    actions
         .iter()
-        .zip(actions)
-        .map(|(origin, action)| {
+        .enumerate()
+        .map(|(i, action)| {
             let reason = reasons.next().unwrap_or_else(CancellationReason::none);
-            ActionFailure::from_reason(origin.info(action), reason)
+            ActionFailure::from_reason(origin(i).info(action), reason)
         })
         .collect()
 }
@@ -112,7 +150,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
             token = tracing::field::Empty,
             outcome = tracing::field::Empty,
         );
-        let result = self.run().instrument(span.clone()).await;
+        let result = self.run(&span).instrument(span.clone()).await;
         span.record(
             "outcome",
             match &result {
@@ -120,16 +158,20 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                 Err(_) => "failed",
             },
         );
-        // Every value learns the outcome, once.
+        // Every value learns the outcome, once. Only targets have values to
+        // give back: a transaction without one keeps no list of them.
         let applied = result.is_ok();
-        let mut values = Vec::with_capacity(self.entries.len());
+        let has_targets = self.entries.iter().any(|e| matches!(e, Entry::Target(_)));
+        let mut values = Vec::with_capacity(if has_targets { self.entries.len() } else { 0 });
         for entry in &mut self.entries {
             match entry {
                 Entry::Fixed(f) => {
                     if let Some(finish) = f.finish.take() {
                         finish(applied);
                     }
-                    values.push(None);
+                    if has_targets {
+                        values.push(None);
+                    }
                 }
                 Entry::Target(t) => {
                     if applied {
@@ -149,9 +191,10 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         })
     }
 
-    /// The attempts; returns how many were made.
-    async fn run(&mut self) -> std::result::Result<u32, E> {
-        let Some(store) = self.store.clone() else {
+    /// The attempts, recorded in the transaction's `span`; returns how
+    /// many were made.
+    async fn run(&mut self, span: &tracing::Span) -> std::result::Result<u32, E> {
+        let Some(backend) = self.store.as_ref().map(|s| s.backend.clone()) else {
             return Err(Error::InvalidRequest {
                 message: "a transaction needs at least one action".to_owned(),
             }
@@ -161,8 +204,8 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            tracing::Span::current().record("attempts", attempt);
-            let Attempt { targets, record } = self.plan(&*store.backend).await?;
+            span.record("attempts", attempt);
+            let Attempt { targets, record } = self.plan(&*backend).await?;
             // The first attempt's token is the transaction's id, so that a
             // record of it can be found by either.
             let token = if attempt == 1 {
@@ -170,7 +213,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
             } else {
                 new_id()
             };
-            tracing::Span::current().record("token", token.as_str());
+            span.record("token", token.as_str());
             // The actions move into one shared request: a resend carries
             // the same actions and token, and nothing is copied to send.
             // It asks for the capacity of every index: the layers that pace
@@ -181,12 +224,19 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                 client_request_token: Some(token),
                 return_consumed_capacity: ReturnConsumedCapacity::Indexes,
             });
-            let origins = self.origins();
-            check_request(&origins, &request.items)?;
-            match send(&self.retry, &*store.backend, &request).await {
+            // Who added each action is looked up where it is needed (no
+            // borrow of the entries is held across a send: the commit's
+            // future stays `Send` without the entries being `Sync`).
+            let has_record = self.record.is_some();
+            check_request(|i| origin_at(&self.entries, has_record, i), &request.items)?;
+            match send(&self.retry, &*backend, &request).await {
                 Ok(_) => return Ok(attempt),
                 Err(Error::TransactionCanceled { reasons }) => {
-                    let failures = failures(&origins, &request.items, reasons);
+                    let failures = failures(
+                        |i| origin_at(&self.entries, has_record, i),
+                        &request.items,
+                        reasons,
+                    );
                     for (i, f) in failures.iter().enumerate().filter(|(_, f)| f.failed()) {
                         tracing::debug!(target: TRANSACTIONS, action = i, reason = ?f.reason, table = %f.action.table, "action failed");
                     }
@@ -196,7 +246,11 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
                     if attempt > self.retry.max_conflict_retries {
                         return Err(Error::RetriesExhausted {
                             operation: "transaction".to_owned(),
-                            table: store.table.clone(),
+                            table: self
+                                .store
+                                .as_ref()
+                                .map(|s| s.table.clone())
+                                .unwrap_or_default(),
                             attempts: attempt,
                             last: Box::new(Error::TransactionFailed { actions: failures }),
                         }
@@ -268,16 +322,6 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
         Ok(Attempt { targets, record })
     }
 
-    /// Who added each action, in order, then the record.
-    fn origins(&self) -> Vec<Origin> {
-        let mut origins = Vec::with_capacity(self.entries.len() + 1);
-        origins.extend(self.entries.iter().map(Entry::origin));
-        if self.record.is_some() {
-            origins.push(Origin::of::<TransactionRecord>(ActionKind::Record));
-        }
-        origins
-    }
-
     /// Each action's table and key, as `table/key` (for the record),
     /// with the targets' planned writes.
     fn described(&self, targets: &[TransactWriteItem]) -> Vec<String> {
@@ -329,6 +373,18 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
             if let Entry::Fixed(f) = entry {
                 f.write = Some(action);
             }
+        }
+    }
+}
+
+/// Who added action `i` of an attempt: the entries' actions come in
+/// order, then the record's (when there is one).
+fn origin_at<E>(entries: &[Entry<'_, E>], record: bool, i: usize) -> Origin {
+    match entries.get(i) {
+        Some(entry) => entry.origin(),
+        None => {
+            debug_assert!(record && i == entries.len());
+            Origin::of::<TransactionRecord>(ActionKind::Record)
         }
     }
 }

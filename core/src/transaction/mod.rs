@@ -86,9 +86,18 @@ pub(crate) fn describe_key<T: Model>(key: &Item) -> String {
     T::schema().table.key.describe(key)
 }
 
-/// A transaction's id: 32 random hex digits.
+/// A transaction's id: 32 random hex digits (as `format!("{:032x}")`
+/// writes them, without the formatting machinery: one is made for every
+/// transaction).
 fn new_id() -> String {
-    format!("{:032x}", fastrand::u128(..))
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let n = fastrand::u128(..);
+    let mut text = [0u8; 32];
+    for (i, digit) in text.iter_mut().rev().enumerate() {
+        *digit = DIGITS[((n >> (i * 4)) & 0xf) as usize];
+    }
+    // Hex digits are ASCII: never the empty fallback.
+    std::str::from_utf8(&text).unwrap_or_default().to_owned()
 }
 
 /// The store a transaction's tables are in.
@@ -109,8 +118,12 @@ struct Fixed<'a> {
     finish: Option<Box<dyn FnOnce(bool) + Send + 'a>>,
 }
 
+// A fixed action is held in place, not boxed: entries are made once and
+// moved only while the list grows, and a box would be one more allocation
+// for every action.
+#[allow(clippy::large_enum_variant)]
 enum Entry<'a, E> {
-    Fixed(Box<Fixed<'a>>),
+    Fixed(Fixed<'a>),
     Target(Box<dyn Target<E> + 'a>),
 }
 
@@ -276,7 +289,7 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
     }
 
     fn push_fixed(&mut self, fixed: Fixed<'a>) -> &mut Self {
-        self.entries.push(Entry::Fixed(Box::new(fixed)));
+        self.entries.push(Entry::Fixed(fixed));
         self
     }
 
@@ -406,7 +419,9 @@ impl<'a, E: From<Error> + Send + 'a> Transaction<'a, E> {
     {
         self.bind(repo.backend(), repo.table_name())?;
         repo.check_attributes("the update", &update)?;
-        repo.check_attributes("the condition", &condition)?;
+        if let Some(c) = &condition {
+            repo.check_attributes("the condition", c)?;
+        }
         let key = KeyOf::<T>::new(key)?.into_item();
         let mut update = update;
         if let Some(v) = T::schema().version_attribute.as_deref()

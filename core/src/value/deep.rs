@@ -379,8 +379,30 @@ fn leaf_size(v: &AttributeValue) -> usize {
     }
 }
 
+/// [`leaf_size`], at most: a number counts its text's length plus two
+/// (its pairs of digits are at most its digits, which are at most its
+/// characters), so no number is decomposed.
+fn leaf_size_bound(v: &AttributeValue) -> usize {
+    match v {
+        N(n) => n.as_str().len() + 2,
+        Ns(v) => v.iter().map(|n| n.as_str().len() + 2).sum(),
+        other => leaf_size(other),
+    }
+}
+
 /// [`AttributeValue::size`], without recursion.
 pub(super) fn size(v: &AttributeValue) -> usize {
+    size_by(v, leaf_size)
+}
+
+/// [`AttributeValue::size`] or more (see [`leaf_size_bound`]).
+pub(super) fn size_bound(v: &AttributeValue) -> usize {
+    size_by(v, leaf_size_bound)
+}
+
+/// The size of `v` with `leaf_size` counting each value's own bytes.
+#[inline(always)]
+fn size_by(v: &AttributeValue, leaf_size: fn(&AttributeValue) -> usize) -> usize {
     let mut total = 0usize;
     let mut pending: Vec<&AttributeValue> = Vec::new();
     let mut v = v;

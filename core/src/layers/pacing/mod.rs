@@ -224,6 +224,23 @@ impl Layer for Pacer {
         if !enabled && budget.is_none() {
             return request.send(next).await;
         }
+        // Boxed on its own: the waits and retries make a large future, and
+        // every call, paced or not, would allocate that much for it (a
+        // large allocation is a slow one).
+        Box::pin(self.paced(request, next, budget, enabled)).await
+    }
+}
+
+impl Pacer {
+    /// A data request, paced (or within a budget).
+    async fn paced(
+        &self,
+        request: Request,
+        next: &dyn Backend,
+        budget: Option<Budget>,
+        enabled: bool,
+    ) -> Result<Response> {
+        let operation = request.operation();
         let tables: Vec<String> = request.tables().iter().map(|t| (*t).to_owned()).collect();
         self.learn(&tables, next, false).await;
         let asked = request.return_consumed_capacity();
