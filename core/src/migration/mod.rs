@@ -58,6 +58,8 @@ type Detector = Box<dyn Fn(&Item) -> bool + Send + Sync>;
 /// not carry the attribute.
 pub struct Migrations {
     current: u32,
+    /// The version attribute's number for `current` (as written).
+    current_stamp: Number,
     attribute: String,
     steps: BTreeMap<u32, Step>,
     detectors: BTreeMap<u32, Detector>,
@@ -138,6 +140,7 @@ impl Migrations {
     pub fn new(current: u32) -> Self {
         Migrations {
             current,
+            current_stamp: Number::from(current),
             attribute: DEFAULT_ATTRIBUTE.to_owned(),
             steps: BTreeMap::new(),
             detectors: BTreeMap::new(),
@@ -278,6 +281,7 @@ impl Migrations {
 
     /// [`Migrations::upgrade`] of a borrowed item: an item already at the
     /// current version is not copied (the read path of current items).
+    #[inline]
     pub fn upgraded(&self, item: &Item) -> Result<Option<Item>, MigrationFailure> {
         match self.version_to_upgrade(item)? {
             None => Ok(None),
@@ -294,6 +298,11 @@ impl Migrations {
             return Err(MigrationFailure::Chain(m.clone()));
         }
         let (from, stamped) = match item.get(&self.attribute) {
+            // The common case, the stamp this version writes, without
+            // parsing it (any other text is parsed as usual).
+            Some(AttributeValue::N(n)) if n.as_str() == self.current_stamp.as_str() => {
+                return Ok(None);
+            }
             Some(stamp) => (Self::stamped_version(stamp)?, true),
             None => (self.detected_version(item)?, false),
         };
@@ -322,6 +331,6 @@ impl Migrations {
 
     /// The version attribute's value for the current version.
     pub fn stamp(&self) -> AttributeValue {
-        AttributeValue::N(Number::from(self.current))
+        AttributeValue::N(self.current_stamp.clone())
     }
 }

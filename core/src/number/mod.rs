@@ -88,7 +88,7 @@ fn shorten(text: &str) -> String {
 
 /// A number decomposed for comparison: `±0.d1 d2 ... dn × 10^(exp+1)`, that
 /// is `d1.d2...dn × 10^exp`, with no leading or trailing zero digit.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Decomposed<'a> {
     negative: bool,
     /// Integer digits then fraction digits, as ASCII.
@@ -158,6 +158,11 @@ impl<'a> Decomposed<'a> {
 /// Splits number text into its parts, checking the syntax:
 /// `[+-]digits[.digits][(e|E)[+-]digits]` with at least one mantissa digit.
 pub(crate) fn decompose(text: &str) -> Option<Decomposed<'_>> {
+    decompose_integer(text.as_bytes()).or_else(|| decompose_any(text))
+}
+
+/// [`decompose`] of any text, sign, fraction and exponent included.
+fn decompose_any(text: &str) -> Option<Decomposed<'_>> {
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut negative = false;
@@ -243,6 +248,37 @@ pub(crate) fn decompose(text: &str) -> Option<Decomposed<'_>> {
         first,
         count: last - first + 1,
         exp: sci_exp,
+    })
+}
+
+/// [`decompose`] of the most common text, digits only (an unsigned
+/// integer), without the general path's branches; `None` for anything
+/// else (the general path then decides). The parts are those the general
+/// path gives.
+#[inline]
+fn decompose_integer(bytes: &[u8]) -> Option<Decomposed<'_>> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let Some(first) = bytes.iter().position(|&c| c != b'0') else {
+        return Some(Decomposed {
+            negative: false,
+            int: bytes,
+            frac: &[],
+            first: 0,
+            count: 0,
+            exp: 0,
+        });
+    };
+    // A digit other than 0 exists, so the last one is found.
+    let last = bytes.iter().rposition(|&c| c != b'0').unwrap_or(first);
+    Some(Decomposed {
+        negative: false,
+        int: bytes,
+        frac: &[],
+        first,
+        count: last - first + 1,
+        exp: bytes.len() as i64 - 1 - first as i64,
     })
 }
 

@@ -122,3 +122,33 @@ fn arithmetic_is_exact() {
     assert!(n("1e30").checked_add(&n("1e-30")).is_err());
     assert_eq!(n("-1.5").checked_add(&n("1.5")).unwrap().as_str(), "0");
 }
+
+#[test]
+fn integer_fast_path_agrees_with_the_general_one() {
+    for text in [
+        "0",
+        "00",
+        "000",
+        "1",
+        "2",
+        "7",
+        "10",
+        "100",
+        "0010",
+        "12345",
+        "1000000",
+        "0000120300",
+        "12345678901234567890123456789012345678",
+        "000012345678901234567890123456789012345678000",
+    ] {
+        assert_eq!(
+            decompose_integer(text.as_bytes()),
+            decompose_any(text),
+            "{text}"
+        );
+    }
+    // Anything but bare digits takes the general path.
+    for text in ["", "-1", "+1", "1.5", "1e3", "1E3", ".5", "5.", "1a", " 1"] {
+        assert_eq!(decompose_integer(text.as_bytes()), None, "{text}");
+    }
+}
