@@ -142,6 +142,11 @@ fn has_duplicates<T: Ord>(members: &[T]) -> bool {
         0 | 1 => false,
         2 => members[0] == members[1],
         _ => {
+            // Members in strictly increasing order (as a `Set` gives them)
+            // have no duplicate: no need to sort a copy.
+            if members.windows(2).all(|w| w[0] < w[1]) {
+                return false;
+            }
             let mut sorted: Vec<&T> = members.iter().collect();
             sorted.sort_unstable();
             sorted.windows(2).any(|w| w[0] == w[1])

@@ -75,20 +75,43 @@ impl ser::SerializeTupleStruct for SeqSerializer {
 }
 
 /// Builds an `M` from a struct; absent fields are left out.
+///
+/// The fields are gathered in a vector sized by the struct's field count
+/// and the map is built once at the end from them in sorted order, which
+/// costs less than searching and shifting the map's nodes on every insert.
 pub(crate) struct StructSerializer {
-    fields: BTreeMap<String, AttributeValue>,
+    fields: Vec<(String, AttributeValue)>,
     /// The depth of the fields.
     depth: Depth,
 }
 
 impl StructSerializer {
-    /// A struct at `depth`.
-    pub(super) fn new(depth: Depth) -> Result<Self, MappingError> {
+    /// A struct of `len` fields at `depth`.
+    pub(super) fn new(depth: Depth, len: usize) -> Result<Self, MappingError> {
         Ok(StructSerializer {
-            fields: BTreeMap::new(),
+            // A struct's field count is its derive's word, not data's.
+            fields: Vec::with_capacity(len.min(4096)),
             depth: depth.container()?,
         })
     }
+}
+
+/// Byte-wise (that is `str`'s) order of two names, comparing the first
+/// bytes inline: most attribute names differ there.
+fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
+    }
+}
+
+/// The map of `entries`; of two entries with the same name the later one
+/// is kept, as successive inserts would.
+fn build_map(mut entries: Vec<(String, AttributeValue)>) -> BTreeMap<String, AttributeValue> {
+    // Stable, so that equal names stay in the order given (`from_iter`
+    // keeps the last of equal keys, and finds the input already sorted).
+    entries.sort_by(|a, b| name_order(&a.0, &b.0));
+    entries.into_iter().collect()
 }
 
 impl ser::SerializeStruct for StructSerializer {
@@ -101,7 +124,7 @@ impl ser::SerializeStruct for StructSerializer {
     ) -> Result<(), MappingError> {
         match value.serialize(ValueSerializer::at(self.depth)) {
             Ok(Some(v)) => {
-                self.fields.insert(key.to_owned(), v);
+                self.fields.push((key.to_owned(), v));
                 Ok(())
             }
             Ok(None) => Ok(()),
@@ -109,7 +132,7 @@ impl ser::SerializeStruct for StructSerializer {
         }
     }
     fn end(self) -> Built {
-        Ok(Some(AttributeValue::M(self.fields)))
+        Ok(Some(AttributeValue::M(build_map(self.fields))))
     }
 }
 

@@ -14,10 +14,18 @@ pub(super) struct SetSerializer {
 }
 
 enum Members {
-    Empty,
+    /// No member yet; room for this many.
+    Empty(usize),
     S(Vec<String>),
     N(Vec<Number>),
     B(Vec<Vec<u8>>),
+}
+
+/// A vector of room `len` (at least one) holding `member`.
+fn first<T>(len: usize, member: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(len.max(1));
+    v.push(member);
+    v
 }
 
 pub(crate) struct SetSeq {
@@ -43,9 +51,15 @@ impl ser::SerializeSeq for SetSeq {
             .within(at.clone())
         };
         match (&mut self.members, v.map(AttributeValue::unpack)) {
-            (Members::Empty, Some(Unpacked::S(s))) => self.members = Members::S(vec![s]),
-            (Members::Empty, Some(Unpacked::N(n))) => self.members = Members::N(vec![n]),
-            (Members::Empty, Some(Unpacked::B(b))) => self.members = Members::B(vec![b]),
+            (Members::Empty(len), Some(Unpacked::S(s))) => {
+                self.members = Members::S(first(*len, s))
+            }
+            (Members::Empty(len), Some(Unpacked::N(n))) => {
+                self.members = Members::N(first(*len, n))
+            }
+            (Members::Empty(len), Some(Unpacked::B(b))) => {
+                self.members = Members::B(first(*len, b))
+            }
             (Members::S(v), Some(Unpacked::S(s))) => v.push(s),
             (Members::N(v), Some(Unpacked::N(n))) => v.push(n),
             (Members::B(v), Some(Unpacked::B(b))) => v.push(b),
@@ -59,7 +73,7 @@ impl ser::SerializeSeq for SetSeq {
     }
     fn end(self) -> Built {
         let value = match self.members {
-            Members::Empty => None,
+            Members::Empty(_) => None,
             Members::S(v) => Some(AttributeValue::Ss(v)),
             Members::N(v) => Some(AttributeValue::Ns(v)),
             Members::B(v) => Some(AttributeValue::Bs(v)),
@@ -83,9 +97,9 @@ impl ser::Serializer for SetSerializer {
     type SerializeStructVariant = ser::Impossible<Option<AttributeValue>, MappingError>;
 
     fn serialize_seq(self, len: Option<usize>) -> Result<SetSeq, MappingError> {
-        let _ = len;
         Ok(SetSeq {
-            members: Members::Empty,
+            // A length hint is the caller's word: cap what it reserves.
+            members: Members::Empty(len.unwrap_or(0).min(4096)),
             index: 0,
             depth: self.depth.call()?,
         })

@@ -178,19 +178,19 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_struct(
         self,
         _name: &'static str,
-        _len: usize,
+        len: usize,
     ) -> Result<StructSerializer, MappingError> {
-        StructSerializer::new(self.depth)
+        StructSerializer::new(self.depth, len)
     }
     fn serialize_struct_variant(
         self,
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-        _len: usize,
+        len: usize,
     ) -> Result<VariantWrap<StructSerializer>, MappingError> {
         // `{variant: {fields}}`: a map in a map.
-        let inner = StructSerializer::new(self.depth.container()?)
+        let inner = StructSerializer::new(self.depth.container()?, len)
             .map_err(|e| e.within(PathSegment::Key(variant.to_owned())))?;
         Ok(VariantWrap::new(variant, inner))
     }
