@@ -76,6 +76,7 @@ pub const OPERATIONS: &[&str] = &[
     "CreateTable",
     "DeleteItem",
     "DeleteTable",
+    "DescribeLimits",
     "DescribeTable",
     "DescribeTimeToLive",
     "GetItem",
@@ -89,6 +90,11 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateTable",
     "UpdateTimeToLive",
 ];
+
+/// The answer to `DescribeLimits`: DynamoDB's default quotas of capacity
+/// units per account and per table (what DynamoDB Local answers too); the
+/// stores here enforce none of them.
+const DESCRIBE_LIMITS: &[u8] = br#"{"AccountMaxReadCapacityUnits":80000,"AccountMaxWriteCapacityUnits":80000,"TableMaxReadCapacityUnits":40000,"TableMaxWriteCapacityUnits":40000}"#;
 
 /// Runs one operation on the backend; the answer's JSON body.
 pub(crate) async fn dispatch(
@@ -115,6 +121,7 @@ pub(crate) async fn dispatch(
         "BatchWriteItem" => transact::batch_write_item(b, req).await,
         "TransactWriteItems" => transact::transact_write_items(b, req).await,
         "TransactGetItems" => transact::transact_get_items(b, req).await,
+        "DescribeLimits" => Ok(DESCRIBE_LIMITS.to_vec()),
         other if DYNAMODB_OPERATIONS.contains(&other) => Err(ApiError::unknown_operation(format!(
             "The operation {other} is not implemented by this server"
         ))),

@@ -206,6 +206,11 @@ fn wrong_content_types_and_targets_are_unknown_operations() {
         false,
     );
     a.error("UnknownOperationException");
+    // An operation with nothing to store answers as DynamoDB does.
+    let a = call(addr, "DescribeLimits", b"{}");
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["AccountMaxWriteCapacityUnits"], 80000);
+    assert_eq!(a.json()["TableMaxReadCapacityUnits"], 40000);
     let a = call(addr, "NoSuchThing", b"{}");
     assert!(a.error("UnknownOperationException").contains("NoSuchThing"));
     let a = call(

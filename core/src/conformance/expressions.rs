@@ -252,6 +252,13 @@ case!(expression_errors_change_nothing, |ctx| {
                 .value(":s", "x"),
             "Incorrect operand type",
         ),
+        (
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("SET l = list_append(:p, list_append(l, :q))")
+                .value(":p", AttributeValue::L(vec![]))
+                .value(":q", AttributeValue::L(vec![])),
+            "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append",
+        ),
     ];
     for (req, expected) in bad {
         let e = expect_err!(

@@ -101,6 +101,26 @@ case!(scan_segments_partition_the_table, |ctx| {
         }
         assert_eq!(seen.len(), 60, "{total} segments");
     }
+    // A page of one segment does not go on in another.
+    let b = ctx.backend();
+    let first = b
+        .scan(Scan::new(&t).segment(0, 2).limit(1))
+        .await
+        .unwrap()
+        .last_evaluated_key;
+    assert!(first.is_some(), "segment 0 of 2 holds some of 60 items");
+    let e = expect_err!(
+        b.scan(Scan::new(&t).segment(1, 2).start_after(first.clone()))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Exclusive start key must lie within the segment"
+    );
+    b.scan(Scan::new(&t).segment(0, 2).start_after(first))
+        .await
+        .unwrap();
 });
 
 case!(scan_pages_of_one_megabyte, |ctx| {

@@ -322,7 +322,15 @@ impl<S: Storage> Emulator<S> {
             }
         };
         if let Some(esk) = &input.exclusive_start_key {
-            start = start.max(successor(&meta.position_key(source, esk)));
+            let position = meta.position_key(source, esk);
+            // A segment's pages start inside it: a key of another
+            // segment is refused, as DynamoDB does.
+            if input.segment.is_some() && (position < start || position >= end) {
+                return Err(Error::invalid(
+                    "Exclusive start key must lie within the segment",
+                ));
+            }
+            start = start.max(successor(&position));
         }
         self.read_page(
             Plan {

@@ -38,6 +38,17 @@ impl Run<'_, '_, '_> {
                     SetOperand::IfNotExists(path, Box::new(default))
                 } else {
                     let (a, b) = (self.set_operand(a), self.set_operand(b));
+                    // DynamoDB takes a path, a value or `if_not_exists`
+                    // inside `list_append`, not another `list_append`.
+                    if [&a, &b]
+                        .iter()
+                        .any(|o| matches!(o, SetOperand::ListAppend(..)))
+                    {
+                        self.semantic(
+                            RANK_MISUSED_FUNCTION,
+                            "The function is not allowed to be used this way in an expression; function: list_append".to_owned(),
+                        );
+                    }
                     for o in [&a, &b] {
                         if let SetOperand::Value(v) = o
                             && v.value_type() != ValueType::L
