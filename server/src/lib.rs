@@ -65,8 +65,10 @@
 //! - Index sizes and item counts in table descriptions are zero (the
 //!   backends report the table's only; DynamoDB refreshes them every six
 //!   hours, so zero is an answer it gives too).
-//! - `UpdateTable`, PartiQL, backups, exports, tags and global tables answer
-//!   `UnknownOperationException`.
+//! - PartiQL, backups, exports, tags, global tables and the other operations
+//!   outside [`OPERATIONS`] answer `UnknownOperationException`.
+//! - `DescribeLimits` answers DynamoDB's default quotas, which the stores
+//!   do not enforce.
 
 mod auth;
 mod error;
