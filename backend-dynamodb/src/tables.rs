@@ -58,6 +58,10 @@ impl Sdk {
             created: d
                 .creation_date_time()
                 .and_then(|t| Timestamp::from_unix(t.secs(), t.subsec_nanos()).ok()),
+            on_demand_since: d
+                .billing_mode_summary()
+                .and_then(|b| b.last_update_to_pay_per_request_date_time())
+                .and_then(|t| Timestamp::from_unix(t.secs(), t.subsec_nanos()).ok()),
             global_indexes: index_descriptions(d),
             definition,
         })
@@ -123,6 +127,7 @@ impl Sdk {
             item_count: 0,
             size_bytes: 0,
             created: None,
+            on_demand_since: None,
             global_indexes: Vec::new(),
         })
     }

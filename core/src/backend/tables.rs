@@ -30,6 +30,12 @@ pub struct TableDescription {
     pub size_bytes: u64,
     /// When the table was created.
     pub created: Option<Timestamp>,
+    /// When the table last became on-demand (`PAY_PER_REQUEST`): its
+    /// creation if it was created so, or its last switch from provisioned
+    /// capacity. DynamoDB's `BillingModeSummary.LastUpdateToPayPerRequestDateTime`,
+    /// which it keeps after a switch back to provisioned; `None` for a
+    /// table that has never been on-demand (or when the backend does not say).
+    pub on_demand_since: Option<Timestamp>,
     /// The state of each global secondary index, those being deleted
     /// included (which are no longer in `definition`).
     pub global_indexes: Vec<IndexDescription>,

@@ -177,6 +177,8 @@ case!(provisioned_billing_is_described, |ctx| {
         }
         other => panic!("expected provisioned billing, got {other:?}"),
     }
+    // Never on demand: DynamoDB gives no `BillingModeSummary`.
+    assert_eq!(d.on_demand_since, None);
     let name = ctx.simple_table("od").await;
     assert_eq!(
         ctx.backend()

@@ -309,7 +309,8 @@ case!(billing_and_throughput_changes, |ctx| {
     };
     let index_tp =
         |d: &crate::backend::TableDescription| d.definition.index("byg").and_then(|i| i.throughput);
-    settle().await;
+    let since = settle().await.on_demand_since;
+    assert!(since.is_some(), "created on demand: {since:?}");
     // On demand to provisioned, with the index's capacity.
     let to_provisioned = UpdateTable::new(&name)
         .billing(BillingMode::Provisioned(tp(5, 6)))
@@ -318,6 +319,8 @@ case!(billing_and_throughput_changes, |ctx| {
     let d = settle().await;
     assert_eq!(d.definition.billing, BillingMode::Provisioned(tp(5, 6)));
     assert_eq!(index_tp(&d), Some(tp(3, 4)));
+    // DynamoDB keeps when the table was last on demand.
+    assert_eq!(d.on_demand_since, since);
     // The same capacity again is refused.
     let e = expect_err!(
         send(
@@ -406,6 +409,11 @@ case!(billing_and_throughput_changes, |ctx| {
     let d = settle().await;
     assert_eq!(d.definition.billing, BillingMode::PayPerRequest);
     assert_eq!(index_tp(&d), None);
+    assert!(
+        d.on_demand_since >= since,
+        "on demand again since {:?}, first since {since:?}",
+        d.on_demand_since
+    );
 });
 
 /// `UpdateTable`, sent again when DynamoDB Local fails it with an internal

@@ -30,6 +30,7 @@ use crate::backend::{
 };
 use crate::error::Error;
 use crate::model::{BillingMode, IndexKind, KeyAttribute, Throughput};
+use crate::time::Timestamp;
 
 /// An index's storage: a stable id (part of its entries' keys, never that
 /// of another index of the table while either has entries), and whether
@@ -139,6 +140,9 @@ impl TableMeta {
     fn updated(&self, input: &UpdateTable) -> Result<TableMeta, Error> {
         let mut meta = self.clone();
         if let Some(billing) = input.billing {
+            if billing == BillingMode::PayPerRequest && self.def.billing != billing {
+                meta.on_demand_since = Some(Timestamp::now());
+            }
             meta.def.billing = billing;
             if billing == BillingMode::PayPerRequest {
                 for i in &mut meta.def.indexes {

@@ -10,6 +10,7 @@ use crate::model::{
     BillingMode, IndexDefinition, IndexKind, IndexProjection, KeyAttribute, KeySchema, ScalarType,
     TableDefinition, Throughput,
 };
+use crate::time::Timestamp;
 use crate::value::{AttributeValue, Item};
 
 impl TableMeta {
@@ -86,6 +87,9 @@ impl TableMeta {
             .with("key", key_schema(&self.def.key))
             .with("indexes", AttributeValue::L(indexes))
             .with("created", self.created.to_string());
+        if let Some(t) = self.on_demand_since {
+            item.insert("on_demand_since".to_owned(), t.to_string().into());
+        }
         if let BillingMode::Provisioned(t) = &self.def.billing {
             item.insert("throughput".to_owned(), throughput(t));
         }
@@ -224,25 +228,86 @@ impl TableMeta {
             None => None,
             Some(v) => Some(v.as_s().ok_or_else(|| bad("ttl"))?.to_owned()),
         };
+        let created: Timestamp = s(item.get("created"))
+            .and_then(|t| t.parse().ok())
+            .ok_or_else(|| bad("created"))?;
+        let billing = match item.get("throughput") {
+            None => BillingMode::PayPerRequest,
+            Some(_) => BillingMode::Provisioned(
+                throughput(item.get("throughput")).ok_or_else(|| bad("throughput"))?,
+            ),
+        };
+        // Records written before the field existed: an on-demand table
+        // has been so since its creation.
+        let on_demand_since = match item.get("on_demand_since") {
+            None => (billing == BillingMode::PayPerRequest).then_some(created),
+            Some(v) => Some(
+                v.as_s()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(|| bad("on_demand_since"))?,
+            ),
+        };
         Ok(TableMeta {
             slots,
             dropping,
             id,
+            created,
+            on_demand_since,
             def: TableDefinition {
                 name: s(item.get("name")).ok_or_else(|| bad("name"))?,
                 key: key_schema(item.get("key")).ok_or_else(|| bad("key"))?,
                 indexes,
-                billing: match item.get("throughput") {
-                    None => BillingMode::PayPerRequest,
-                    Some(_) => BillingMode::Provisioned(
-                        throughput(item.get("throughput")).ok_or_else(|| bad("throughput"))?,
-                    ),
-                },
+                billing,
                 ttl_attribute,
             },
-            created: s(item.get("created"))
-                .and_then(|t| t.parse().ok())
-                .ok_or_else(|| bad("created"))?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(billing: BillingMode, on_demand_since: Option<Timestamp>) -> TableMeta {
+        let mut def = TableDefinition::new("t", KeySchema::hash("id", ScalarType::S));
+        def.billing = billing;
+        TableMeta {
+            id: 3,
+            def,
+            created: "2026-01-02T03:04:05.000000000Z".parse().unwrap(),
+            on_demand_since,
+            slots: TableMeta::initial_slots(0),
+            dropping: Vec::new(),
+        }
+    }
+
+    fn provisioned() -> BillingMode {
+        BillingMode::Provisioned(Throughput {
+            read_capacity_units: 1,
+            write_capacity_units: 2,
+        })
+    }
+
+    #[test]
+    fn on_demand_since_round_trips_and_defaults_for_old_records() {
+        let switched: Timestamp = "2026-05-06T07:08:09.000000000Z".parse().unwrap();
+        let m = meta(provisioned(), Some(switched));
+        let back = TableMeta::from_record(&m.to_record()).unwrap();
+        assert_eq!(back.on_demand_since, Some(switched));
+        // Records written before the field: on demand since creation, or never.
+        let old = meta(BillingMode::PayPerRequest, None);
+        let back = TableMeta::from_record(&old.to_record()).unwrap();
+        assert_eq!(back.on_demand_since, Some(old.created));
+        let old = meta(provisioned(), None);
+        assert_eq!(
+            TableMeta::from_record(&old.to_record())
+                .unwrap()
+                .on_demand_since,
+            None
+        );
+        let mut bad = m.to_record();
+        bad.insert("on_demand_since".to_owned(), AttributeValue::S("x".into()));
+        let e = TableMeta::from_record(&bad).unwrap_err();
+        assert!(e.to_string().contains("on_demand_since"), "{e}");
     }
 }

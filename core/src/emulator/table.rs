@@ -49,6 +49,10 @@ pub(crate) struct TableMeta {
     pub def: TableDefinition,
     /// Creation time.
     pub created: Timestamp,
+    /// When the table last became on-demand (its creation if created so;
+    /// kept after a switch back to provisioned capacity), as DynamoDB
+    /// reports it.
+    pub on_demand_since: Option<Timestamp>,
     /// Where each index of `def.indexes` keeps its entries, in the same order.
     pub slots: Vec<IndexSlot>,
     /// Global indexes being deleted: gone from `def`, entries still stored.

@@ -11,7 +11,7 @@ use crate::backend::{
     ListTables, ListTablesOutput, TableDescription, TimeToLive, TimeToLiveDescription,
 };
 use crate::error::Error;
-use crate::model::TableDefinition;
+use crate::model::{BillingMode, TableDefinition};
 use crate::time::Timestamp;
 use crate::value::Item;
 
@@ -23,6 +23,7 @@ impl<S: Storage> Emulator<S> {
             item_count: t.item_count,
             size_bytes: t.size_bytes,
             created: Some(t.meta.created),
+            on_demand_since: t.meta.on_demand_since,
             global_indexes: t.meta.index_descriptions(),
         }
     }
@@ -37,12 +38,14 @@ impl<S: Storage> Emulator<S> {
                 message: "Cannot create preexisting table".to_owned(),
             });
         }
+        let created = Timestamp::now();
         let meta = TableMeta {
             id: state.next_id,
+            on_demand_since: (definition.billing == BillingMode::PayPerRequest).then_some(created),
             slots: TableMeta::initial_slots(definition.indexes.len()),
             dropping: Vec::new(),
             def: definition,
-            created: Timestamp::now(),
+            created,
         };
         let next = state.next_id.checked_add(1).ok_or_else(|| Error::Corrupt {
             message: format!(

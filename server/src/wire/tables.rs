@@ -428,11 +428,19 @@ pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
     m.insert("TableSizeBytes".into(), json!(d.size_bytes));
     m.insert("ItemCount".into(), json!(d.item_count));
     m.insert("TableArn".into(), json!(arn));
-    if provisioned.is_none() {
+    // DynamoDB keeps the summary of a table that was ever on-demand, also
+    // after a switch back to provisioned capacity.
+    let on_demand_since = d.on_demand_since.map(|t| t.unix_millis() as f64 / 1000.0);
+    if provisioned.is_none() || on_demand_since.is_some() {
         let mut b = Map::new();
-        b.insert("BillingMode".into(), json!("PAY_PER_REQUEST"));
-        if let Some(c) = created {
-            b.insert("LastUpdateToPayPerRequestDateTime".into(), json!(c));
+        let mode = if provisioned.is_some() {
+            "PROVISIONED"
+        } else {
+            "PAY_PER_REQUEST"
+        };
+        b.insert("BillingMode".into(), json!(mode));
+        if let Some(t) = on_demand_since.or(created) {
+            b.insert("LastUpdateToPayPerRequestDateTime".into(), json!(t));
         }
         m.insert("BillingModeSummary".into(), Value::Object(b));
     }
