@@ -102,6 +102,13 @@
 //!   an index without capacity of its own on a provisioned table, gives it
 //!   the table's, the library's convention. An on-demand table's indexes
 //!   have no capacity (Local keeps their former one).
+//! - Creating or deleting an index while another one is being created or
+//!   deleted is DynamoDB's `LimitExceededException` ("Only 1 online index
+//!   can be created or deleted simultaneously per table"); Local answers
+//!   `ResourceInUseException`, or accepts the change.
+//! - The `ConsumedCapacity` list of a request over several tables (batch
+//!   reads and writes, transactions) is in table-name order; Local lists
+//!   the tables in request order. DynamoDB documents no order.
 
 mod backend;
 mod batch;
