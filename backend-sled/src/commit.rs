@@ -9,6 +9,15 @@
 //! never acknowledged before a flush that covers it, and a crowd of
 //! writers pays for one flush per round instead of one each.
 //!
+//! After a flush, the flusher gathers the crowd before the next: it waits
+//! for as many tickets as there were writers waiting when that flush
+//! ended (those it released, back with their next write, and those that
+//! arrived meanwhile), but at most half that flush's duration. A crowd of
+//! writers thus shares one flush, instead of splitting into halves that
+//! alternate (each flush covering only the writers that arrived during the
+//! last); a writer alone never waits (its crowd is itself), and one that
+//! does not come back delays the others by half a flush at most.
+//!
 //! A writer waits either on a thread ([`GroupCommit::wait_durable`], the
 //! engine's `sync`) or as a future ([`GroupCommit::durable`], what the
 //! backend awaits after an item write): the future holds no thread while
@@ -21,6 +30,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use dynamodb_mapper::Error;
 
@@ -36,8 +46,11 @@ struct Rounds {
     covered: u64,
     /// Flushes run (each covering one or more tickets).
     flushes: u64,
-    /// The flusher sleeps, waiting for a ticket.
+    /// The flusher sleeps, waiting for tickets.
     idle: bool,
+    /// How many waiting tickets wake the flusher: one, or the crowd it
+    /// gathers (see the module).
+    wanted: u64,
     /// The store is closing: the flusher finishes the flushes owed and stops.
     closing: bool,
     /// The tasks waiting (see [`GroupCommit::durable`]), each with its
@@ -108,16 +121,23 @@ impl Shared {
         self.rounds.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The flusher: while tickets wait, runs the next flush, covering
-    /// every ticket taken before it began, and wakes the writers it
-    /// covered; sleeps when none waits; stops once the store is closing
-    /// and no ticket is owed a flush.
+    /// The flusher: while tickets wait, gathers the crowd (see the
+    /// module), runs the next flush, covering every ticket taken before
+    /// it began, and wakes the writers it covered; sleeps when none
+    /// waits; stops once the store is closing and no ticket is owed a
+    /// flush.
     fn run(&self, flush: impl Fn() -> Result<(), Error>) {
         let mut rounds = self.lock();
+        // The crowd to gather, and until when.
+        let (mut crowd, mut gather_until) = (1, Instant::now());
         loop {
-            if rounds.issued > rounds.covered {
+            let waiting = rounds.issued - rounds.covered;
+            let now = Instant::now();
+            let gathering = waiting < crowd && now < gather_until && !rounds.closing;
+            if waiting > 0 && !gathering {
                 let (from, to) = (rounds.covered, rounds.issued);
                 drop(rounds);
+                let began = Instant::now();
                 // A panic here would leave every writer waiting forever.
                 let result = catch_unwind(AssertUnwindSafe(&flush)).unwrap_or_else(|_| {
                     Err(Error::Backend {
@@ -125,6 +145,7 @@ impl Shared {
                         source: None,
                     })
                 });
+                let took = began.elapsed();
                 rounds = self.lock();
                 rounds.flushes += 1;
                 rounds.covered = to;
@@ -132,6 +153,8 @@ impl Shared {
                     Ok(()) => rounds.durable = rounds.durable.max(to),
                     Err(e) => rounds.failed = Some((from, to, Failure::of(e))),
                 }
+                crowd = rounds.issued - from;
+                gather_until = Instant::now() + took / 2;
                 let (woken, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut rounds.wakers)
                     .into_iter()
                     .partition(|(ticket, _)| *ticket <= to);
@@ -144,11 +167,22 @@ impl Shared {
                 rounds = self.lock();
                 continue;
             }
-            if rounds.closing {
+            if waiting == 0 && rounds.closing {
                 return;
             }
+            rounds.wanted = if gathering { crowd } else { 1 };
             rounds.idle = true;
-            rounds = self.work.wait(rounds).unwrap_or_else(|e| e.into_inner());
+            rounds = if gathering {
+                let wait = gather_until
+                    .saturating_duration_since(now)
+                    .max(Duration::from_micros(1));
+                self.work
+                    .wait_timeout(rounds, wait)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            } else {
+                self.work.wait(rounds).unwrap_or_else(|e| e.into_inner())
+            };
             rounds.idle = false;
         }
     }
@@ -192,12 +226,15 @@ impl GroupCommit {
     }
 
     /// Takes the ticket of a writer whose write is applied, waking the
-    /// flusher if it sleeps.
+    /// flusher if it sleeps and the tickets it waits for are there.
     fn ticket(&self) -> u64 {
         let mut rounds = self.shared.lock();
         rounds.issued += 1;
         let ticket = rounds.issued;
-        let wake = std::mem::take(&mut rounds.idle);
+        let wake = rounds.idle && rounds.issued - rounds.covered >= rounds.wanted;
+        if wake {
+            rounds.idle = false;
+        }
         drop(rounds);
         if wake {
             self.shared.work.notify_one();
@@ -417,6 +454,32 @@ mod tests {
     #[test]
     fn tasks_share_flushes_on_a_current_thread_runtime() {
         tasks_share_flushes_and_wait_for_theirs(RuntimeFlavor::CurrentThread);
+    }
+
+    #[test]
+    fn a_writer_that_stops_does_not_hold_back_the_others() {
+        let store = Store::default();
+        let commit = Arc::new(store.commit(std::time::Duration::from_millis(1)));
+        // A crowd of 8 writes once each; then one writer goes on alone.
+        let crowd: Vec<_> = (0..8)
+            .map(|_| {
+                let (commit, store) = (commit.clone(), store.clone());
+                std::thread::spawn(move || {
+                    let w = store.write();
+                    commit.wait_durable().unwrap();
+                    store.assert_durable(w);
+                })
+            })
+            .collect();
+        for w in crowd {
+            w.join().unwrap();
+        }
+        for _ in 0..20 {
+            let w = store.write();
+            commit.wait_durable().unwrap();
+            store.assert_durable(w);
+        }
+        assert_eq!(commit.figures().writes, 28);
     }
 
     #[test]
