@@ -3,9 +3,9 @@
 //!
 //! A writer takes a ticket once its write is applied, then waits until a
 //! flush that *began after* its ticket was taken has finished. The flushes
-//! run on a thread of their own, the flusher, one at a time and back to
-//! back: each covers every ticket taken before it began, so the writers
-//! that arrive while one runs are all covered by the next. A write is thus
+//! run on a thread of their own, the flusher, one at a time: each covers
+//! every ticket taken before it began, so the writers that arrive while
+//! one runs are all covered by the next. A write is thus
 //! never acknowledged before a flush that covers it, and a crowd of
 //! writers pays for one flush per round instead of one each.
 //!
@@ -133,7 +133,8 @@ impl Shared {
         loop {
             let waiting = rounds.issued - rounds.covered;
             let now = Instant::now();
-            let gathering = waiting < crowd && now < gather_until && !rounds.closing;
+            // A writer alone (a crowd of one) is never waited for with a timer.
+            let gathering = crowd > 1 && waiting < crowd && now < gather_until && !rounds.closing;
             if waiting > 0 && !gathering {
                 let (from, to) = (rounds.covered, rounds.issued);
                 drop(rounds);

@@ -17,7 +17,7 @@
 //! share flushes (group commit): the writers that arrive while a flush
 //! runs are all made durable by the next one, and each is acknowledged
 //! only after a flush that began after its write was applied. The flushes
-//! run on a thread of the store's own, back to back while writers wait.
+//! run on a thread of the store's own, one at a time.
 //! On a multi-thread tokio runtime an item write is applied on the task's
 //! thread and its flush awaited: a writer waiting for its flush holds no
 //! thread. On a current-thread runtime, writes run on tokio's blocking
