@@ -3,15 +3,19 @@
 //! reads of the same keys and ~1 KB values (interval flush); a put flushed
 //! before each acknowledgement beside raw sled `insert` + `flush` (one
 //! writer); and 16 concurrent writers flushing every write beside one (the
-//! group commit). Each row is the best of interleaved rounds, the side
+//! group commit) and beside the same writers on a store flushed on an
+//! interval (the writes' own cost, the ceiling of the group commit). Each row is the best of interleaved rounds, the side
 //! that goes first alternating.
 //!
 //! Run with `cargo bench -p dynamodb-mapper-sled --bench sled`. For a
 //! profiler, `SLED_BENCH_PROFILE=get` (or `put`) runs only the backend's
 //! gets (or interval-flush puts) of ~1 KB items for 10 seconds;
 //! `durable` (or `durable16`) its puts flushed before each
-//! acknowledgement, by one writer (or 16), with the writes per flush;
-//! `raw` raw sled's insert + flush, one writer.
+//! acknowledgement, by one writer (or 16), with the writes per flush
+//! (`durable1task`: the one writer as a task on the runtime's workers);
+//! `interval16` the 16 writers' puts flushed on an interval instead (what
+//! the writes cost without their flushes); `raw` raw sled's insert +
+//! flush, one writer.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -143,16 +147,22 @@ fn profile(what: &str) {
         );
         return;
     }
-    if let Some(writers) = match what {
-        "durable" => Some(1),
-        "durable16" => Some(WRITERS),
+    if let Some((writers, durability)) = match what {
+        "durable" => Some((1, Durability::EveryWrite)),
+        // One writer as a task of the runtime (a server's), not on the
+        // thread of `block_on`.
+        "durable1task" => Some((1, Durability::EveryWrite)),
+        "durable16" => Some((WRITERS, Durability::EveryWrite)),
+        // The same 16 writers without a flush per write: the cost of the
+        // writes alone.
+        "interval16" => Some((WRITERS, Durability::Interval(Duration::from_secs(1)))),
         _ => None,
     } {
-        let store = open(dir.path(), Durability::EveryWrite);
+        let store = open(dir.path(), durability);
         let took = rt.block_on(async {
             store.create_table(table()).await.unwrap();
             let start = Instant::now();
-            if writers == 1 {
+            if what == "durable" {
                 // As the benchmark's one writer: on the thread of `block_on`.
                 let mut ops = 0usize;
                 while start.elapsed() < Duration::from_secs(10) {
@@ -377,6 +387,14 @@ fn main() {
     let mut one_writer = Duration::MAX;
     let mut many_writers = Duration::MAX;
     let mut raw_many_t = Duration::MAX;
+    // The same 16 writers on a store flushed on an interval: what their
+    // writes cost without a flush each, the ceiling of the group commit.
+    let unflushed = open(
+        &dir.path().join("unflushed"),
+        Durability::Interval(Duration::from_secs(1)),
+    );
+    rt.block_on(unflushed.create_table(table())).unwrap();
+    let mut unflushed_many = Duration::MAX;
     // Writes and flushes of the 16-writer runs alone.
     let (mut many_writes, mut many_flushes) = (0, 0);
     for r in 0..durable_rounds {
@@ -393,15 +411,15 @@ fn main() {
                 start.elapsed()
             })
         };
-        let mut run_many = || {
+        // 16 tasks writing their items to a store.
+        let run_many_on = |store: &SledBackend| {
             let many = many.clone();
-            let before = durable.commit_figures();
-            let took = rt.block_on(async {
+            rt.block_on(async {
                 let start = Instant::now();
                 let tasks: Vec<_> = many
                     .into_iter()
                     .map(|items| {
-                        let store = durable.clone();
+                        let store = store.clone();
                         tokio::spawn(async move {
                             for it in items {
                                 store.put_item(PutItem::new("orders", it)).await.unwrap();
@@ -413,7 +431,11 @@ fn main() {
                     t.await.unwrap();
                 }
                 start.elapsed()
-            });
+            })
+        };
+        let mut run_many = || {
+            let before = durable.commit_figures();
+            let took = run_many_on(&durable);
             let after = durable.commit_figures();
             many_writes += after.writes - before.writes;
             many_flushes += after.flushes - before.flushes;
@@ -439,11 +461,12 @@ fn main() {
             });
             start.elapsed()
         };
-        // The order of the three rotates from round to round.
-        for turn in 0..3 {
-            match (r + turn) % 3 {
+        // The order of the four rotates from round to round.
+        for turn in 0..4 {
+            match (r + turn) % 4 {
                 0 => one_writer = one_writer.min(run_one()),
                 1 => many_writers = many_writers.min(run_many()),
+                2 => unflushed_many = unflushed_many.min(run_many_on(&unflushed)),
                 _ => raw_many_t = raw_many_t.min(run_raw_many()),
             }
         }
@@ -480,6 +503,11 @@ fn main() {
         many_rate,
         one_rate,
         many_rate / one_rate
+    );
+    println!(
+        "backend, flush every write, {WRITERS} writers: {:.0}% of the same writers' rate on an interval-flushed store ({:.0} per second)",
+        100.0 * many_rate / rate(WRITERS * per_writer, unflushed_many),
+        rate(WRITERS * per_writer, unflushed_many)
     );
     println!(
         "backend, flush every write, 1 writer: {:.0}% of raw sled insert+flush",

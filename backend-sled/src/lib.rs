@@ -16,12 +16,12 @@
 //! write is acknowledged: an acknowledged write survives a crash. Writers
 //! share flushes (group commit): the writers that arrive while a flush
 //! runs are all made durable by the next one, and each is acknowledged
-//! only after a flush that began after its write was applied. On a
-//! multi-thread tokio runtime an item write is applied on the task's
-//! thread and its flush awaited: a writer waiting for another's flush holds
-//! no thread, and the one running a flush blocks in place
-//! (`tokio::task::block_in_place`). On a current-thread runtime, writes
-//! run on tokio's blocking threads.
+//! only after a flush that began after its write was applied. The flushes
+//! run on a thread of the store's own, one at a time.
+//! On a multi-thread tokio runtime an item write is applied on the task's
+//! thread and its flush awaited: a writer waiting for its flush holds no
+//! thread. On a current-thread runtime, writes run on tokio's blocking
+//! threads.
 //! [`Durability::Interval`] flushes in the background at that interval:
 //! faster writes, and a crash loses at most the writes of the last interval
 //! (never part of one).
@@ -145,8 +145,8 @@ fn sled_error(context: &str, e: sled::Error) -> Error {
 #[derive(Debug)]
 pub struct SledStorage {
     db: sled::Db,
-    flush_each_write: bool,
-    commit: commit::GroupCommit,
+    /// The flusher of [`Durability::EveryWrite`] (none on an interval).
+    commit: Option<commit::GroupCommit>,
 }
 
 impl SledStorage {
@@ -219,28 +219,27 @@ impl Storage for SledStorage {
     /// after this call has finished; the writers waiting at the same time
     /// share flushes (group commit).
     fn sync(&self) -> Result<(), Error> {
-        if self.flush_each_write {
-            self.commit.wait_durable(|| self.flush_now())?;
+        match &self.commit {
+            Some(commit) => commit.wait_durable(),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// [`sync`](Storage::sync) as a future (under
-    /// [`Durability::EveryWrite`]): a writer waiting for another's flush
-    /// holds no thread, and one that leads a flush blocks in place.
+    /// [`Durability::EveryWrite`]): it holds no thread while it waits, the
+    /// flushes running on the store's flusher thread.
     fn sync_async(&self) -> Option<SyncFuture<'_>> {
-        self.flush_each_write
-            .then(|| Box::pin(self.commit.durable(|| self.flush_now())) as SyncFuture<'_>)
+        self.commit
+            .as_ref()
+            .map(|commit| Box::pin(commit.durable()) as SyncFuture<'_>)
     }
 }
 
-impl SledStorage {
-    /// One flush of sled to disk.
-    fn flush_now(&self) -> Result<(), Error> {
-        guard::unwind("flushing", || self.db.flush())?
-            .map(|_| ())
-            .map_err(|e| sled_error("flushing sled to disk", e))
-    }
+/// One flush of sled to disk.
+fn flush(db: &sled::Db) -> Result<(), Error> {
+    guard::unwind("flushing", || db.flush())?
+        .map(|_| ())
+        .map_err(|e| sled_error("flushing sled to disk", e))
 }
 
 /// The persistent DynamoDB emulator. Cheap to clone: clones share the store.
@@ -300,11 +299,14 @@ impl SledBackend {
             config = config.cache_capacity(c);
         }
         let db = guard::open(&config, path, options.lock_wait)?;
-        let storage = SledStorage {
-            db,
-            flush_each_write: options.durability == Durability::EveryWrite,
-            commit: commit::GroupCommit::default(),
+        let commit = match options.durability {
+            Durability::EveryWrite => {
+                let db = db.clone();
+                Some(commit::GroupCommit::start(move || flush(&db))?)
+            }
+            Durability::Interval(_) => None,
         };
+        let storage = SledStorage { db, commit };
         let engine = Emulator::open(storage).map_err(|e| match e {
             Error::Backend { message, source } => Error::Backend {
                 message: format!("cannot open the store at {shown}: {message}"),
@@ -340,17 +342,19 @@ impl SledBackend {
 
     /// Flushes every write to disk now.
     pub fn flush(&self) -> Result<(), Error> {
-        let db = self.engine().storage().db();
-        guard::unwind("flushing", || db.flush())?
-            .map(|_| ())
-            .map_err(|e| sled_error("flushing sled to disk", e))
+        flush(self.engine().storage().db())
     }
 
     /// The group commit's figures since the store was opened: writes that
     /// waited for a flush under [`Durability::EveryWrite`], and the flushes
     /// that covered them (none under [`Durability::Interval`]).
     pub fn commit_figures(&self) -> CommitFigures {
-        self.engine().storage().commit.figures()
+        self.engine()
+            .storage()
+            .commit
+            .as_ref()
+            .map(commit::GroupCommit::figures)
+            .unwrap_or_default()
     }
 
     /// Deletes the items whose time to live has passed.
