@@ -132,10 +132,14 @@ pub fn encode_item(item: &Item) -> Vec<u8> {
     out
 }
 
-fn corrupt() -> Error {
-    Error::Corrupt {
-        message: "an item is corrupt or of an unknown format".to_owned(),
-    }
+/// Bytes that do not decode (what is wrong is said once, for the whole
+/// item, by [`decode_item_sized`]): a unit, so that the reader's results
+/// stay small.
+#[derive(Debug)]
+struct Bad;
+
+fn corrupt() -> Bad {
+    Bad
 }
 
 struct Reader<'a> {
@@ -145,16 +149,22 @@ struct Reader<'a> {
     /// while reading count the dropped values too, so the item's size is
     /// counted again once it is built.
     repeated: bool,
+    /// A stretch of `b` known to be UTF-8, starting at `text_at`: strings
+    /// and numbers inside it are sliced from it, not validated one by one
+    /// (an item's bytes are most often UTF-8 as a whole: tags and short
+    /// lengths are ASCII).
+    text: &'a str,
+    text_at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8, Error> {
+    fn byte(&mut self) -> Result<u8, Bad> {
         let v = *self.b.get(self.i).ok_or_else(corrupt)?;
         self.i += 1;
         Ok(v)
     }
 
-    fn varint(&mut self) -> Result<usize, Error> {
+    fn varint(&mut self) -> Result<usize, Bad> {
         // Most lengths and counts are below 128: one byte.
         if let Some(&b) = self.b.get(self.i)
             && b & 0x80 == 0
@@ -175,7 +185,7 @@ impl<'a> Reader<'a> {
         Err(corrupt())
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], Error> {
+    fn bytes(&mut self) -> Result<&'a [u8], Bad> {
         let n = self.varint()?;
         let end = self.i.checked_add(n).ok_or_else(corrupt)?;
         let s = self.b.get(self.i..end).ok_or_else(corrupt)?;
@@ -183,18 +193,39 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn string(&mut self) -> Result<String, Error> {
-        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt())
+    /// Text of a length-prefixed string: sliced from the stretch known to
+    /// be UTF-8 when it lies inside (the stretch is extended from the
+    /// string's start when it does not: each byte is validated about once
+    /// per item, not once per string), else validated by itself.
+    fn text(&mut self) -> Result<&'a str, Bad> {
+        let bytes = self.bytes()?;
+        let (from, to) = (self.i - bytes.len(), self.i);
+        if to > self.text_at + self.text.len() || from < self.text_at {
+            let rest = &self.b[from..];
+            self.text_at = from;
+            self.text = match std::str::from_utf8(rest) {
+                Ok(t) => t,
+                Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
+            };
+        }
+        match self.text.get(from - self.text_at..to - self.text_at) {
+            Some(t) => Ok(t),
+            None => std::str::from_utf8(bytes).map_err(|_| corrupt()),
+        }
+    }
+
+    fn string(&mut self) -> Result<String, Bad> {
+        self.text().map(str::to_owned)
     }
 
     /// A number and its size (one decomposition validates and sizes it).
-    fn number(&mut self) -> Result<(Number, usize), Error> {
-        let text = std::str::from_utf8(self.bytes()?).map_err(|_| corrupt())?;
+    fn number(&mut self) -> Result<(Number, usize), Bad> {
+        let text = self.text()?;
         Number::parse_sized(text).map_err(|_| corrupt())
     }
 
     /// A count of elements, bounded by the bytes left (each takes at least one).
-    fn count(&mut self) -> Result<usize, Error> {
+    fn count(&mut self) -> Result<usize, Bad> {
         let n = self.varint()?;
         if n > self.b.len() - self.i {
             return Err(corrupt());
@@ -204,7 +235,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a value that is not a list or map, after its tag, and its
     /// size as [`AttributeValue::size`] counts it.
-    fn leaf(&mut self, tag: u8) -> Result<(AttributeValue, usize), Error> {
+    fn leaf(&mut self, tag: u8) -> Result<(AttributeValue, usize), Bad> {
         Ok(match tag {
             T_S => {
                 let s = self.string()?;
@@ -261,7 +292,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a value of any depth, without recursion (lists and maps being
     /// read wait on a heap stack for their elements), and its size.
-    fn value(&mut self) -> Result<(AttributeValue, usize), Error> {
+    fn value(&mut self) -> Result<(AttributeValue, usize), Bad> {
         // Most values are scalars and sets: read them straight away.
         match self.b.get(self.i) {
             Some(&T_M | &T_L) => {}
@@ -348,7 +379,7 @@ enum DecodeFrame {
 impl DecodeFrame {
     /// Adds an element and its size (a list's element counts one byte
     /// more, a map's its key's length and one byte more).
-    fn push(&mut self, (v, s): (AttributeValue, usize)) -> Result<(), Error> {
+    fn push(&mut self, (v, s): (AttributeValue, usize)) -> Result<(), Bad> {
         match self {
             DecodeFrame::L { out, size, .. } => {
                 *size += 1 + s;
@@ -390,6 +421,8 @@ pub fn decode_item_sized(bytes: &[u8]) -> Result<(Item, usize), Error> {
         b: bytes,
         i: 0,
         repeated: false,
+        text: "",
+        text_at: 0,
     };
     read_item(&mut r).map_err(|_| {
         let detail = match bytes.first() {
@@ -409,7 +442,7 @@ pub fn decode_item_sized(bytes: &[u8]) -> Result<(Item, usize), Error> {
     })
 }
 
-fn read_item(r: &mut Reader<'_>) -> Result<(Item, usize), Error> {
+fn read_item(r: &mut Reader<'_>) -> Result<(Item, usize), Bad> {
     if r.byte()? != ITEM_FORMAT {
         return Err(corrupt());
     }
