@@ -370,10 +370,9 @@ impl<S: Storage> Emulator<S> {
         let mut last: Option<Item> = None;
         let mut stopped_by_limit = false;
         let mut stopped_by_size = false;
-        let mut batch_size = plan
-            .limit
-            .map_or(32, |l| l as usize + 1)
-            .clamp(1, MAX_BATCH);
+        // A page stops at its limit: a batch of that many reads no entry
+        // it does not use.
+        let mut batch_size = plan.limit.map_or(32, |l| l as usize).clamp(1, MAX_BATCH);
         let items_prefix = plan.meta.items_prefix();
         // The key of the last entry read (moved, not copied, per entry):
         // the next batch, or the check for more, starts after it.
