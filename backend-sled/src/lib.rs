@@ -93,7 +93,7 @@ use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Entries, Storage, SyncFuture, Writes};
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, Storage, SyncFuture, Writes};
 use dynamodb_mapper::layers::{Pacer, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
@@ -157,7 +157,8 @@ impl SledStorage {
 }
 
 impl Storage for SledStorage {
-    type Key = Vec<u8>;
+    /// Keys as sled hands them out: a read copies none.
+    type Key = sled::IVec;
     type Value = sled::IVec;
 
     fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>, Error> {
@@ -171,22 +172,28 @@ impl Storage for SledStorage {
         end: &[u8],
         reverse: bool,
         max: usize,
-    ) -> Result<Entries<sled::IVec>, Error> {
+    ) -> Result<Pairs<sled::IVec, sled::IVec>, Error> {
         if start >= end {
             return Ok(Vec::new());
         }
-        let entries: Result<Vec<(sled::IVec, sled::IVec)>, sled::Error> =
+        let entries: Result<Pairs<sled::IVec, sled::IVec>, sled::Error> =
             guard::unwind("reading", || {
                 let range = self.db.range(start..end);
+                // Room for the entries asked for (a small page's all of
+                // them), not grown as they come.
+                let mut entries = Vec::with_capacity(max.min(256));
                 if reverse {
-                    range.rev().take(max).collect()
+                    for e in range.rev().take(max) {
+                        entries.push(e?);
+                    }
                 } else {
-                    range.take(max).collect()
+                    for e in range.take(max) {
+                        entries.push(e?);
+                    }
                 }
+                Ok(entries)
             })?;
-        entries
-            .map(|e| e.into_iter().map(|(k, v)| (k.to_vec(), v)).collect())
-            .map_err(|e| sled_error("reading from sled", e))
+        entries.map_err(|e| sled_error("reading from sled", e))
     }
 
     fn apply(&self, mut writes: Writes) -> Result<(), Error> {

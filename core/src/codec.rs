@@ -132,25 +132,46 @@ pub fn encode_item(item: &Item) -> Vec<u8> {
     out
 }
 
-fn corrupt() -> Error {
-    Error::Corrupt {
-        message: "an item is corrupt or of an unknown format".to_owned(),
-    }
+/// Bytes that do not decode (what is wrong is said once, for the whole
+/// item, by [`decode_item_sized`]): a unit, so that the reader's results
+/// stay small.
+#[derive(Debug)]
+struct Bad;
+
+fn corrupt() -> Bad {
+    Bad
 }
 
 struct Reader<'a> {
     b: &'a [u8],
     i: usize,
+    /// A map (the item or a nested one) repeated a name: the sizes summed
+    /// while reading count the dropped values too, so the item's size is
+    /// counted again once it is built.
+    repeated: bool,
+    /// A stretch of `b` known to be UTF-8, starting at `text_at`: strings
+    /// and numbers inside it are sliced from it, not validated one by one
+    /// (an item's bytes are most often UTF-8 as a whole: tags and short
+    /// lengths are ASCII).
+    text: &'a str,
+    text_at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8, Error> {
+    fn byte(&mut self) -> Result<u8, Bad> {
         let v = *self.b.get(self.i).ok_or_else(corrupt)?;
         self.i += 1;
         Ok(v)
     }
 
-    fn varint(&mut self) -> Result<usize, Error> {
+    fn varint(&mut self) -> Result<usize, Bad> {
+        // Most lengths and counts are below 128: one byte.
+        if let Some(&b) = self.b.get(self.i)
+            && b & 0x80 == 0
+        {
+            self.i += 1;
+            return Ok(usize::from(b));
+        }
         let mut v: usize = 0;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -164,7 +185,7 @@ impl<'a> Reader<'a> {
         Err(corrupt())
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], Error> {
+    fn bytes(&mut self) -> Result<&'a [u8], Bad> {
         let n = self.varint()?;
         let end = self.i.checked_add(n).ok_or_else(corrupt)?;
         let s = self.b.get(self.i..end).ok_or_else(corrupt)?;
@@ -172,17 +193,39 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn string(&mut self) -> Result<String, Error> {
-        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| corrupt())
+    /// Text of a length-prefixed string: sliced from the stretch known to
+    /// be UTF-8 when it lies inside (the stretch is extended from the
+    /// string's start when it does not: each byte is validated about once
+    /// per item, not once per string), else validated by itself.
+    fn text(&mut self) -> Result<&'a str, Bad> {
+        let bytes = self.bytes()?;
+        let (from, to) = (self.i - bytes.len(), self.i);
+        if to > self.text_at + self.text.len() || from < self.text_at {
+            let rest = &self.b[from..];
+            self.text_at = from;
+            self.text = match std::str::from_utf8(rest) {
+                Ok(t) => t,
+                Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
+            };
+        }
+        match self.text.get(from - self.text_at..to - self.text_at) {
+            Some(t) => Ok(t),
+            None => std::str::from_utf8(bytes).map_err(|_| corrupt()),
+        }
     }
 
-    fn number(&mut self) -> Result<Number, Error> {
-        let text = std::str::from_utf8(self.bytes()?).map_err(|_| corrupt())?;
-        Number::parse(text).map_err(|_| corrupt())
+    fn string(&mut self) -> Result<String, Bad> {
+        self.text().map(str::to_owned)
+    }
+
+    /// A number and its size (one decomposition validates and sizes it).
+    fn number(&mut self) -> Result<(Number, usize), Bad> {
+        let text = self.text()?;
+        Number::parse_sized(text).map_err(|_| corrupt())
     }
 
     /// A count of elements, bounded by the bytes left (each takes at least one).
-    fn count(&mut self) -> Result<usize, Error> {
+    fn count(&mut self) -> Result<usize, Bad> {
         let n = self.varint()?;
         if n > self.b.len() - self.i {
             return Err(corrupt());
@@ -190,46 +233,66 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
-    /// Reads a value that is not a list or map, after its tag.
-    fn leaf(&mut self, tag: u8) -> Result<AttributeValue, Error> {
+    /// Reads a value that is not a list or map, after its tag, and its
+    /// size as [`AttributeValue::size`] counts it.
+    fn leaf(&mut self, tag: u8) -> Result<(AttributeValue, usize), Bad> {
         Ok(match tag {
-            T_S => AttributeValue::S(self.string()?),
-            T_N => AttributeValue::N(self.number()?),
-            T_B => AttributeValue::B(self.bytes()?.to_vec()),
+            T_S => {
+                let s = self.string()?;
+                let size = s.len();
+                (AttributeValue::S(s), size)
+            }
+            T_N => {
+                let (n, size) = self.number()?;
+                (AttributeValue::N(n), size)
+            }
+            T_B => {
+                let b = self.bytes()?;
+                (AttributeValue::B(b.to_vec()), b.len())
+            }
             T_SS => {
                 let n = self.count()?;
                 let mut v = Vec::with_capacity(n);
+                let mut size = 0;
                 for _ in 0..n {
-                    v.push(self.string()?);
+                    let s = self.string()?;
+                    size += s.len();
+                    v.push(s);
                 }
-                AttributeValue::Ss(v)
+                (AttributeValue::Ss(v), size)
             }
             T_NS => {
                 let n = self.count()?;
                 let mut v = Vec::with_capacity(n);
+                let mut size = 0;
                 for _ in 0..n {
-                    v.push(self.number()?);
+                    let (m, s) = self.number()?;
+                    size += s;
+                    v.push(m);
                 }
-                AttributeValue::Ns(v)
+                (AttributeValue::Ns(v), size)
             }
             T_BS => {
                 let n = self.count()?;
                 let mut v = Vec::with_capacity(n);
+                let mut size = 0;
                 for _ in 0..n {
-                    v.push(self.bytes()?.to_vec());
+                    let b = self.bytes()?;
+                    size += b.len();
+                    v.push(b.to_vec());
                 }
-                AttributeValue::Bs(v)
+                (AttributeValue::Bs(v), size)
             }
-            T_FALSE => AttributeValue::Bool(false),
-            T_TRUE => AttributeValue::Bool(true),
-            T_NULL => AttributeValue::Null,
+            T_FALSE => (AttributeValue::Bool(false), 1),
+            T_TRUE => (AttributeValue::Bool(true), 1),
+            T_NULL => (AttributeValue::Null, 1),
             _ => return Err(corrupt()),
         })
     }
 
-    /// Reads a value of any depth, without recursion: lists and maps being
-    /// read wait on a heap stack for their elements.
-    fn value(&mut self) -> Result<AttributeValue, Error> {
+    /// Reads a value of any depth, without recursion (lists and maps being
+    /// read wait on a heap stack for their elements), and its size.
+    fn value(&mut self) -> Result<(AttributeValue, usize), Bad> {
         // Most values are scalars and sets: read them straight away.
         match self.b.get(self.i) {
             Some(&T_M | &T_L) => {}
@@ -248,6 +311,7 @@ impl<'a> Reader<'a> {
                         remaining,
                         out: Vec::with_capacity(remaining.min(1024)),
                         key: None,
+                        size: 3,
                     });
                     None
                 }
@@ -256,6 +320,7 @@ impl<'a> Reader<'a> {
                     stack.push(DecodeFrame::L {
                         remaining,
                         out: Vec::with_capacity(remaining.min(1024)),
+                        size: 3,
                     });
                     None
                 }
@@ -275,7 +340,7 @@ impl<'a> Reader<'a> {
                 };
                 match top {
                     DecodeFrame::L { remaining: 0, .. } | DecodeFrame::M { remaining: 0, .. } => {
-                        done = stack.pop().map(DecodeFrame::finish);
+                        done = stack.pop().map(|f| f.finish(&mut self.repeated));
                     }
                     DecodeFrame::L { remaining, .. } => {
                         *remaining -= 1;
@@ -292,12 +357,13 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A list or map being decoded: how many elements are still to read, and
-/// those read so far.
+/// A list or map being decoded: how many elements are still to read,
+/// those read so far, and its size so far.
 enum DecodeFrame {
     L {
         remaining: usize,
         out: Vec<AttributeValue>,
+        size: usize,
     },
     M {
         remaining: usize,
@@ -306,25 +372,38 @@ enum DecodeFrame {
         out: Vec<(String, AttributeValue)>,
         /// The key of the value being read.
         key: Option<String>,
+        size: usize,
     },
 }
 
 impl DecodeFrame {
-    fn push(&mut self, v: AttributeValue) -> Result<(), Error> {
+    /// Adds an element and its size (a list's element counts one byte
+    /// more, a map's its key's length and one byte more).
+    fn push(&mut self, (v, s): (AttributeValue, usize)) -> Result<(), Bad> {
         match self {
-            DecodeFrame::L { out, .. } => out.push(v),
-            DecodeFrame::M { out, key, .. } => {
+            DecodeFrame::L { out, size, .. } => {
+                *size += 1 + s;
+                out.push(v);
+            }
+            DecodeFrame::M { out, key, size, .. } => {
                 let k = key.take().ok_or_else(corrupt)?;
+                *size += 1 + k.len() + s;
                 out.push((k, v));
             }
         }
         Ok(())
     }
 
-    fn finish(self) -> AttributeValue {
+    /// The value and its size; a map that repeats a key sets `repeated`.
+    fn finish(self, repeated: &mut bool) -> (AttributeValue, usize) {
         match self {
-            DecodeFrame::L { out, .. } => AttributeValue::L(out),
-            DecodeFrame::M { out, .. } => AttributeValue::M(BTreeMap::from_iter(out)),
+            DecodeFrame::L { out, size, .. } => (AttributeValue::L(out), size),
+            DecodeFrame::M { out, size, .. } => {
+                let n = out.len();
+                let m = BTreeMap::from_iter(out);
+                *repeated |= m.len() != n;
+                (AttributeValue::M(m), size)
+            }
         }
     }
 }
@@ -332,7 +411,19 @@ impl DecodeFrame {
 /// Decodes an item; corrupt bytes give [`Error::Corrupt`] (saying at which
 /// byte the encoding stopped making sense), never a panic.
 pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
-    let mut r = Reader { b: bytes, i: 0 };
+    decode_item_sized(bytes).map(|(item, _)| item)
+}
+
+/// [`decode_item`], with the item's [`size`](Item::size), counted while
+/// decoding (each number is decomposed once, to validate and to size it).
+pub fn decode_item_sized(bytes: &[u8]) -> Result<(Item, usize), Error> {
+    let mut r = Reader {
+        b: bytes,
+        i: 0,
+        repeated: false,
+        text: "",
+        text_at: 0,
+    };
     read_item(&mut r).map_err(|_| {
         let detail = match bytes.first() {
             None => "it is empty".to_owned(),
@@ -351,7 +442,7 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
     })
 }
 
-fn read_item(r: &mut Reader<'_>) -> Result<Item, Error> {
+fn read_item(r: &mut Reader<'_>) -> Result<(Item, usize), Bad> {
     if r.byte()? != ITEM_FORMAT {
         return Err(corrupt());
     }
@@ -360,13 +451,19 @@ fn read_item(r: &mut Reader<'_>) -> Result<Item, Error> {
     // is built from them at once, without a search per key. A repeated
     // name keeps its last value, as inserting one by one would.
     let mut attributes = Vec::with_capacity(n.min(1024));
+    let mut size = 0;
     for _ in 0..n {
         let k = r.string()?;
-        let v = r.value()?;
+        let (v, s) = r.value()?;
+        size += k.len() + s;
         attributes.push((k, v));
     }
     if r.i != r.b.len() {
         return Err(corrupt());
     }
-    Ok(Item::from(BTreeMap::from_iter(attributes)))
+    let item = Item::from(BTreeMap::from_iter(attributes));
+    if r.repeated || item.len() != n {
+        size = item.size();
+    }
+    Ok((item, size))
 }

@@ -294,14 +294,7 @@ fn check_set<T: Ord>(members: &[T]) -> Result<(), ValueError> {
 /// pairs dropped), plus one if negative. `0` is one byte; `110` and `0.123`
 /// are three.
 pub(crate) fn number_size(n: &Number) -> usize {
-    let d = n.decomposed();
-    if d.is_zero() {
-        return 1;
-    }
-    let first = d.exponent();
-    let last = first - d.digit_count() as i64 + 1;
-    let pairs = (first.div_euclid(2) - last.div_euclid(2) + 1) as usize;
-    1 + pairs + usize::from(d.is_negative())
+    n.decomposed().size()
 }
 
 impl From<String> for AttributeValue {

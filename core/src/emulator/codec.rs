@@ -222,6 +222,34 @@ mod tests {
         assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn decoded_sizes_are_item_sizes(
+            attrs in proptest::collection::btree_map(
+                crate::arbitrary::attribute_name(),
+                crate::arbitrary::attribute_value(),
+                0..6,
+            )
+        ) {
+            let item = Item::from(attrs);
+            let (decoded, size) = crate::codec::decode_item_sized(&encode_item(&item)).unwrap();
+            proptest::prop_assert_eq!(size, item.size());
+            proptest::prop_assert_eq!(decoded, item);
+        }
+    }
+
+    #[test]
+    fn repeated_names_are_sized_as_kept() {
+        // An item `{a: {k: "x", k: "yy"}, b: "z", b: "zzz"}`, as no encoder
+        // writes it: each map keeps the last value of a name.
+        let mut bytes = vec![ITEM_FORMAT, 3, 1, b'a', 6, 2];
+        bytes.extend_from_slice(&[1, b'k', 0, 1, b'x', 1, b'k', 0, 2, b'y', b'y']);
+        bytes.extend_from_slice(&[1, b'b', 0, 1, b'z', 1, b'b', 0, 3, b'z', b'z', b'z']);
+        let (item, size) = crate::codec::decode_item_sized(&bytes).unwrap();
+        assert_eq!(item["b"], AttributeValue::from("zzz"));
+        assert_eq!(size, item.size());
+    }
+
     #[test]
     fn corrupt_items_are_errors() {
         let bytes = encode_item(&Item::new().with("a", "b"));

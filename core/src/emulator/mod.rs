@@ -351,8 +351,13 @@ impl<S: Storage> Emulator<S> {
     /// The item of a table stored under `key`; a damaged one is
     /// [`Error::Corrupt`] naming the table and the key.
     fn load(&self, meta: &TableMeta, key: &[u8]) -> Result<Option<Item>, Error> {
+        Ok(self.load_sized(meta, key)?.map(|(item, _)| item))
+    }
+
+    /// [`load`](Self::load), with the item's [`size`](Item::size).
+    fn load_sized(&self, meta: &TableMeta, key: &[u8]) -> Result<Option<(Item, usize)>, Error> {
         match self.storage.get(key)? {
-            Some(v) => decode_stored(meta, key, v.as_ref()).map(Some),
+            Some(v) => decode_stored_sized(meta, key, v.as_ref()).map(Some),
             None => Ok(None),
         }
     }
@@ -431,7 +436,14 @@ impl<S: Storage> Emulator<S> {
 /// An item without its key attributes is damaged too (and would otherwise
 /// have no storage key): that is checked here, for every stored item read.
 fn decode_stored(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<Item, Error> {
-    let item = codec::decode_item(bytes).map_err(|e| meta.corrupt_item(key, &e))?;
+    decode_stored_sized(meta, key, bytes).map(|(item, _)| item)
+}
+
+/// [`decode_stored`], with the item's [`size`](Item::size), counted while
+/// decoding.
+fn decode_stored_sized(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<(Item, usize), Error> {
+    let (item, size) =
+        crate::codec::decode_item_sized(bytes).map_err(|e| meta.corrupt_item(key, &e))?;
     for a in meta.key().attributes() {
         if item
             .get(&a.name)
@@ -445,7 +457,7 @@ fn decode_stored(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<Item, Err
             )));
         }
     }
-    Ok(item)
+    Ok((item, size))
 }
 
 /// The message of a corruption error (without the "store is corrupt" prefix).

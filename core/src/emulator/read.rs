@@ -16,7 +16,7 @@ use crate::expr::{
     Condition, ExpressionKind, Parser, Path, RangeCondition, check_attribute_maps, compare_scalars,
     project,
 };
-use crate::model::IndexKind;
+use crate::model::{IndexKind, IndexProjection};
 use crate::value::{AttributeValue, Item};
 
 /// DynamoDB stops a page once it has read this much.
@@ -114,16 +114,19 @@ impl<S: Storage> Emulator<S> {
         let key = meta.item_key(&input.key);
         let item = {
             let _snapshot = self.read_state();
-            self.load(&meta, &key)?
+            self.load_sized(&meta, &key)?
         };
         let usage = Usage {
-            table: read_units(item.as_ref().map_or(0, Item::size), input.consistent_read),
+            table: read_units(
+                item.as_ref().map_or(0, |(_, size)| *size),
+                input.consistent_read,
+            ),
             ..Usage::default()
         };
         Ok(GetItemOutput {
             item: match (item, projection) {
-                (Some(i), Some(p)) => Some(project(&i, &p)),
-                (i, None) => i,
+                (Some((i, _)), Some(p)) => Some(project(&i, &p)),
+                (Some((i, _)), None) => Some(i),
                 (None, _) => None,
             },
             consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
@@ -367,10 +370,9 @@ impl<S: Storage> Emulator<S> {
         let mut last: Option<Item> = None;
         let mut stopped_by_limit = false;
         let mut stopped_by_size = false;
-        let mut batch_size = plan
-            .limit
-            .map_or(32, |l| l as usize + 1)
-            .clamp(1, MAX_BATCH);
+        // A page stops at its limit: a batch of that many reads no entry
+        // it does not use.
+        let mut batch_size = plan.limit.map_or(32, |l| l as usize).clamp(1, MAX_BATCH);
         let items_prefix = plan.meta.items_prefix();
         // The key of the last entry read (moved, not copied, per entry):
         // the next batch, or the check for more, starts after it.
@@ -392,35 +394,38 @@ impl<S: Storage> Emulator<S> {
             let full = batch.len() == batch_size;
             batch_size = (batch_size * 2).min(MAX_BATCH);
             for (k, v) in batch {
-                // The table item, and for an index the index's view of it.
-                let (item, in_index) = match plan.source {
-                    Source::Table => (
-                        super::decode_stored(plan.meta, k.as_ref(), v.as_ref())?,
-                        None,
-                    ),
+                // The table item and its size, and for an index whose
+                // view is not the whole item, that view.
+                let (item, size, view) = match plan.source {
+                    Source::Table => {
+                        let (item, size) =
+                            super::decode_stored_sized(plan.meta, k.as_ref(), v.as_ref())?;
+                        (item, size, None)
+                    }
                     Source::Index(_, index) => {
                         // The entry holds the table key of its item, which
                         // is written in the same batch as the entry.
                         let target = v.as_ref();
                         let item = if target.starts_with(&items_prefix) {
-                            self.load(plan.meta, target)?
+                            self.load_sized(plan.meta, target)?
                         } else {
                             None
                         };
-                        let Some(item) = item else {
+                        let Some((item, size)) = item else {
                             return Err(plan.meta.corrupt(format!(
                                 "an entry of index `{}` points at no item of the table ({})",
                                 index.name,
                                 super::table::shown_storage_key(target)
                             )));
                         };
-                        let view = plan.meta.project_into_index(index, &item);
-                        (item, Some(view))
+                        let view = (index.projection != IndexProjection::All)
+                            .then(|| plan.meta.project_into_index(index, &item));
+                        (item, size, view)
                     }
                 };
                 position = Some(k);
                 page.scanned_count += 1;
-                bytes += in_index.as_ref().unwrap_or(&item).size();
+                bytes += view.as_ref().map_or(size, Item::size);
                 let stop_by_limit = plan
                     .limit
                     .is_some_and(|l| page.scanned_count >= u64::from(l));
@@ -439,13 +444,16 @@ impl<S: Storage> Emulator<S> {
                             (Select::AllProjectedAttributes, _) => true,
                             _ => false,
                         };
-                        let base = match (use_view, in_index) {
+                        let base = match (use_view, view) {
                             (true, Some(view)) => view,
-                            (false, Some(_)) => {
-                                fetched += item.size();
+                            // What an index of all attributes holds is the item.
+                            (true, None) => item,
+                            (false, _) => {
+                                if matches!(plan.source, Source::Index(..)) {
+                                    fetched += size;
+                                }
                                 item
                             }
-                            (_, None) => item,
                         };
                         page.items.push(match &plan.projection {
                             Some(p) => project(&base, p),

@@ -133,6 +133,20 @@ impl<'a> Decomposed<'a> {
         self.count
     }
 
+    /// The bytes DynamoDB counts for the number: one, plus one per pair
+    /// of digits (pairs aligned on the decimal point, leading and trailing
+    /// zero pairs dropped), plus one if negative. `0` is one byte; `110`
+    /// and `0.123` are three.
+    pub(crate) fn size(&self) -> usize {
+        if self.is_zero() {
+            return 1;
+        }
+        let first = self.exp;
+        let last = first - self.count as i64 + 1;
+        let pairs = (first.div_euclid(2) - last.div_euclid(2) + 1) as usize;
+        1 + pairs + usize::from(self.is_negative())
+    }
+
     fn cmp_magnitude(&self, other: &Self) -> Ordering {
         match (self.is_zero(), other.is_zero()) {
             (true, true) => return Ordering::Equal,
@@ -305,9 +319,16 @@ fn check(text: &str, d: &Decomposed<'_>) -> Result<(), NumberError> {
 impl Number {
     /// Parses and validates number text (`"12"`, `"-1.5"`, `"6.02e23"`).
     pub fn parse(text: &str) -> Result<Self, NumberError> {
+        Self::parse_sized(text).map(|(n, _)| n)
+    }
+
+    /// [`parse`](Self::parse), with the number's size as DynamoDB counts
+    /// it (see [`AttributeValue::size`](crate::AttributeValue::size)),
+    /// from the one decomposition that validates it.
+    pub(crate) fn parse_sized(text: &str) -> Result<(Self, usize), NumberError> {
         let d = decompose(text).ok_or_else(|| NumberError::Syntax(shorten(text)))?;
         check(text, &d)?;
-        Ok(Number(CompactString::from(text)))
+        Ok((Number(CompactString::from(text)), d.size()))
     }
 
     /// Zero.

@@ -243,7 +243,7 @@ impl<T: Model> Table<T> {
                     return None;
                 }
                 if let Some(item) = st.buffer.pop_front() {
-                    if Self::is_counter(&Self::key_schema().key_of(&item)) {
+                    if Self::is_counter(&item) {
                         continue;
                     }
                     st.remaining = st.remaining.map(|r| r - 1);
@@ -334,7 +334,7 @@ impl<T: Model> Table<T> {
         };
         let items = items
             .into_iter()
-            .filter(|item| !Self::is_counter(&Self::key_schema().key_of(item)))
+            .filter(|item| !Self::is_counter(item))
             .map(|item| self.load(item))
             .collect::<Result<Vec<_>>>()?;
         Ok(PageOf {

@@ -240,7 +240,8 @@ impl<T: Model> Table<T> {
         &T::schema().table.key
     }
 
-    /// True for the auto-increment counter's key.
+    /// True for the auto-increment counter's key, or its item (the hash
+    /// key is looked at in place: no key is built from an item).
     pub(super) fn is_counter(key: &Item) -> bool {
         T::schema().auto_increment
             && key.get(&Self::key_schema().hash.name) == Some(&counter_number())
@@ -248,7 +249,7 @@ impl<T: Model> Table<T> {
 
     /// True for the auto-increment counter's item.
     pub(crate) fn is_counter_item(&self, item: &Item) -> bool {
-        Self::is_counter(&Self::key_schema().key_of(item))
+        Self::is_counter(item)
     }
 
     pub(super) fn refuse_counter(&self, key: &Item) -> Result<()> {
