@@ -19,6 +19,8 @@ pub(super) struct Change {
     pub key: Vec<u8>,
     pub old: Option<Item>,
     pub new: Option<Item>,
+    /// The new item's size, when its check computed it already.
+    pub new_size: Option<usize>,
 }
 
 /// The parsed expressions of a write.
@@ -127,7 +129,10 @@ impl<S: Storage> Emulator<S> {
         let mut deltas: Vec<(Arc<TableMeta>, i64, i64)> = Vec::with_capacity(changes.len());
         for c in changes {
             let old_size = c.old.as_ref().map_or(0, Item::size);
-            let new_size = c.new.as_ref().map_or(0, Item::size);
+            let new_size = match (&c.new, c.new_size) {
+                (Some(_), Some(size)) => size,
+                (new, _) => new.as_ref().map_or(0, Item::size),
+            };
             let mut u = Usage {
                 table: write_units(old_size.max(new_size)),
                 ..Usage::default()
@@ -203,7 +208,7 @@ impl<S: Storage> Emulator<S> {
         ) {
             return Err(Error::invalid("Return values set to invalid value"));
         }
-        meta.check_item(&input.item, false)?;
+        let new_size = meta.check_item(&input.item, false)?;
         let exprs = parse_write(
             input.condition_expression.as_deref(),
             None,
@@ -242,6 +247,7 @@ impl<S: Storage> Emulator<S> {
             key,
             old,
             new: Some(item),
+            new_size: Some(new_size),
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
@@ -290,9 +296,10 @@ impl<S: Storage> Emulator<S> {
         let mut new = old
             .clone()
             .unwrap_or_else(|| canonical_item(input.key.clone()));
+        let mut new_size = None;
         if let Some(u) = &exprs.update {
             apply_update(&mut new, u)?;
-            meta.check_item(&new, true)?;
+            new_size = Some(meta.check_item(&new, true)?);
             new = canonical_item(new);
         }
         let paths: Vec<&Path> = exprs
@@ -313,6 +320,7 @@ impl<S: Storage> Emulator<S> {
             key,
             old,
             new: Some(new),
+            new_size,
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
@@ -370,6 +378,7 @@ impl<S: Storage> Emulator<S> {
             key,
             old,
             new: None,
+            new_size: None,
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
