@@ -122,7 +122,20 @@ fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
 
 /// Encodes an item.
 pub fn encode_item(item: &Item) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + item.len() * 16);
+    encode_item_into(item, Vec::with_capacity(64 + item.len() * 16))
+}
+
+/// Encodes an item whose [`Item::size`] is known: the buffer is allocated
+/// once, of about the encoding's length (the size, plus a tag and lengths
+/// per attribute), instead of grown as the encoding goes.
+pub fn encode_item_sized(item: &Item, size: usize) -> Vec<u8> {
+    encode_item_into(
+        item,
+        Vec::with_capacity(size + size / 16 + 16 + item.len() * 4),
+    )
+}
+
+fn encode_item_into(item: &Item, mut out: Vec<u8>) -> Vec<u8> {
     out.push(ITEM_FORMAT);
     put_varint(&mut out, item.len());
     for (k, v) in item.iter() {
@@ -370,3 +383,4 @@ fn read_item(r: &mut Reader<'_>) -> Result<Item, Error> {
     }
     Ok(Item::from(BTreeMap::from_iter(attributes)))
 }
+

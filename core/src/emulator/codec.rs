@@ -4,7 +4,7 @@
 use crate::number::Number;
 use crate::value::AttributeValue;
 
-pub use crate::codec::{ITEM_FORMAT, decode_item, encode_item};
+pub use crate::codec::{ITEM_FORMAT, decode_item, encode_item, encode_item_sized};
 
 // ---------------------------------------------------------------------------
 // Keys

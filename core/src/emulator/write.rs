@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::codec::{canonicalize, encode_item};
+use super::codec::{canonicalize, encode_item_sized};
 use super::table::TableMeta;
 use super::{Emulator, State, Storage, Usage, write_units};
 use crate::backend::{DeleteItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
@@ -139,7 +139,7 @@ impl<S: Storage> Emulator<S> {
             };
             // The item's own write, pushed last (with the key moved, not copied).
             let item_write = match &c.new {
-                Some(item) => Some(Some(encode_item(item))),
+                Some(item) => Some(Some(encode_item_sized(item, new_size))),
                 None if c.old.is_some() => Some(None),
                 None => None,
             };
