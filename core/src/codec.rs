@@ -384,3 +384,84 @@ fn read_item(r: &mut Reader<'_>) -> Result<Item, Error> {
     Ok(Item::from(BTreeMap::from_iter(attributes)))
 }
 
+/// The size DynamoDB counts for an encoded item (the [`Item::size`] of what
+/// [`decode_item`] gives), read from the encoding without building the
+/// item: for a writer that needs no more of the item it replaces. Corrupt
+/// bytes are [`Error::Corrupt`].
+pub fn encoded_item_size(bytes: &[u8]) -> Result<usize, Error> {
+    let mut r = Reader { b: bytes, i: 0 };
+    sized_item(&mut r).map_err(|_| Error::Corrupt {
+        message: format!(
+            "an item cannot be sized: its encoding is damaged at byte {} of {}",
+            r.i.min(bytes.len()),
+            bytes.len()
+        ),
+    })
+}
+
+fn sized_item(r: &mut Reader<'_>) -> Result<usize, Error> {
+    if r.byte()? != ITEM_FORMAT {
+        return Err(corrupt());
+    }
+    let n = r.count()?;
+    let mut total = 0usize;
+    // The lists and maps being read: elements left, and whether a map's.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    for _ in 0..n {
+        total = total.saturating_add(r.bytes()?.len());
+        total = total.saturating_add(sized_value(r, &mut open)?);
+    }
+    if r.i != r.b.len() {
+        return Err(corrupt());
+    }
+    Ok(total)
+}
+
+/// The size of one encoded value of any depth, without recursion (as
+/// [`AttributeValue::size`] counts it: a list or map 3 bytes, and 1 per
+/// element, plus each map key's length).
+fn sized_value(r: &mut Reader<'_>, open: &mut Vec<(usize, bool)>) -> Result<usize, Error> {
+    let number = |text: &[u8]| {
+        std::str::from_utf8(text)
+            .ok()
+            .and_then(crate::number::decompose)
+            .map(|d| crate::value::decomposed_size(&d))
+            .ok_or_else(corrupt)
+    };
+    let mut total = 0usize;
+    loop {
+        let size = match r.byte()? {
+            T_S | T_B => r.bytes()?.len(),
+            T_N => number(r.bytes()?)?,
+            tag @ (T_SS | T_NS | T_BS) => {
+                let mut size = 0usize;
+                for _ in 0..r.count()? {
+                    let m = r.bytes()?;
+                    size += if tag == T_NS { number(m)? } else { m.len() };
+                }
+                size
+            }
+            T_FALSE | T_TRUE | T_NULL => 1,
+            tag @ (T_M | T_L) => {
+                open.push((r.count()?, tag == T_M));
+                3
+            }
+            _ => return Err(corrupt()),
+        };
+        total = total.saturating_add(size);
+        // On to the next element of the innermost list or map still open.
+        loop {
+            let Some((left, is_map)) = open.last_mut() else {
+                return Ok(total);
+            };
+            if *left == 0 {
+                open.pop();
+                continue;
+            }
+            *left -= 1;
+            let key = if *is_map { r.bytes()?.len() } else { 0 };
+            total = total.saturating_add(1 + key);
+            break;
+        }
+    }
+}

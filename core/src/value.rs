@@ -294,7 +294,11 @@ fn check_set<T: Ord>(members: &[T]) -> Result<(), ValueError> {
 /// pairs dropped), plus one if negative. `0` is one byte; `110` and `0.123`
 /// are three.
 pub(crate) fn number_size(n: &Number) -> usize {
-    let d = n.decomposed();
+    decomposed_size(&n.decomposed())
+}
+
+/// [`number_size`] of a number's parts.
+pub(crate) fn decomposed_size(d: &crate::number::Decomposed<'_>) -> usize {
     if d.is_zero() {
         return 1;
     }

@@ -171,13 +171,15 @@ impl<S: Storage> Emulator<S> {
         let mut changes = Vec::with_capacity(planned.len());
         for (meta, key, new, new_size) in planned {
             self.same_table(&state, &meta)?;
-            let old = self.load(&meta, &key)?;
+            // A batch write has no condition nor returned attributes.
+            let (old, old_size) = self.load_replaced(&state, &meta, &key, false)?;
             changes.push(Change {
                 meta,
                 key,
                 old,
                 new,
                 new_size,
+                old_size,
             });
         }
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();

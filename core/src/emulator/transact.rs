@@ -531,6 +531,7 @@ impl<S: Storage> Emulator<S> {
                 old,
                 new,
                 new_size: None,
+                old_size: None,
             });
         }
         if cancelled {
