@@ -41,6 +41,14 @@ pub(super) fn parse_write(
     attrs: &ExpressionAttributes,
     is_update: bool,
 ) -> Result<WriteExpressions, Error> {
+    // Most writes: nothing to parse, no placeholder to check.
+    if condition.is_none() && update.is_none() && attrs.names.is_empty() && attrs.values.is_empty()
+    {
+        return Ok(WriteExpressions {
+            condition: None,
+            update: None,
+        });
+    }
     check_attribute_maps(&attrs.names, &attrs.values)?;
     if condition.is_none() && update.is_none() {
         if !attrs.values.is_empty() {
