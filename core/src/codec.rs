@@ -122,7 +122,20 @@ fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
 
 /// Encodes an item.
 pub fn encode_item(item: &Item) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + item.len() * 16);
+    encode_item_into(item, Vec::with_capacity(64 + item.len() * 16))
+}
+
+/// Encodes an item whose [`Item::size`] is known: the buffer is allocated
+/// once, of about the encoding's length (the size, plus a tag and lengths
+/// per attribute), instead of grown as the encoding goes.
+pub fn encode_item_sized(item: &Item, size: usize) -> Vec<u8> {
+    encode_item_into(
+        item,
+        Vec::with_capacity(size + size / 16 + 16 + item.len() * 4),
+    )
+}
+
+fn encode_item_into(item: &Item, mut out: Vec<u8>) -> Vec<u8> {
     out.push(ITEM_FORMAT);
     put_varint(&mut out, item.len());
     for (k, v) in item.iter() {
@@ -158,6 +171,16 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        Reader {
+            b,
+            i: 0,
+            repeated: false,
+            text: "",
+            text_at: 0,
+        }
+    }
+
     fn byte(&mut self) -> Result<u8, Bad> {
         let v = *self.b.get(self.i).ok_or_else(corrupt)?;
         self.i += 1;
@@ -417,13 +440,7 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
 /// [`decode_item`], with the item's [`size`](Item::size), counted while
 /// decoding (each number is decomposed once, to validate and to size it).
 pub fn decode_item_sized(bytes: &[u8]) -> Result<(Item, usize), Error> {
-    let mut r = Reader {
-        b: bytes,
-        i: 0,
-        repeated: false,
-        text: "",
-        text_at: 0,
-    };
+    let mut r = Reader::new(bytes);
     read_item(&mut r).map_err(|_| {
         let detail = match bytes.first() {
             None => "it is empty".to_owned(),
@@ -466,4 +483,86 @@ fn read_item(r: &mut Reader<'_>) -> Result<(Item, usize), Bad> {
         size = item.size();
     }
     Ok((item, size))
+}
+
+/// The size DynamoDB counts for an encoded item (the [`Item::size`] of what
+/// [`decode_item`] gives), read from the encoding without building the
+/// item: for a writer that needs no more of the item it replaces. Corrupt
+/// bytes are [`Error::Corrupt`].
+pub fn encoded_item_size(bytes: &[u8]) -> Result<usize, Error> {
+    let mut r = Reader::new(bytes);
+    sized_item(&mut r).map_err(|_| Error::Corrupt {
+        message: format!(
+            "an item cannot be sized: its encoding is damaged at byte {} of {}",
+            r.i.min(bytes.len()),
+            bytes.len()
+        ),
+    })
+}
+
+fn sized_item(r: &mut Reader<'_>) -> Result<usize, Bad> {
+    if r.byte()? != ITEM_FORMAT {
+        return Err(corrupt());
+    }
+    let n = r.count()?;
+    let mut total = 0usize;
+    // The lists and maps being read: elements left, and whether a map's.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    for _ in 0..n {
+        total = total.saturating_add(r.bytes()?.len());
+        total = total.saturating_add(sized_value(r, &mut open)?);
+    }
+    if r.i != r.b.len() {
+        return Err(corrupt());
+    }
+    Ok(total)
+}
+
+/// The size of one encoded value of any depth, without recursion (as
+/// [`AttributeValue::size`] counts it: a list or map 3 bytes, and 1 per
+/// element, plus each map key's length).
+fn sized_value(r: &mut Reader<'_>, open: &mut Vec<(usize, bool)>) -> Result<usize, Bad> {
+    let number = |text: &[u8]| {
+        std::str::from_utf8(text)
+            .ok()
+            .and_then(crate::number::decompose)
+            .map(|d| d.size())
+            .ok_or_else(corrupt)
+    };
+    let mut total = 0usize;
+    loop {
+        let size = match r.byte()? {
+            T_S | T_B => r.bytes()?.len(),
+            T_N => number(r.bytes()?)?,
+            tag @ (T_SS | T_NS | T_BS) => {
+                let mut size = 0usize;
+                for _ in 0..r.count()? {
+                    let m = r.bytes()?;
+                    size += if tag == T_NS { number(m)? } else { m.len() };
+                }
+                size
+            }
+            T_FALSE | T_TRUE | T_NULL => 1,
+            tag @ (T_M | T_L) => {
+                open.push((r.count()?, tag == T_M));
+                3
+            }
+            _ => return Err(corrupt()),
+        };
+        total = total.saturating_add(size);
+        // On to the next element of the innermost list or map still open.
+        loop {
+            let Some((left, is_map)) = open.last_mut() else {
+                return Ok(total);
+            };
+            if *left == 0 {
+                open.pop();
+                continue;
+            }
+            *left -= 1;
+            let key = if *is_map { r.bytes()?.len() } else { 0 };
+            total = total.saturating_add(1 + key);
+            break;
+        }
+    }
 }

@@ -15,6 +15,13 @@ const NAME_TOO_LARGE: &str = "One or more parameter values were invalid: Attribu
 const NESTING: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
 fn has_duplicates<T: Ord>(members: &[T]) -> bool {
+    // A small set is compared pair by pair, without sorting a copy.
+    if members.len() <= 8 {
+        return members
+            .iter()
+            .enumerate()
+            .any(|(i, m)| members[i + 1..].contains(m));
+    }
     let mut sorted: Vec<&T> = members.iter().collect();
     sorted.sort_unstable();
     sorted.windows(2).any(|w| w[0] == w[1])

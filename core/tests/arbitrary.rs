@@ -35,6 +35,13 @@ proptest! {
     }
 
     #[test]
+    fn encoded_items_size_as_their_items(it in item()) {
+        // What a write reads of the item it replaces: the size, from the bytes.
+        let bytes = dynamodb_mapper::codec::encode_item(&it);
+        prop_assert_eq!(dynamodb_mapper::codec::encoded_item_size(&bytes).unwrap(), it.size());
+    }
+
+    #[test]
     fn attribute_values_follow_dynamodbs_rules(v in attribute_value()) {
         prop_assert!(v.check().is_ok(), "{v:?}");
         prop_assert!(dynamodb_mapper::rules::check_value(&v).is_ok(), "{v:?}");

@@ -219,6 +219,16 @@ proptest! {
         }
     }
 
+    /// The size reader (what a write reads of the item it replaces) on
+    /// arbitrary bytes: a size or `Error::Corrupt`, never a panic.
+    #[test]
+    fn arbitrary_bytes_size_or_are_corrupt(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        match dynamodb_mapper::codec::encoded_item_size(&bytes) {
+            Ok(_) | Err(Error::Corrupt { .. }) => {}
+            Err(e) => prop_assert!(false, "{e:?}"),
+        }
+    }
+
     /// The item decoder on arbitrary bytes: an item or `Error::Corrupt`.
     #[test]
     fn arbitrary_bytes_decode_or_are_corrupt(bytes in prop::collection::vec(any::<u8>(), 0..256)) {

@@ -9,7 +9,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use dynamodb_mapper::codec::{decode_item, encode_item};
+use dynamodb_mapper::codec::{decode_item, encode_item, encoded_item_size};
 use dynamodb_mapper::{
     AttributeValue, Error, Item, MAX_NESTING_DEPTH, Number, from_item, from_value, to_item,
     to_value,
@@ -128,6 +128,9 @@ fn deep_items_encode_and_decode_on_a_small_stack() {
             let bytes = encode_item(&item);
             let back = decode_item(&bytes).expect("decodes");
             assert!(back == item);
+            // Sized from the bytes, without decoding, as the item sizes.
+            assert_eq!(encoded_item_size(&bytes).unwrap(), item.size());
+            assert!(encoded_item_size(&bytes[..bytes.len() - 1]).is_err());
             // Truncated bytes are an error, at any depth.
             assert!(decode_item(&bytes[..bytes.len() / 2]).is_err());
             assert!(decode_item(&bytes[..bytes.len() - 1]).is_err());

@@ -13,6 +13,10 @@ use crate::error::Error;
 use crate::expr::{Parser, Path, check_attribute_maps, project};
 use crate::value::Item;
 
+/// A batch write's request, checked: its table, storage key, new item
+/// (none for a delete) and that item's size.
+type Planned = (Arc<TableMeta>, Vec<u8>, Option<Item>, Option<usize>);
+
 /// A batch get stops adding items once its response would exceed 16 MB.
 const MAX_BATCH_GET_BYTES: usize = 16 * 1024 * 1024;
 
@@ -132,7 +136,7 @@ impl<S: Storage> Emulator<S> {
                 "Too many items requested for the BatchWriteItem call",
             ));
         }
-        let mut planned: Vec<(Arc<TableMeta>, Vec<u8>, Option<Item>)> = Vec::new();
+        let mut planned: Vec<Planned> = Vec::new();
         for (table, requests) in &input.tables {
             if requests.is_empty() {
                 return Err(Error::invalid(format!(
@@ -141,35 +145,41 @@ impl<S: Storage> Emulator<S> {
             }
             let meta = self.meta(&self.read_state(), table)?;
             for r in requests {
-                let (key, new) = match r {
+                let (key, new, new_size) = match r {
                     WriteRequest::Put(item) => {
-                        meta.check_item(item, false)?;
+                        let size = meta.check_item(item, false)?;
                         let item = canonical_item(item.clone());
-                        (meta.item_key(&item), Some(item))
+                        (meta.item_key(&item), Some(item), Some(size))
                     }
                     WriteRequest::Delete(key) => {
                         meta.check_key(key)?;
-                        (meta.item_key(key), None)
+                        (meta.item_key(key), None, None)
                     }
                 };
-                if planned.iter().any(|(m, k, _)| m.id == meta.id && *k == key) {
+                if planned
+                    .iter()
+                    .any(|(m, k, ..)| m.id == meta.id && *k == key)
+                {
                     return Err(Error::invalid(
                         "Provided list of item keys contains duplicates",
                     ));
                 }
-                planned.push((meta.clone(), key, new));
+                planned.push((meta.clone(), key, new, new_size));
             }
         }
         let mut state = self.write_state();
         let mut changes = Vec::with_capacity(planned.len());
-        for (meta, key, new) in planned {
+        for (meta, key, new, new_size) in planned {
             self.same_table(&state, &meta)?;
-            let old = self.load(&meta, &key)?;
+            // A batch write has no condition nor returned attributes.
+            let (old, old_size) = self.load_replaced(&state, &meta, &key, false)?;
             changes.push(Change {
                 meta,
                 key,
                 old,
                 new,
+                new_size,
+                old_size,
             });
         }
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();

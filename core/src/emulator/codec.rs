@@ -4,7 +4,9 @@
 use crate::number::Number;
 use crate::value::AttributeValue;
 
-pub use crate::codec::{ITEM_FORMAT, decode_item, encode_item};
+pub use crate::codec::{
+    ITEM_FORMAT, decode_item, encode_item, encode_item_sized, encoded_item_size,
+};
 
 // ---------------------------------------------------------------------------
 // Keys

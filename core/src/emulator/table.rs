@@ -225,7 +225,8 @@ impl TableMeta {
     /// Checks an item to write: DynamoDB's value rules, the key attributes,
     /// the index key attributes, and the size. `from_update` selects
     /// DynamoDB's messages for an item made by an update expression.
-    pub(crate) fn check_item(&self, item: &Item, from_update: bool) -> Result<(), Error> {
+    /// Returns the item's size ([`Item::size`]), which the check computes.
+    pub(crate) fn check_item(&self, item: &Item, from_update: bool) -> Result<usize, Error> {
         if let Err(e) = crate::rules::check_item(item) {
             if from_update && matches!(e, Error::LimitExceeded { .. }) {
                 return Err(Error::limit(
@@ -235,22 +236,32 @@ impl TableMeta {
             return Err(e);
         }
         self.check_item_part(item, from_update, Checks::ALL)
+            .map(|size| size.unwrap_or_else(|| item.size()))
     }
 
     /// The checks of an item that refuse a whole transaction (its values
     /// are checked on their own before): every key attribute present, none
     /// empty.
     pub(crate) fn check_item_shape(&self, item: &Item) -> Result<(), Error> {
-        self.check_item_part(item, false, Checks::SHAPE)
+        self.check_item_part(item, false, Checks::SHAPE).map(drop)
     }
 
     /// The checks of an item that cancel its action in a transaction: key
     /// and index key types and sizes, and the item's size.
     pub(crate) fn check_item_faults(&self, item: &Item, from_update: bool) -> Result<(), Error> {
         self.check_item_part(item, from_update, Checks::FAULTS)
+            .map(drop)
     }
 
-    fn check_item_part(&self, item: &Item, from_update: bool, part: Checks) -> Result<(), Error> {
+    /// The checks of `part`; with the faults, the item's size (checked
+    /// against the limit) comes back, so that its writer need not size the
+    /// item again.
+    fn check_item_part(
+        &self,
+        item: &Item,
+        from_update: bool,
+        part: Checks,
+    ) -> Result<Option<usize>, Error> {
         let schema = self.key();
         for (attr, is_hash) in
             std::iter::once((&schema.hash, true)).chain(schema.range.iter().map(|r| (r, false)))
@@ -307,14 +318,18 @@ impl TableMeta {
                 }
             }
         }
-        if part.faults && item.size() > MAX_ITEM_SIZE {
+        if !part.faults {
+            return Ok(None);
+        }
+        let size = item.size();
+        if size > MAX_ITEM_SIZE {
             return Err(Error::limit(if from_update {
                 "Item size to update has exceeded the maximum allowed size"
             } else {
                 "Item size has exceeded the maximum allowed size"
             }));
         }
-        Ok(())
+        Ok(Some(size))
     }
 
     // --- storage keys -------------------------------------------------------

@@ -514,7 +514,7 @@ impl<S: Storage> Emulator<S> {
                         // `ValidationError` reason of the action.
                         let applied = check_update_keys(&p.meta, u)
                             .and_then(|()| apply_update(&mut new, u).map(|_| ()))
-                            .and_then(|()| p.meta.check_item(&new, true));
+                            .and_then(|()| p.meta.check_item(&new, true).map(drop));
                         if let Err(e) = applied {
                             reasons[p.action] = validation(e)?;
                             cancelled = true;
@@ -530,6 +530,8 @@ impl<S: Storage> Emulator<S> {
                 key: p.key.clone(),
                 old,
                 new,
+                new_size: None,
+                old_size: None,
             });
         }
         if cancelled {

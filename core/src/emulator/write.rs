@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::codec::{canonicalize, encode_item};
+use super::codec::{canonicalize, encode_item_sized, encoded_item_size};
 use super::table::TableMeta;
 use super::{Emulator, State, Storage, Usage, write_units};
 use crate::backend::{DeleteItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
@@ -19,6 +19,12 @@ pub(super) struct Change {
     pub key: Vec<u8>,
     pub old: Option<Item>,
     pub new: Option<Item>,
+    /// The new item's size, when its check computed it already.
+    pub new_size: Option<usize>,
+    /// The size of the item replaced when only its size was read (see
+    /// [`Emulator::load_replaced`]): `old` is then `None`, though an item
+    /// was there.
+    pub old_size: Option<usize>,
 }
 
 /// The parsed expressions of a write.
@@ -35,6 +41,14 @@ pub(super) fn parse_write(
     attrs: &ExpressionAttributes,
     is_update: bool,
 ) -> Result<WriteExpressions, Error> {
+    // Most writes: nothing to parse, no placeholder to check.
+    if condition.is_none() && update.is_none() && attrs.names.is_empty() && attrs.values.is_empty()
+    {
+        return Ok(WriteExpressions {
+            condition: None,
+            update: None,
+        });
+    }
     check_attribute_maps(&attrs.names, &attrs.values)?;
     if condition.is_none() && update.is_none() {
         if !attrs.values.is_empty() {
@@ -105,6 +119,35 @@ pub(super) fn canonical_item(mut item: Item) -> Item {
 }
 
 impl<S: Storage> Emulator<S> {
+    /// The item a put or delete replaces: the whole item when the write
+    /// reads it (`whole`: a condition, returned attributes) or the table
+    /// has an index to keep in step; otherwise only its size (all the
+    /// capacity and the table's counters need), read from its encoding
+    /// without decoding it. Called under the write lock, so the indexes
+    /// seen are those [`commit`](Self::commit) keeps.
+    pub(super) fn load_replaced(
+        &self,
+        state: &State,
+        meta: &TableMeta,
+        key: &[u8],
+        whole: bool,
+    ) -> Result<(Option<Item>, Option<usize>), Error> {
+        let indexed = state
+            .tables
+            .get(meta.name())
+            .is_none_or(|t| !t.meta.def.indexes.is_empty());
+        if whole || indexed {
+            return Ok((self.load(meta, key)?, None));
+        }
+        match self.storage.get(key)? {
+            Some(v) => match encoded_item_size(v.as_ref()) {
+                Ok(size) => Ok((None, Some(size))),
+                Err(e) => Err(meta.corrupt_item(key, &e)),
+            },
+            None => Ok((None, None)),
+        }
+    }
+
     /// Fails if the table was deleted (or recreated) since `meta` was read.
     pub(super) fn same_table(&self, state: &State, meta: &TableMeta) -> Result<(), Error> {
         match state.tables.get(meta.name()) {
@@ -126,16 +169,22 @@ impl<S: Storage> Emulator<S> {
         let mut writes = Vec::with_capacity(changes.len());
         let mut deltas: Vec<(Arc<TableMeta>, i64, i64)> = Vec::with_capacity(changes.len());
         for c in changes {
-            let old_size = c.old.as_ref().map_or(0, Item::size);
-            let new_size = c.new.as_ref().map_or(0, Item::size);
+            let replaces = c.old.is_some() || c.old_size.is_some();
+            let old_size = c
+                .old_size
+                .unwrap_or_else(|| c.old.as_ref().map_or(0, Item::size));
+            let new_size = match (&c.new, c.new_size) {
+                (Some(_), Some(size)) => size,
+                (new, _) => new.as_ref().map_or(0, Item::size),
+            };
             let mut u = Usage {
                 table: write_units(old_size.max(new_size)),
                 ..Usage::default()
             };
             // The item's own write, pushed last (with the key moved, not copied).
             let item_write = match &c.new {
-                Some(item) => Some(Some(encode_item(item))),
-                None if c.old.is_some() => Some(None),
+                Some(item) => Some(Some(encode_item_sized(item, new_size))),
+                None if replaces => Some(None),
                 None => None,
             };
             // The indexes the table has now: one may have been added since
@@ -175,7 +224,7 @@ impl<S: Storage> Emulator<S> {
             usage(c.meta.name(), u);
             deltas.push((
                 c.meta.clone(),
-                i64::from(c.new.is_some()) - i64::from(c.old.is_some()),
+                i64::from(c.new.is_some()) - i64::from(replaces),
                 new_size as i64 - old_size as i64,
             ));
             if let Some(value) = item_write {
@@ -203,7 +252,7 @@ impl<S: Storage> Emulator<S> {
         ) {
             return Err(Error::invalid("Return values set to invalid value"));
         }
-        meta.check_item(&input.item, false)?;
+        let new_size = meta.check_item(&input.item, false)?;
         let exprs = parse_write(
             input.condition_expression.as_deref(),
             None,
@@ -216,7 +265,8 @@ impl<S: Storage> Emulator<S> {
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
-        let old = self.load(&meta, &key)?;
+        let whole = exprs.condition.is_some() || input.return_values == ReturnValues::AllOld;
+        let (old, old_size) = self.load_replaced(&state, &meta, &key, whole)?;
         if let Some(c) = &exprs.condition
             && !c.evaluate(old.as_ref().unwrap_or(&Item::new()))
         {
@@ -242,6 +292,8 @@ impl<S: Storage> Emulator<S> {
             key,
             old,
             new: Some(item),
+            new_size: Some(new_size),
+            old_size,
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
@@ -290,9 +342,10 @@ impl<S: Storage> Emulator<S> {
         let mut new = old
             .clone()
             .unwrap_or_else(|| canonical_item(input.key.clone()));
+        let mut new_size = None;
         if let Some(u) = &exprs.update {
             apply_update(&mut new, u)?;
-            meta.check_item(&new, true)?;
+            new_size = Some(meta.check_item(&new, true)?);
             new = canonical_item(new);
         }
         let paths: Vec<&Path> = exprs
@@ -313,6 +366,8 @@ impl<S: Storage> Emulator<S> {
             key,
             old,
             new: Some(new),
+            new_size,
+            old_size: None,
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
@@ -344,7 +399,8 @@ impl<S: Storage> Emulator<S> {
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
-        let old = self.load(&meta, &key)?;
+        let whole = exprs.condition.is_some() || input.return_values == ReturnValues::AllOld;
+        let (old, old_size) = self.load_replaced(&state, &meta, &key, whole)?;
         if let Some(c) = &exprs.condition
             && !c.evaluate(old.as_ref().unwrap_or(&Item::new()))
         {
@@ -370,6 +426,8 @@ impl<S: Storage> Emulator<S> {
             key,
             old,
             new: None,
+            new_size: None,
+            old_size,
         };
         self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
         drop(state);
