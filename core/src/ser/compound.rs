@@ -27,6 +27,7 @@ impl SeqSerializer {
         })
     }
 
+    #[inline]
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), MappingError> {
         let index = self.items.len();
         let v = value
@@ -44,6 +45,7 @@ impl SeqSerializer {
 impl ser::SerializeSeq for SeqSerializer {
     type Ok = Option<AttributeValue>;
     type Error = MappingError;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), MappingError> {
         self.push(value)
     }
@@ -117,6 +119,7 @@ fn build_map(mut entries: Vec<(String, AttributeValue)>) -> BTreeMap<String, Att
 impl ser::SerializeStruct for StructSerializer {
     type Ok = Option<AttributeValue>;
     type Error = MappingError;
+    #[inline]
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
