@@ -33,7 +33,7 @@ impl SeqSerializer {
         let v = value
             .serialize(ValueSerializer::at(self.depth))
             .map_err(|e| e.within(PathSegment::Index(index)))?;
-        self.items.push(v.unwrap_or(AttributeValue::Null));
+        self.items.push(v.unwrap_or_else(|| AttributeValue::Null));
         Ok(())
     }
 
@@ -199,7 +199,7 @@ impl<S> VariantWrap<S> {
 
     fn wrap(variant: &'static str, value: Option<AttributeValue>) -> Built {
         let mut m = BTreeMap::new();
-        m.insert(variant.to_owned(), value.unwrap_or(AttributeValue::Null));
+        m.insert(variant.to_owned(), value.unwrap_or_else(|| AttributeValue::Null));
         Ok(Some(AttributeValue::M(m)))
     }
 }
