@@ -199,7 +199,10 @@ impl<S> VariantWrap<S> {
 
     fn wrap(variant: &'static str, value: Option<AttributeValue>) -> Built {
         let mut m = BTreeMap::new();
-        m.insert(variant.to_owned(), value.unwrap_or_else(|| AttributeValue::Null));
+        m.insert(
+            variant.to_owned(),
+            value.unwrap_or_else(|| AttributeValue::Null),
+        );
         Ok(Some(AttributeValue::M(m)))
     }
 }
