@@ -3,6 +3,13 @@
 //! per second for both and the ratio.
 //!
 //! Run with `cargo bench -p dynamodb-mapper --bench mapping`.
+//!
+//! `--probe OP` (OP one of `none`, `to`, `from`, `sd-to`, `sd-from`) maps
+//! the items once with that one operation and prints nothing: a run for
+//! `valgrind --tool=callgrind` (the inclusive cost of `ours_to`,
+//! `theirs_to`, `ours_from` or `theirs_from` over the item count is the
+//! operation's cost per item) or `--tool=dhat` (allocations less those of
+//! `--probe none`, or of `to` for `from`, which first builds its items).
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
@@ -123,12 +130,70 @@ fn per_second(d: Duration) -> f64 {
     ITEMS as f64 / d.as_secs_f64()
 }
 
+/// The operation named by `--probe`, if any.
+fn probe() -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--probe")?;
+    Some(args.get(at + 1).cloned().unwrap_or_default())
+}
+
+// The four operations measured, each a function of its own so that a
+// profile counts each one's instructions apart (its callers stay inlined).
+
+#[inline(never)]
+fn ours_to(o: &Order) -> Item {
+    to_item(black_box(o)).unwrap()
+}
+
+#[inline(never)]
+fn theirs_to(o: &OrderSd) -> serde_dynamo::Item {
+    serde_dynamo::to_item(black_box(o)).unwrap()
+}
+
+#[inline(never)]
+fn ours_from(item: Item) -> Order {
+    from_item::<Order>(item).unwrap()
+}
+
+#[inline(never)]
+fn theirs_from(item: serde_dynamo::Item) -> OrderSd {
+    serde_dynamo::from_item::<_, OrderSd>(item).unwrap()
+}
+
+/// Maps every item once with the operation `op` (see the module docs).
+fn run_probe(op: &str, ours: &[Order], theirs: &[OrderSd]) {
+    match op {
+        "none" => {}
+        "to" | "from" => {
+            let items: Vec<Item> = ours.iter().map(ours_to).collect();
+            if op == "from" {
+                for item in items {
+                    black_box(ours_from(item));
+                }
+            }
+        }
+        "sd-to" | "sd-from" => {
+            let items: Vec<serde_dynamo::Item> = theirs.iter().map(theirs_to).collect();
+            if op == "sd-from" {
+                for item in items {
+                    black_box(theirs_from(item));
+                }
+            }
+        }
+        other => panic!("unknown probe {other:?}: none, to, from, sd-to or sd-from"),
+    }
+}
+
 fn main() {
     // `cargo test` runs bench targets with --bench absent; keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
     let rounds = if quick { 1 } else { ROUNDS };
     let ours: Vec<Order> = (0..ITEMS as u64).map(order).collect();
     let theirs: Vec<OrderSd> = ours.iter().map(order_sd).collect();
+    if let Some(op) = probe() {
+        run_probe(&op, &ours, &theirs);
+        return;
+    }
 
     // Both produce equivalent items.
     let a = to_item(&ours[0]).unwrap();
@@ -143,28 +208,22 @@ fn main() {
     let mut best = [Duration::MAX; 4];
     for _ in 0..rounds {
         let start = Instant::now();
-        let items: Vec<Item> = ours
-            .iter()
-            .map(|o| to_item(black_box(o)).unwrap())
-            .collect();
+        let items: Vec<Item> = ours.iter().map(ours_to).collect();
         best[0] = best[0].min(start.elapsed());
 
         let start = Instant::now();
-        let sd_items: Vec<serde_dynamo::Item> = theirs
-            .iter()
-            .map(|o| serde_dynamo::to_item(black_box(o)).unwrap())
-            .collect();
+        let sd_items: Vec<serde_dynamo::Item> = theirs.iter().map(theirs_to).collect();
         best[1] = best[1].min(start.elapsed());
 
         let start = Instant::now();
         for item in items {
-            black_box(from_item::<Order>(item).unwrap());
+            black_box(ours_from(item));
         }
         best[2] = best[2].min(start.elapsed());
 
         let start = Instant::now();
         for item in sd_items {
-            black_box(serde_dynamo::from_item::<_, OrderSd>(item).unwrap());
+            black_box(theirs_from(item));
         }
         best[3] = best[3].min(start.elapsed());
     }

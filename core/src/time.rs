@@ -230,14 +230,6 @@ impl Timestamp {
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
         let err = || TimestampError::Syntax(text.chars().take(64).collect());
         let b = text.as_bytes();
-        let num = |range: std::ops::Range<usize>| -> Result<u32, TimestampError> {
-            let s = b.get(range).ok_or_else(err)?;
-            if !s.iter().all(u8::is_ascii_digit) {
-                return Err(err());
-            }
-            Ok(s.iter()
-                .fold(0u32, |acc, &c| acc * 10 + u32::from(c - b'0')))
-        };
         if b.len() < 20
             || b[4] != b'-'
             || b[7] != b'-'
@@ -247,12 +239,19 @@ impl Timestamp {
         {
             return Err(err());
         }
-        let year = num(0..4)?;
-        let month = num(5..7)?;
-        let day = num(8..10)?;
-        let hour = num(11..13)?;
-        let minute = num(14..16)?;
-        let second = num(17..19)?;
+        // Each field is read whole and checked once (an `Option` per field,
+        // no error built unless one is missing): the read path parses every
+        // stored timestamp.
+        let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+            digits(&b[0..4]),
+            digits(&b[5..7]),
+            digits(&b[8..10]),
+            digits(&b[11..13]),
+            digits(&b[14..16]),
+            digits(&b[17..19]),
+        ) else {
+            return Err(err());
+        };
         let mut i = 19;
         let mut nanos = 0u32;
         if b[i] == b'.' {
@@ -261,17 +260,19 @@ impl Timestamp {
             while i < b.len() && b[i].is_ascii_digit() {
                 i += 1;
             }
-            let digits = i - start;
-            if digits == 0 || digits > 9 {
+            let count = i - start;
+            if count == 0 || count > 9 {
                 return Err(err());
             }
-            nanos = num(start..i)? * 10u32.pow((9 - digits) as u32);
+            nanos = digits(&b[start..i]).ok_or_else(err)? * 10u32.pow((9 - count) as u32);
         }
         let offset_secs: i64 = match b.get(i) {
             Some(b'Z' | b'z') if i + 1 == b.len() => 0,
             Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
-                let h = num(i + 1..i + 3)?;
-                let m = num(i + 4..i + 6)?;
+                let (Some(h), Some(m)) = (digits(&b[i + 1..i + 3]), digits(&b[i + 4..i + 6]))
+                else {
+                    return Err(err());
+                };
                 if h > 23 || m > 59 {
                     return Err(err());
                 }
@@ -285,6 +286,16 @@ impl Timestamp {
         Timestamp::from_unix(local.secs - offset_secs, local.nanos)
             .map_err(|_| TimestampError::OutOfRange(text.chars().take(64).collect()))
     }
+}
+
+/// The value of a run of at most nine ASCII digits; `None` if any byte is
+/// not a digit.
+#[inline]
+fn digits(s: &[u8]) -> Option<u32> {
+    s.iter().try_fold(0u32, |acc, &c| {
+        let d = c.wrapping_sub(b'0');
+        (d <= 9).then(|| acc * 10 + u32::from(d))
+    })
 }
 
 impl fmt::Display for Timestamp {

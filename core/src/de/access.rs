@@ -32,6 +32,7 @@ impl<I> SeqDe<I> {
 impl<'de, I: ExactSizeIterator<Item = AttributeValue>> de::SeqAccess<'de> for SeqDe<I> {
     type Error = MappingError;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -74,6 +75,7 @@ impl MapDe {
 impl<'de> de::MapAccess<'de> for MapDe {
     type Error = MappingError;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -90,6 +92,7 @@ impl<'de> de::MapAccess<'de> for MapDe {
         }
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(
         &mut self,
         seed: V,

@@ -65,7 +65,9 @@ impl<'de> Visitor<'de> for AnyValueVisitor {
         f.write_str("any DynamoDB value")
     }
     fn visit_unit<E: de::Error>(self) -> Result<AttributeValue, E> {
-        Ok(PASSTHROUGH.with(Cell::take).unwrap_or(AttributeValue::Null))
+        Ok(PASSTHROUGH
+            .with(Cell::take)
+            .unwrap_or_else(|| AttributeValue::Null))
     }
     fn visit_none<E: de::Error>(self) -> Result<AttributeValue, E> {
         Ok(AttributeValue::Null)

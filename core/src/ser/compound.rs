@@ -27,12 +27,13 @@ impl SeqSerializer {
         })
     }
 
+    #[inline]
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), MappingError> {
         let index = self.items.len();
         let v = value
             .serialize(ValueSerializer::at(self.depth))
             .map_err(|e| e.within(PathSegment::Index(index)))?;
-        self.items.push(v.unwrap_or(AttributeValue::Null));
+        self.items.push(v.unwrap_or_else(|| AttributeValue::Null));
         Ok(())
     }
 
@@ -44,6 +45,7 @@ impl SeqSerializer {
 impl ser::SerializeSeq for SeqSerializer {
     type Ok = Option<AttributeValue>;
     type Error = MappingError;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), MappingError> {
         self.push(value)
     }
@@ -117,6 +119,7 @@ fn build_map(mut entries: Vec<(String, AttributeValue)>) -> BTreeMap<String, Att
 impl ser::SerializeStruct for StructSerializer {
     type Ok = Option<AttributeValue>;
     type Error = MappingError;
+    #[inline]
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
@@ -196,7 +199,10 @@ impl<S> VariantWrap<S> {
 
     fn wrap(variant: &'static str, value: Option<AttributeValue>) -> Built {
         let mut m = BTreeMap::new();
-        m.insert(variant.to_owned(), value.unwrap_or(AttributeValue::Null));
+        m.insert(
+            variant.to_owned(),
+            value.unwrap_or_else(|| AttributeValue::Null),
+        );
         Ok(Some(AttributeValue::M(m)))
     }
 }

@@ -70,7 +70,7 @@ pub fn to_item<T: Serialize + ?Sized>(value: &T) -> Result<Item, Error> {
 /// Serializes a value into one [`AttributeValue`] (`None` and an empty set
 /// become `NULL`).
 pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<AttributeValue, Error> {
-    Ok(to_value_opt(value)?.unwrap_or(AttributeValue::Null))
+    Ok(to_value_opt(value)?.unwrap_or_else(|| AttributeValue::Null))
 }
 
 /// Serializes a value; `None` means the value is absent (`None`, empty set).

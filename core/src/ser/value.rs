@@ -142,7 +142,7 @@ impl ser::Serializer for ValueSerializer {
         let inner = value
             .serialize(ValueSerializer::at(self.depth.container()?))
             .map_err(|e| e.within(PathSegment::Key(variant.to_owned())))?
-            .unwrap_or(AttributeValue::Null);
+            .unwrap_or_else(|| AttributeValue::Null);
         let mut m = BTreeMap::new();
         m.insert(variant.to_owned(), inner);
         Ok(Some(AttributeValue::M(m)))
