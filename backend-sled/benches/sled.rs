@@ -9,7 +9,7 @@
 //!
 //! Run with `cargo bench -p dynamodb-mapper-sled --bench sled`. For a
 //! profiler, `SLED_BENCH_PROFILE=get` (or `put`) runs only the backend's
-//! gets (or interval-flush puts) of ~1 KB items for 10 seconds;
+//! gets (or interval-flush puts) of ~1 KB items for 10 seconds (or `SLED_BENCH_SECONDS`);
 //! `durable` (or `durable16`) its puts flushed before each
 //! acknowledgement, by one writer (or 16), with the writes per flush
 //! (`durable1task`: the one writer as a task on the runtime's workers);
@@ -126,6 +126,13 @@ fn row(name: &str, count: usize, ours: Duration, theirs: Duration, theirs_name: 
 
 /// The backend's gets or puts alone, for a profiler (see the module).
 fn profile(what: &str) {
+    // How long a profile runs: 10 seconds, or `SLED_BENCH_SECONDS`.
+    let seconds = Duration::from_secs_f64(
+        std::env::var("SLED_BENCH_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10.0),
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -134,16 +141,20 @@ fn profile(what: &str) {
     let dir = tempfile::tempdir().unwrap();
     if what == "raw" {
         let db = open_raw(dir.path(), None);
-        let (start, mut ops) = (Instant::now(), 0usize);
-        while start.elapsed() < Duration::from_secs(10) {
+        let (start, mut ops, mut flushing) = (Instant::now(), 0usize, Duration::ZERO);
+        while start.elapsed() < seconds {
             let it = item(0, ops);
             db.insert(raw_key(&it), encode_item(&it)).unwrap();
+            let began = Instant::now();
             db.flush().unwrap();
+            flushing += began.elapsed();
             ops += 1;
         }
+        let took = start.elapsed();
         println!(
-            "raw insert+flush: {:.0} per second",
-            rate(ops, start.elapsed())
+            "raw insert+flush: {:.0} per second, {:.0} us a write outside its flush",
+            rate(ops, took),
+            (took - flushing).as_secs_f64() * 1e6 / ops.max(1) as f64
         );
         return;
     }
@@ -165,7 +176,7 @@ fn profile(what: &str) {
             if what == "durable" {
                 // As the benchmark's one writer: on the thread of `block_on`.
                 let mut ops = 0usize;
-                while start.elapsed() < Duration::from_secs(10) {
+                while start.elapsed() < seconds {
                     let it = item(0, ops);
                     store.put_item(PutItem::new("orders", it)).await.unwrap();
                     ops += 1;
@@ -177,7 +188,7 @@ fn profile(what: &str) {
                     let store = store.clone();
                     tokio::spawn(async move {
                         let mut ops = 0usize;
-                        while start.elapsed() < Duration::from_secs(10) {
+                        while start.elapsed() < seconds {
                             let it = item(w, ops);
                             store.put_item(PutItem::new("orders", it)).await.unwrap();
                             ops += 1;
@@ -213,7 +224,7 @@ fn profile(what: &str) {
                 .unwrap();
         }
         let (start, mut ops) = (Instant::now(), 0usize);
-        while start.elapsed() < Duration::from_secs(10) {
+        while start.elapsed() < seconds {
             for it in &items {
                 if what == "put" {
                     let it = it.clone().with("sk", 1_000_000 + ops);

@@ -2,12 +2,19 @@
 //! writers that wait for it.
 //!
 //! A writer takes a ticket once its write is applied, then waits until a
-//! flush that *began after* its ticket was taken has finished. The flushes
-//! run on a thread of their own, the flusher, one at a time: each covers
-//! every ticket taken before it began, so the writers that arrive while
-//! one runs are all covered by the next. A write is thus
-//! never acknowledged before a flush that covers it, and a crowd of
-//! writers pays for one flush per round instead of one each.
+//! flush that *began after* its ticket was taken has finished. Flushes
+//! run one at a time, each covering every ticket taken before it began,
+//! so the writers that arrive while one runs are all covered by the next.
+//! A write is thus never acknowledged before a flush that covers it, and
+//! a crowd of writers pays for one flush per round instead of one each.
+//!
+//! Who flushes: a writer alone (no flush running, no other ticket
+//! waiting, the flusher asleep with no crowd to gather) flushes on its
+//! own thread, sparing the two thread switches of a hand-off to the
+//! flusher and back. Every other flush runs on a thread of its own, the
+//! flusher: the writers that arrive while a flush runs wait for the
+//! flusher's next one, and a writer's own flush wakes the flusher when it
+//! ends should tickets wait.
 //!
 //! After a flush, the flusher gathers the crowd before the next: it waits
 //! for as many tickets as there were writers waiting when that flush
@@ -21,10 +28,13 @@
 //! A writer waits either on a thread ([`GroupCommit::wait_durable`], the
 //! engine's `sync`) or as a future ([`GroupCommit::durable`], what the
 //! backend awaits after an item write): the future holds no thread while
-//! it waits, and no writer ever runs a flush itself, so the writers of a
-//! tokio runtime never block its threads on the disk. The flusher sleeps
-//! while no ticket waits; a writer wakes it only then, and is woken itself
-//! only by the flush that covers its ticket.
+//! it waits for the flusher. A task that flushes alone does so inside
+//! `block_in_place` on a multi-thread runtime's worker (the worker's other
+//! tasks move to another thread meanwhile), and never on a current-thread
+//! runtime (its tasks always wait for the flusher), so the writers of a
+//! tokio runtime never stall its other tasks on the disk. The flusher
+//! sleeps while no ticket waits; a writer wakes it only then, and is woken
+//! itself only by the flush that covers its ticket.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -48,6 +58,9 @@ struct Rounds {
     flushes: u64,
     /// The flusher sleeps, waiting for tickets.
     idle: bool,
+    /// A flush is running (the flusher's or a lone writer's): flushes
+    /// run one at a time.
+    flushing: bool,
     /// How many waiting tickets wake the flusher: one, or the crowd it
     /// gathers (see the module).
     wanted: u64,
@@ -59,6 +72,15 @@ struct Rounds {
     /// The last flush that failed: the tickets it covered, `(from, to]`,
     /// and its error (each writer it covered gets a copy).
     failed: Option<(u64, u64, Failure)>,
+}
+
+impl Rounds {
+    /// Claims the next flush, covering every ticket taken so far: the
+    /// tickets `(from, to]`.
+    fn claim(&mut self) -> (u64, u64) {
+        self.flushing = true;
+        (self.covered, self.issued)
+    }
 }
 
 /// A failed flush's error, kept to give each writer it covered a copy.
@@ -121,12 +143,62 @@ impl Shared {
         self.rounds.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs the flush claimed with [`Rounds::claim`], covering the
+    /// tickets `(from, to]`, then records it and wakes the writers it
+    /// covered (and the flusher, should tickets wait); returns the first
+    /// ticket it did not cover (`from`) and the lock again.
+    fn flush_round(
+        &self,
+        (from, to): (u64, u64),
+        flush: &dyn Fn() -> Result<(), Error>,
+    ) -> (u64, MutexGuard<'_, Rounds>) {
+        // A panic here would leave every writer waiting forever.
+        let result = catch_unwind(AssertUnwindSafe(flush)).unwrap_or_else(|_| {
+            Err(Error::Backend {
+                message: "the flush of the store panicked".to_owned(),
+                source: None,
+            })
+        });
+        let mut rounds = self.lock();
+        rounds.flushing = false;
+        rounds.flushes += 1;
+        rounds.covered = to;
+        match &result {
+            Ok(()) => rounds.durable = rounds.durable.max(to),
+            Err(e) => rounds.failed = Some((from, to, Failure::of(e))),
+        }
+        let woken: Vec<_> = if rounds.wakers.is_empty() {
+            Vec::new()
+        } else {
+            let (woken, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut rounds.wakers)
+                .into_iter()
+                .partition(|(ticket, _)| *ticket <= to);
+            rounds.wakers = waiting;
+            woken
+        };
+        // The flusher sleeps while a writer's flush runs: tickets that
+        // came meanwhile (or the store closing) are its to handle now.
+        let wake_flusher = rounds.idle && (rounds.issued > rounds.covered || rounds.closing);
+        if wake_flusher {
+            rounds.idle = false;
+        }
+        drop(rounds);
+        if wake_flusher {
+            self.work.notify_one();
+        }
+        self.finished.notify_all();
+        for (_, w) in woken {
+            w.wake();
+        }
+        (from, self.lock())
+    }
+
     /// The flusher: while tickets wait, gathers the crowd (see the
     /// module), runs the next flush, covering every ticket taken before
     /// it began, and wakes the writers it covered; sleeps when none
     /// waits; stops once the store is closing and no ticket is owed a
     /// flush.
-    fn run(&self, flush: impl Fn() -> Result<(), Error>) {
+    fn run(&self, flush: &dyn Fn() -> Result<(), Error>) {
         let mut rounds = self.lock();
         // The crowd to gather, and until when.
         let (mut crowd, mut gather_until) = (1, Instant::now());
@@ -135,42 +207,22 @@ impl Shared {
             let now = Instant::now();
             // A writer alone (a crowd of one) is never waited for with a timer.
             let gathering = crowd > 1 && waiting < crowd && now < gather_until && !rounds.closing;
-            if waiting > 0 && !gathering {
-                let (from, to) = (rounds.covered, rounds.issued);
-                drop(rounds);
+            if waiting > 0 && !gathering && !rounds.flushing {
                 let began = Instant::now();
-                // A panic here would leave every writer waiting forever.
-                let result = catch_unwind(AssertUnwindSafe(&flush)).unwrap_or_else(|_| {
-                    Err(Error::Backend {
-                        message: "the flush of the store panicked".to_owned(),
-                        source: None,
-                    })
-                });
+                let claim = rounds.claim();
+                drop(rounds);
+                let (from, r) = self.flush_round(claim, flush);
+                rounds = r;
                 let took = began.elapsed();
-                rounds = self.lock();
-                rounds.flushes += 1;
-                rounds.covered = to;
-                match &result {
-                    Ok(()) => rounds.durable = rounds.durable.max(to),
-                    Err(e) => rounds.failed = Some((from, to, Failure::of(e))),
-                }
                 crowd = rounds.issued - from;
                 gather_until = Instant::now() + took / 2;
-                let (woken, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut rounds.wakers)
-                    .into_iter()
-                    .partition(|(ticket, _)| *ticket <= to);
-                rounds.wakers = waiting;
-                drop(rounds);
-                self.finished.notify_all();
-                for (_, w) in woken {
-                    w.wake();
-                }
-                rounds = self.lock();
                 continue;
             }
             if waiting == 0 && rounds.closing {
                 return;
             }
+            // A lone writer's flush running: it wakes the flusher when done.
+            let gathering = gathering && !rounds.flushing;
             rounds.wanted = if gathering { crowd } else { 1 };
             rounds.idle = true;
             rounds = if gathering {
@@ -189,30 +241,43 @@ impl Shared {
     }
 }
 
+/// The flush of the store, shared by the flusher and lone writers.
+type Flush = Arc<dyn Fn() -> Result<(), Error> + Send + Sync>;
+
 /// Flushes shared by the writers waiting for them, run by a flusher
-/// thread (see the module). Dropping it lets the flusher finish the
-/// flushes owed, then joins it.
-#[derive(Debug)]
+/// thread or by a lone writer (see the module). Dropping it lets the
+/// flusher finish the flushes owed, then joins it.
 pub(crate) struct GroupCommit {
     shared: Arc<Shared>,
+    flush: Flush,
     flusher: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit")
+            .field("shared", &self.shared)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GroupCommit {
     /// Starts the flusher, which makes the writes durable with `flush`.
     pub(crate) fn start(
-        flush: impl Fn() -> Result<(), Error> + Send + 'static,
+        flush: impl Fn() -> Result<(), Error> + Send + Sync + 'static,
     ) -> Result<Self, Error> {
         let shared = Arc::new(Shared::default());
+        let flush: Flush = Arc::new(flush);
         let flusher = {
-            let shared = shared.clone();
+            let (shared, flush) = (shared.clone(), flush.clone());
             std::thread::Builder::new()
                 .name("sled-group-commit".to_owned())
-                .spawn(move || shared.run(flush))
+                .spawn(move || shared.run(&*flush))
                 .map_err(|e| Error::backend("cannot start the store's flusher thread", e))?
         };
         Ok(GroupCommit {
             shared,
+            flush,
             flusher: Some(flusher),
         })
     }
@@ -228,11 +293,33 @@ impl GroupCommit {
 
     /// Takes the ticket of a writer whose write is applied, waking the
     /// flusher if it sleeps and the tickets it waits for are there.
+    #[cfg(test)]
     fn ticket(&self) -> u64 {
+        match self.ticket_or_flush(false) {
+            Ok(ticket) => ticket,
+            Err(_) => unreachable!("a ticket taken without its own flush"),
+        }
+    }
+
+    /// Takes a writer's ticket; with `alone`, when no flush runs, no other
+    /// ticket waits and the flusher sleeps with no crowd to gather, the
+    /// writer flushes itself: `Err` is the flush it claimed.
+    fn ticket_or_flush(&self, alone: bool) -> Result<u64, (u64, u64)> {
         let mut rounds = self.shared.lock();
         rounds.issued += 1;
         let ticket = rounds.issued;
-        let wake = rounds.idle && rounds.issued - rounds.covered >= rounds.wanted;
+        if alone
+            && rounds.idle
+            && rounds.wanted == 1
+            && !rounds.flushing
+            && !rounds.closing
+            && rounds.issued - rounds.covered == 1
+        {
+            return Err(rounds.claim());
+        }
+        // While a lone writer's flush runs, the flusher is woken by it.
+        let wake =
+            rounds.idle && !rounds.flushing && rounds.issued - rounds.covered >= rounds.wanted;
         if wake {
             rounds.idle = false;
         }
@@ -240,7 +327,20 @@ impl GroupCommit {
         if wake {
             self.shared.work.notify_one();
         }
-        ticket
+        Ok(ticket)
+    }
+
+    /// A lone writer's flush, on its own thread: covers its ticket (the
+    /// last taken) and every one before.
+    fn flush_alone(&self, claim: (u64, u64)) -> Result<(), Error> {
+        let ticket = claim.1;
+        let (_, rounds) = self.shared.flush_round(claim, &*self.flush);
+        Self::outcome(&rounds, ticket).unwrap_or_else(|| {
+            Err(Error::Backend {
+                message: "a flush did not cover its writer".to_owned(),
+                source: None,
+            })
+        })
     }
 
     /// The answer of a ticket's wait, once its flush has finished.
@@ -260,7 +360,10 @@ impl GroupCommit {
     /// after a flush that began after this call began, or with the error
     /// of that flush. Blocks the thread.
     pub(crate) fn wait_durable(&self) -> Result<(), Error> {
-        let ticket = self.ticket();
+        let ticket = match self.ticket_or_flush(true) {
+            Ok(ticket) => ticket,
+            Err(claim) => return self.flush_alone(claim),
+        };
         let mut rounds = self.shared.lock();
         loop {
             if let Some(outcome) = Self::outcome(&rounds, ticket) {
@@ -278,7 +381,17 @@ impl GroupCommit {
     /// writes applied before its first poll, and waits without holding a
     /// thread (woken by the flush that covers it).
     pub(crate) async fn durable(&self) -> Result<(), Error> {
-        let ticket = self.ticket();
+        // On a worker of a multi-thread runtime, a lone writer's flush
+        // hands the worker's other tasks to another thread meanwhile
+        // (`block_in_place`; outside a worker, it just runs). A
+        // current-thread runtime has no other thread: its writers always
+        // wait for the flusher.
+        let in_place = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        let ticket = match self.ticket_or_flush(in_place) {
+            Ok(ticket) => ticket,
+            Err(claim) => return tokio::task::block_in_place(|| self.flush_alone(claim)),
+        };
         std::future::poll_fn(|cx| {
             let mut rounds = self.shared.lock();
             if let Some(outcome) = Self::outcome(&rounds, ticket) {
@@ -363,6 +476,105 @@ mod tests {
                 flushes: 3
             }
         );
+    }
+
+    /// A store whose flushes note the thread they ran on.
+    fn noting_threads() -> (GroupCommit, Arc<Mutex<Vec<std::thread::ThreadId>>>) {
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let commit = {
+            let threads = threads.clone();
+            GroupCommit::start(move || {
+                threads.lock().unwrap().push(std::thread::current().id());
+                Ok(())
+            })
+            .unwrap()
+        };
+        (commit, threads)
+    }
+
+    /// Waits until the flusher sleeps with no crowd to gather.
+    fn settle(commit: &GroupCommit) {
+        while !(commit.shared.lock().idle && commit.shared.lock().wanted == 1) {
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn a_writer_alone_flushes_on_its_own_thread() {
+        let (commit, threads) = noting_threads();
+        settle(&commit);
+        for _ in 0..3 {
+            commit.wait_durable().unwrap();
+        }
+        let me = std::thread::current().id();
+        assert_eq!(*threads.lock().unwrap(), vec![me; 3]);
+    }
+
+    #[test]
+    fn a_task_alone_flushes_in_place_on_a_multi_thread_runtime_only() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let (commit, threads) = noting_threads();
+        let commit = Arc::new(commit);
+        settle(&commit);
+        let on = rt.block_on({
+            let commit = commit.clone();
+            rt.spawn(async move {
+                commit.durable().await.unwrap();
+                std::thread::current().id()
+            })
+        });
+        assert_eq!(*threads.lock().unwrap(), vec![on.unwrap()]);
+        // A current-thread runtime's task waits for the flusher.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        settle(&commit);
+        rt.block_on(commit.durable()).unwrap();
+        let threads = threads.lock().unwrap();
+        assert_eq!(threads.len(), 2);
+        assert_ne!(threads[1], std::thread::current().id());
+    }
+
+    #[test]
+    fn writers_that_pile_up_on_a_lone_writers_flush_share_the_flushers_next() {
+        let store = Store::default();
+        let commit = Arc::new(store.commit(std::time::Duration::from_millis(20)));
+        settle(&commit);
+        let first = {
+            let (commit, store) = (commit.clone(), store.clone());
+            std::thread::spawn(move || {
+                let w = store.write();
+                commit.wait_durable().unwrap();
+                store.assert_durable(w);
+            })
+        };
+        // The first writer's flush is running: 8 more pile up behind it.
+        while !commit.shared.lock().flushing {
+            std::thread::yield_now();
+        }
+        let crowd: Vec<_> = (0..8)
+            .map(|_| {
+                let (commit, store) = (commit.clone(), store.clone());
+                std::thread::spawn(move || {
+                    let w = store.write();
+                    commit.wait_durable().unwrap();
+                    store.assert_durable(w);
+                })
+            })
+            .collect();
+        first.join().unwrap();
+        for w in crowd {
+            w.join().unwrap();
+        }
+        let flushes = store.flushes.load(Ordering::SeqCst);
+        assert!(
+            (2..=4).contains(&flushes),
+            "{flushes} flushes for a lone writer and a crowd of 8"
+        );
+        assert_eq!(commit.figures().writes, 9);
     }
 
     #[test]

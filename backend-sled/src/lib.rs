@@ -17,7 +17,8 @@
 //! share flushes (group commit): the writers that arrive while a flush
 //! runs are all made durable by the next one, and each is acknowledged
 //! only after a flush that began after its write was applied. The flushes
-//! run on a thread of the store's own, one at a time.
+//! run one at a time: a writer alone flushes on its own thread, a crowd's
+//! flushes run on a thread of the store's own.
 //! On a multi-thread tokio runtime an item write is applied on the task's
 //! thread and its flush awaited: a writer waiting for its flush holds no
 //! thread. On a current-thread runtime, writes run on tokio's blocking
@@ -233,8 +234,9 @@ impl Storage for SledStorage {
     }
 
     /// [`sync`](Storage::sync) as a future (under
-    /// [`Durability::EveryWrite`]): it holds no thread while it waits, the
-    /// flushes running on the store's flusher thread.
+    /// [`Durability::EveryWrite`]): it holds no thread while it waits for
+    /// the store's flusher thread; a writer alone flushes itself, in
+    /// `block_in_place` on a runtime worker.
     fn sync_async(&self) -> Option<SyncFuture<'_>> {
         self.commit
             .as_ref()
