@@ -11,7 +11,14 @@
 //! cargo bench -p dynamodb-mapper-examples --bench migrations
 //! # one part only (for a profile): reads-memory, reads-sled, bulk-memory, bulk-sled
 //! cargo bench -p dynamodb-mapper-examples --bench migrations -- reads-memory
+//! # one side's gets only (for callgrind: plain, stamped or versioned; scan-plain, ... for its scans)
+//! MIGRATIONS_BENCH_SIDE=versioned cargo bench -p dynamodb-mapper-examples --bench migrations -- reads-memory
 //! ```
+//!
+//! Each side has a store of its own, of the same shape: in one shared
+//! store the sides' tables would sit at different places of one ordered
+//! map, and a lookup's cost depends on that place (a B-tree node is
+//! searched from its start), which is not what is measured.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,13 +132,13 @@ fn order(k: usize) -> [usize; 3] {
     [k % 3, (k + 1) % 3, (k + 2) % 3]
 }
 
-async fn reads(name: &str, backend: Arc<dyn Backend>, n: usize) {
-    let pid = std::process::id();
+async fn reads(name: &str, store: impl Fn(&str) -> Arc<dyn Backend>, n: usize) {
+    let table = format!("bench_reads_{}", std::process::id());
+    let stamped_store = store("stamped");
     let sides = Sides {
-        plain: Table::<Plain>::shared(backend.clone()).with_name(format!("bench_plain_{pid}")),
-        stamped: Table::<Plain>::shared(backend.clone()).with_name(format!("bench_stamped_{pid}")),
-        versioned: Table::<Versioned>::shared(backend.clone())
-            .with_name(format!("bench_versioned_{pid}")),
+        plain: Table::<Plain>::shared(store("plain")).with_name(table.clone()),
+        stamped: Table::<Plain>::shared(stamped_store.clone()).with_name(table.clone()),
+        versioned: Table::<Versioned>::shared(store("versioned")).with_name(table),
     };
     sides.plain.create_table().await.unwrap();
     sides.stamped.create_table().await.unwrap();
@@ -166,13 +173,43 @@ async fn reads(name: &str, backend: Arc<dyn Backend>, n: usize) {
                 let item = to_item(p).unwrap().with("schema_version", 2);
                 write = write.put(sides.stamped.table_name(), item);
             }
-            let out = backend.batch_write_item(write).await.unwrap();
+            let out = stamped_store.batch_write_item(write).await.unwrap();
             assert!(out.unprocessed_items.is_empty());
         }
         sides.versioned.put_many(&versioned).await.unwrap();
     }
     let chunks: Vec<&[String]> = keys.chunks(CHUNK).collect();
     let pages = n.div_ceil(CHUNK);
+    if let Ok(side) = std::env::var("MIGRATIONS_BENCH_SIDE") {
+        // One side's reads, for a profiler: no table printed.
+        let (scan, side) = match side.strip_prefix("scan-") {
+            Some(side) => (true, side.to_owned()),
+            None => (false, side),
+        };
+        for _ in 0..ROUNDS {
+            if scan {
+                let mut cursor = None;
+                for _ in 0..pages {
+                    cursor = match side.as_str() {
+                        "plain" => scan_one(&sides.plain, cursor).await.1,
+                        "stamped" => scan_one(&sides.stamped, cursor).await.1,
+                        "versioned" => scan_one(&sides.versioned, cursor).await.1,
+                        other => panic!("unknown side {other:?}: plain, stamped or versioned"),
+                    };
+                }
+                continue;
+            }
+            for chunk in &chunks {
+                match side.as_str() {
+                    "plain" => get_all(&sides.plain, chunk).await,
+                    "stamped" => get_all(&sides.stamped, chunk).await,
+                    "versioned" => get_all(&sides.versioned, chunk).await,
+                    other => panic!("unknown side {other:?}: plain, stamped or versioned"),
+                };
+            }
+        }
+        return;
+    }
     let (mut gets, mut scans) = (Best::new(chunks.len()), Best::new(pages));
     for round in 0..ROUNDS {
         for (c, chunk) in chunks.iter().enumerate() {
@@ -289,10 +326,16 @@ async fn main() {
     );
     println!("|---|---|---|---|---|---|");
     if runs("reads-memory") {
-        reads("memory", Arc::new(MemoryBackend::new()), 20_000).await;
+        reads("memory", |_| Arc::new(MemoryBackend::new()), 20_000).await;
     }
     if runs("reads-sled") {
-        reads("sled (interval flush)", sled(&dir.join("reads")), 10_000).await;
+        let reads_dir = dir.join("reads");
+        reads(
+            "sled (interval flush)",
+            |side| sled(&reads_dir.join(side)),
+            10_000,
+        )
+        .await;
     }
     println!("\nBulk migration (items per second):\n");
     println!("| store | items | v1 -> v2 | second run (all current) |");

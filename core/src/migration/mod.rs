@@ -225,7 +225,7 @@ impl Migrations {
 
     /// The schema version of a stored item.
     pub fn version_of(&self, item: &Item) -> Result<u32, MigrationFailure> {
-        match item.get(&self.attribute) {
+        match self.stamp_of(item) {
             Some(stamp) => Self::stamped_version(stamp),
             None => self.detected_version(item),
         }
@@ -297,7 +297,7 @@ impl Migrations {
         if let Err(m) = self.checked.get_or_init(|| self.check()) {
             return Err(MigrationFailure::Chain(m.clone()));
         }
-        let (from, stamped) = match item.get(&self.attribute) {
+        let (from, stamped) = match self.stamp_of(item) {
             // The common case, the stamp this version writes, without
             // parsing it (any other text is parsed as usual).
             Some(AttributeValue::N(n)) if n.as_str() == self.current_stamp.as_str() => {
@@ -316,6 +316,22 @@ impl Migrations {
             return Ok(None);
         }
         Ok(Some(from))
+    }
+
+    /// The item's version attribute. Items of a few attributes are scanned
+    /// comparing lengths first: cheaper than the ordered search, each step
+    /// of which compares bytes (this runs on every read).
+    #[inline]
+    fn stamp_of<'a>(&self, item: &'a Item) -> Option<&'a AttributeValue> {
+        const SCAN_UP_TO: usize = 16;
+        if item.len() <= SCAN_UP_TO {
+            let name = self.attribute.as_str();
+            item.iter()
+                .find(|(k, _)| k.as_str() == name)
+                .map(|(_, v)| v)
+        } else {
+            item.get(&self.attribute)
+        }
     }
 
     fn run_steps(&self, mut item: Item, from: u32) -> Result<Item, MigrationFailure> {
