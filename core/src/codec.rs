@@ -86,12 +86,27 @@ fn put_one<'a>(out: &mut Vec<u8>, v: &'a AttributeValue, stack: &mut Vec<EncodeF
         AttributeValue::M(m) => {
             out.push(T_M);
             put_varint(out, m.len());
-            stack.push(EncodeFrame::M(m.iter()));
+            // Only leaves in it (the common case): written here, without
+            // a frame (nor, for the first one, the stack's allocation).
+            if m.values().all(is_leaf) {
+                for (k, v) in m {
+                    put_bytes(out, k.as_bytes());
+                    put_one(out, v, stack);
+                }
+            } else {
+                stack.push(EncodeFrame::M(m.iter()));
+            }
         }
         AttributeValue::L(l) => {
             out.push(T_L);
             put_varint(out, l.len());
-            stack.push(EncodeFrame::L(l.iter()));
+            if l.iter().all(is_leaf) {
+                for v in l {
+                    put_one(out, v, stack);
+                }
+            } else {
+                stack.push(EncodeFrame::L(l.iter()));
+            }
         }
         AttributeValue::Bool(false) => out.push(T_FALSE),
         AttributeValue::Bool(true) => out.push(T_TRUE),
@@ -99,7 +114,14 @@ fn put_one<'a>(out: &mut Vec<u8>, v: &'a AttributeValue, stack: &mut Vec<EncodeF
     }
 }
 
-/// Writes a value of any depth, without recursion.
+/// True for a value that is neither a list nor a map: [`put_one`] writes
+/// it whole, without a frame.
+fn is_leaf(v: &AttributeValue) -> bool {
+    !matches!(v, AttributeValue::L(_) | AttributeValue::M(_))
+}
+
+/// Writes a value of any depth, without recursion (a list or map of leaves
+/// recurses once, to a leaf).
 fn put_value(out: &mut Vec<u8>, v: &AttributeValue) {
     let mut stack = Vec::new();
     put_one(out, v, &mut stack);

@@ -116,6 +116,14 @@ impl<L: Layer, B: Backend> Layered<L, B> {
 /// Result<Response>` and `fn capabilities_of(&self) -> Capabilities`.
 macro_rules! dispatch_backend {
     (impl[$($generics:tt)*] for $ty:ty) => {
+        dispatch_backend!(impl[$($generics)*] for $ty {
+            async fn call(&self, request: Request) -> Result<Response> {
+                self.dispatch(request).await
+            }
+        });
+    };
+    // With the type's own `Backend::call`.
+    (impl[$($generics:tt)*] for $ty:ty { $($call:tt)* }) => {
         #[deny(clippy::missing_trait_methods)]
         #[async_trait]
         impl<$($generics)*> Backend for $ty {
@@ -125,9 +133,7 @@ macro_rules! dispatch_backend {
             fn store_id(&self) -> usize {
                 self.store_id_of()
             }
-            async fn call(&self, request: Request) -> Result<Response> {
-                self.dispatch(request).await
-            }
+            $($call)*
             async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription> {
                 let r = self.dispatch(Request::CreateTable(definition)).await?;
                 r.into_table(Operation::CreateTable)
@@ -216,4 +222,27 @@ macro_rules! dispatch_backend {
 #[cfg(feature = "emulator")]
 pub(crate) use dispatch_backend;
 
-dispatch_backend!(impl[L: Layer, B: Backend] for Layered<L, B>);
+// A request to a layered backend is looked at when `call` is called, not
+// when its future is first polled: a layer that passes it hands on the
+// future of the backend under it as it is (no future of its own, no box).
+// Every caller of `call` reaches it from a future already being polled
+// (`Request::send`, the `Backend` methods above, which are lazy), so the
+// layers see the request in the same context as before.
+dispatch_backend!(impl[L: Layer, B: Backend] for Layered<L, B> {
+    fn call<'life0, 'async_trait>(
+        &'life0 self,
+        request: Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>,
+    >
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        if self.layer.passes(&request) {
+            self.inner.call(request)
+        } else {
+            self.layer.call(request, &self.inner)
+        }
+    }
+});

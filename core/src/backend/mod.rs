@@ -284,19 +284,39 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.store_id()
             }
-            async fn call(
-                &self,
+            fn call<'life0, 'async_trait>(
+                &'life0 self,
                 request: $crate::backend::Request,
-            ) -> $crate::Result<$crate::backend::Response> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::Response>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.call(request).await
+                $target.call(request)
             }
-            async fn create_table(
-                &self,
+            fn create_table<'life0, 'async_trait>(
+                &'life0 self,
                 definition: $crate::TableDefinition,
-            ) -> $crate::Result<$crate::backend::TableDescription> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TableDescription>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.create_table(definition).await
+                $target.create_table(definition)
             }
             async fn describe_table(
                 &self,
@@ -316,19 +336,39 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.delete_table(table).await
             }
-            async fn update_table(
-                &self,
+            fn update_table<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::UpdateTable,
-            ) -> $crate::Result<$crate::backend::TableDescription> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TableDescription>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.update_table(input).await
+                $target.update_table(input)
             }
-            async fn list_tables(
-                &self,
+            fn list_tables<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::ListTables,
-            ) -> $crate::Result<$crate::backend::ListTablesOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::ListTablesOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.list_tables(input).await
+                $target.list_tables(input)
             }
             async fn update_time_to_live(
                 &self,
@@ -345,82 +385,192 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.describe_time_to_live(table).await
             }
-            async fn get_item(
-                &self,
+            fn get_item<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::GetItem,
-            ) -> $crate::Result<$crate::backend::GetItemOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::GetItemOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.get_item(input).await
+                $target.get_item(input)
             }
-            async fn put_item(
-                &self,
+            fn put_item<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::PutItem,
-            ) -> $crate::Result<$crate::backend::WriteOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::WriteOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.put_item(input).await
+                $target.put_item(input)
             }
-            async fn update_item(
-                &self,
+            fn update_item<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::UpdateItem,
-            ) -> $crate::Result<$crate::backend::WriteOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::WriteOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.update_item(input).await
+                $target.update_item(input)
             }
-            async fn delete_item(
-                &self,
+            fn delete_item<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::DeleteItem,
-            ) -> $crate::Result<$crate::backend::WriteOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::WriteOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.delete_item(input).await
+                $target.delete_item(input)
             }
-            async fn query(
-                &self,
+            fn query<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::Query,
-            ) -> $crate::Result<$crate::backend::Page> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::Page>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.query(input).await
+                $target.query(input)
             }
-            async fn scan(
-                &self,
+            fn scan<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::Scan,
-            ) -> $crate::Result<$crate::backend::Page> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::Page>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.scan(input).await
+                $target.scan(input)
             }
-            async fn batch_get_item(
-                &self,
+            fn batch_get_item<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::BatchGet,
-            ) -> $crate::Result<$crate::backend::BatchGetOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::BatchGetOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.batch_get_item(input).await
+                $target.batch_get_item(input)
             }
-            async fn batch_write_item(
-                &self,
+            fn batch_write_item<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::BatchWrite,
-            ) -> $crate::Result<$crate::backend::BatchWriteOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::BatchWriteOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.batch_write_item(input).await
+                $target.batch_write_item(input)
             }
-            async fn transact_write_items(
-                &self,
+            fn transact_write_items<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::TransactWrite,
-            ) -> $crate::Result<$crate::backend::TransactWriteOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TransactWriteOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.transact_write_items(input).await
+                $target.transact_write_items(input)
             }
-            async fn transact_write_items_shared(
-                &self,
+            fn transact_write_items_shared<'life0, 'async_trait>(
+                &'life0 self,
                 input: ::std::sync::Arc<$crate::backend::TransactWrite>,
-            ) -> $crate::Result<$crate::backend::TransactWriteOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TransactWriteOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.transact_write_items_shared(input).await
+                $target.transact_write_items_shared(input)
             }
-            async fn transact_get_items(
-                &self,
+            fn transact_get_items<'life0, 'async_trait>(
+                &'life0 self,
                 input: $crate::backend::TransactGet,
-            ) -> $crate::Result<$crate::backend::TransactGetOutput> {
+            ) -> ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TransactGetOutput>>
+                        + ::std::marker::Send
+                        + 'async_trait,
+                >,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
                 let $s = self;
-                $target.transact_get_items(input).await
+                $target.transact_get_items(input)
             }
         }
     };

@@ -15,13 +15,14 @@ pub use crate::codec::{
 /// terminator `00 01`. Byte order of the result is byte order of the input,
 /// and no encoding is a prefix of another.
 fn put_escaped(out: &mut Vec<u8>, b: &[u8], terminate: bool) {
-    for &c in b {
-        if c == 0 {
-            out.extend_from_slice(&[0, 0xff]);
-        } else {
-            out.push(c);
-        }
+    // The runs between zero bytes are copied whole (most keys have none).
+    let mut rest = b;
+    while let Some(i) = rest.iter().position(|&c| c == 0) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(&[0, 0xff]);
+        rest = &rest[i + 1..];
     }
+    out.extend_from_slice(rest);
     if terminate {
         out.extend_from_slice(&[0, 1]);
     }

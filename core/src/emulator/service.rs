@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::FutureExt;
 use tokio::runtime::RuntimeFlavor;
 
 use super::{DeferredSync, Emulator, Storage};
@@ -94,18 +93,8 @@ impl<S: Storage> EmulatorBackend<S> {
                         && self.engine.storage().sync_async().is_some() =>
                 {
                     let response = {
-                        let deferred = DeferredSync::new();
-                        let mut send = std::pin::pin!(request.send(&*self.engine));
-                        match send.as_mut().now_or_never() {
-                            Some(response) => response,
-                            // Never taken (the engine's calls are ready at
-                            // their first poll); should one wait, it
-                            // finishes in place, its own sync included.
-                            None => {
-                                drop(deferred);
-                                tokio::task::block_in_place(|| futures::executor::block_on(send))
-                            }
-                        }
+                        let _deferred = DeferredSync::new();
+                        run(&self.engine, request)
                     }?;
                     // Every write applied so far, this one included, is
                     // durable before it is acknowledged.
@@ -119,24 +108,17 @@ impl<S: Storage> EmulatorBackend<S> {
                 // thread, which hands its other tasks to another thread
                 // while it blocks: no hop to a blocking thread and back.
                 Ok((RuntimeFlavor::MultiThread, _)) => {
-                    return tokio::task::block_in_place(|| {
-                        // The engine's calls never wait on anything but
-                        // the store: the future is ready at its first poll
-                        // (no executor is entered, so a caller already
-                        // inside one is fine).
-                        let mut send = std::pin::pin!(request.send(&*self.engine));
-                        match send.as_mut().now_or_never() {
-                            Some(response) => response,
-                            None => futures::executor::block_on(send),
-                        }
-                    });
+                    // The engine's calls never wait on anything but the
+                    // store (no executor is entered, so a caller already
+                    // inside one is fine).
+                    return tokio::task::block_in_place(|| run(&self.engine, request));
                 }
                 // A current-thread runtime has no other thread to run its
                 // tasks: the write goes to a blocking thread.
                 Ok((_, handle)) => {
                     let engine = self.engine.clone();
                     return handle
-                        .spawn_blocking(move || futures::executor::block_on(request.send(&*engine)))
+                        .spawn_blocking(move || run(&engine, request))
                         .await
                         .map_err(|e| {
                             Error::backend("a store operation panicked or was cancelled", e)
@@ -145,7 +127,9 @@ impl<S: Storage> EmulatorBackend<S> {
                 Err(_) => {}
             }
         }
-        request.send(&*self.engine).await
+        // The engine answers at once: called in place, without the boxed
+        // futures of its `Backend` methods.
+        run(&self.engine, request)
     }
 
     fn capabilities_of(&self) -> Capabilities {
@@ -155,6 +139,35 @@ impl<S: Storage> EmulatorBackend<S> {
     fn store_id_of(&self) -> usize {
         Arc::as_ptr(&self.engine).cast::<()>() as usize
     }
+}
+
+/// Runs a request on the engine, synchronously: what the engine's
+/// [`Backend`] methods do, without their futures.
+fn run<S: Storage>(engine: &Emulator<S>, request: Request) -> Result<Response> {
+    Ok(match request {
+        Request::CreateTable(d) => Response::Table(engine.create_table(d)?),
+        Request::DescribeTable(t) => Response::Table(engine.describe_table(&t)?),
+        Request::TableDefinition(t) => Response::Definition(engine.table_definition(&t)?),
+        Request::DeleteTable(t) => Response::Table(engine.delete_table(&t)?),
+        Request::UpdateTable(r) => Response::Table(engine.update_table(r)?),
+        Request::ListTables(r) => Response::Tables(engine.list_tables(r)?),
+        Request::UpdateTimeToLive(t, ttl) => {
+            Response::TimeToLive(engine.update_time_to_live(&t, ttl)?)
+        }
+        Request::DescribeTimeToLive(t) => {
+            Response::TimeToLiveDescription(engine.describe_time_to_live(&t)?)
+        }
+        Request::GetItem(r) => Response::Item(engine.get_item(r)?),
+        Request::PutItem(r) => Response::Write(engine.put_item(r)?),
+        Request::UpdateItem(r) => Response::Write(engine.update_item(r)?),
+        Request::DeleteItem(r) => Response::Write(engine.delete_item(r)?),
+        Request::Query(r) => Response::Page(engine.query(r)?),
+        Request::Scan(r) => Response::Page(engine.scan(r)?),
+        Request::BatchGetItem(r) => Response::BatchGet(engine.batch_get_item(r)?),
+        Request::BatchWriteItem(r) => Response::BatchWrite(engine.batch_write_item(r)?),
+        Request::TransactWriteItems(r) => Response::TransactWrite(engine.transact_write_items(&r)?),
+        Request::TransactGetItems(r) => Response::TransactGet(engine.transact_get_items(r)?),
+    })
 }
 
 dispatch_backend!(impl[S: Storage] for EmulatorBackend<S>);

@@ -160,14 +160,23 @@ impl<S: Storage> Emulator<S> {
 
     /// Writes the changes atomically with their index entries, updates the
     /// tables' counters, and adds the capacity they consume to `usage`.
-    pub(super) fn commit(
+    pub(super) fn commit<I>(
         &self,
         state: &mut State,
-        changes: Vec<Change>,
+        changes: I,
         usage: &mut dyn FnMut(&str, Usage),
-    ) -> Result<(), Error> {
+    ) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = Change>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let changes = changes.into_iter();
         let mut writes = Vec::with_capacity(changes.len());
-        let mut deltas: Vec<(Arc<TableMeta>, i64, i64)> = Vec::with_capacity(changes.len());
+        // The tables' counters change once the writes are applied: the
+        // first change's delta is kept aside, so that a single-item write
+        // allocates no list for it.
+        let mut first: Option<(Arc<TableMeta>, i64, i64)> = None;
+        let mut deltas: Vec<(Arc<TableMeta>, i64, i64)> = Vec::new();
         for c in changes {
             let replaces = c.old.is_some() || c.old_size.is_some();
             let old_size = c
@@ -189,11 +198,11 @@ impl<S: Storage> Emulator<S> {
             };
             // The indexes the table has now: one may have been added since
             // the change was checked (it is kept from the moment it exists).
-            let meta = state
+            let meta: &TableMeta = state
                 .tables
                 .get(c.meta.name())
                 .filter(|t| t.meta.id == c.meta.id)
-                .map_or_else(|| c.meta.clone(), |t| t.meta.clone());
+                .map_or(&c.meta, |t| &t.meta);
             for n in 0..meta.def.indexes.len() {
                 let old_key = c.old.as_ref().and_then(|o| meta.index_key(n, o));
                 let new_key = c.new.as_ref().and_then(|o| meta.index_key(n, o));
@@ -208,33 +217,38 @@ impl<S: Storage> Emulator<S> {
                     if let (Some(_), Some(before), Some(after)) = (&new_key, &c.old, &c.new)
                         && meta.projection_changed(index, before, after)
                     {
-                        u.index(&meta, n, write_units(entry_size(&c.new)));
+                        u.index(meta, n, write_units(entry_size(&c.new)));
                     }
                     continue;
                 }
                 if let Some(k) = old_key {
                     writes.push((k, None));
-                    u.index(&meta, n, write_units(entry_size(&c.old)));
+                    u.index(meta, n, write_units(entry_size(&c.old)));
                 }
                 if let Some(k) = new_key {
                     writes.push((k, Some(c.key.clone())));
-                    u.index(&meta, n, write_units(entry_size(&c.new)));
+                    u.index(meta, n, write_units(entry_size(&c.new)));
                 }
             }
             usage(c.meta.name(), u);
-            deltas.push((
-                c.meta.clone(),
+            let delta = (
                 i64::from(c.new.is_some()) - i64::from(replaces),
                 new_size as i64 - old_size as i64,
-            ));
+            );
             if let Some(value) = item_write {
                 writes.push((c.key, value));
+            }
+            let delta = (c.meta, delta.0, delta.1);
+            if first.is_none() {
+                first = Some(delta);
+            } else {
+                deltas.push(delta);
             }
         }
         if !writes.is_empty() {
             self.storage.apply(writes)?;
         }
-        for (table, count, size) in deltas {
+        for (table, count, size) in first.into_iter().chain(deltas) {
             if let Some(t) = state.tables.get_mut(table.name()) {
                 t.item_count = t.item_count.saturating_add_signed(count);
                 t.size_bytes = t.size_bytes.saturating_add_signed(size);
@@ -288,19 +302,21 @@ impl<S: Storage> Emulator<S> {
             None
         };
         let change = Change {
-            meta: meta.clone(),
+            meta,
             key,
             old,
             new: Some(item),
             new_size: Some(new_size),
             old_size,
         };
-        self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
+        self.commit(&mut state, [change], &mut |_, u| usage.add(u))?;
         drop(state);
         self.sync_write()?;
         Ok(WriteOutput {
             attributes,
-            consumed_capacity: usage.report(meta.name(), input.return_consumed_capacity),
+            // The table's name as the caller gave it (the one `meta` was
+            // found by), moved rather than copied.
+            consumed_capacity: usage.report(input.table, input.return_consumed_capacity),
         })
     }
 
@@ -369,7 +385,7 @@ impl<S: Storage> Emulator<S> {
             new_size,
             old_size: None,
         };
-        self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
+        self.commit(&mut state, [change], &mut |_, u| usage.add(u))?;
         drop(state);
         self.sync_write()?;
         Ok(WriteOutput {
@@ -429,7 +445,7 @@ impl<S: Storage> Emulator<S> {
             new_size: None,
             old_size,
         };
-        self.commit(&mut state, vec![change], &mut |_, u| usage.add(u))?;
+        self.commit(&mut state, [change], &mut |_, u| usage.add(u))?;
         drop(state);
         self.sync_write()?;
         Ok(WriteOutput {
