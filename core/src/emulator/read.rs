@@ -550,12 +550,18 @@ mod tests {
             (Item::new().with("sk", 1), "`pk` of type S"),
             (Item::new().with("pk", "a"), "`sk` of type N"),
             (Item::new().with("pk", 1).with("sk", 1), "`pk` of type S"),
-            (Item::new().with("pk", "a").with("sk", "1"), "`sk` of type N"),
+            (
+                Item::new().with("pk", "a").with("sk", "1"),
+                "`sk` of type N",
+            ),
             (Item::new().with("pk", 1).with("sk", "1"), "`pk` of type S"),
         ];
         for (item, says) in cases {
             let e = decoded(&encode_item(&item)).unwrap_err();
-            assert!(e.contains("has no key attribute") && e.contains(says), "{e}");
+            assert!(
+                e.contains("has no key attribute") && e.contains(says),
+                "{e}"
+            );
         }
     }
 
