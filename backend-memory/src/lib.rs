@@ -44,6 +44,9 @@ use dynamodb_mapper::{Error, Timestamp};
 /// A stored key or value: shared, of its exact size.
 type Bytes = Arc<[u8]>;
 
+/// Entries a range read reserves room for at most, before it reads them.
+const MAX_RESERVED: usize = 1024;
+
 /// An ordered map in memory: the storage of [`MemoryBackend`].
 ///
 /// Keys and values are kept behind `Arc`s, each in one allocation of its
@@ -78,18 +81,16 @@ impl Storage for MemoryStorage {
         }
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
         let range = map.range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)));
-        let entries: Pairs<Arc<[u8]>, Arc<[u8]>> = if reverse {
-            range
-                .rev()
-                .take(max)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
+        // A range's length is not known before it is walked: the vector is
+        // sized for `max` (the engine's batches are small and bounded), so
+        // that it is not grown, and copied, as it fills.
+        let mut entries: Pairs<Arc<[u8]>, Arc<[u8]>> = Vec::with_capacity(max.min(MAX_RESERVED));
+        let pair = |(k, v): (&Bytes, &Bytes)| (k.clone(), v.clone());
+        if reverse {
+            entries.extend(range.rev().take(max).map(pair));
         } else {
-            range
-                .take(max)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        };
+            entries.extend(range.take(max).map(pair));
+        }
         Ok(entries)
     }
 

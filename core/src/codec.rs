@@ -337,6 +337,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a value of any depth, without recursion (lists and maps being
     /// read wait on a heap stack for their elements), and its size.
+    #[inline(always)]
     fn value(&mut self) -> Result<(AttributeValue, usize), Bad> {
         // Most values are scalars and sets: read them straight away.
         match self.b.get(self.i) {
@@ -462,8 +463,19 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item, Error> {
 /// [`decode_item`], with the item's [`size`](Item::size), counted while
 /// decoding (each number is decomposed once, to validate and to size it).
 pub fn decode_item_sized(bytes: &[u8]) -> Result<(Item, usize), Error> {
+    decode_item_seen(bytes, |_, _| {})
+}
+
+/// [`decode_item_sized`], showing `seen` each attribute of the item as it
+/// is decoded, in the encoding's order (a repeated name is shown each time;
+/// the item keeps its last value): a reader that checks attributes (a
+/// stored item's key) does so without a search of the item afterwards.
+pub(crate) fn decode_item_seen(
+    bytes: &[u8],
+    mut seen: impl FnMut(&str, &AttributeValue),
+) -> Result<(Item, usize), Error> {
     let mut r = Reader::new(bytes);
-    read_item(&mut r).map_err(|_| {
+    read_item(&mut r, &mut seen).map_err(|_| {
         let detail = match bytes.first() {
             None => "it is empty".to_owned(),
             Some(&v) if v != ITEM_FORMAT => {
@@ -481,7 +493,10 @@ pub fn decode_item_sized(bytes: &[u8]) -> Result<(Item, usize), Error> {
     })
 }
 
-fn read_item(r: &mut Reader<'_>) -> Result<(Item, usize), Bad> {
+fn read_item(
+    r: &mut Reader<'_>,
+    seen: &mut impl FnMut(&str, &AttributeValue),
+) -> Result<(Item, usize), Bad> {
     if r.byte()? != ITEM_FORMAT {
         return Err(corrupt());
     }
@@ -495,6 +510,7 @@ fn read_item(r: &mut Reader<'_>) -> Result<(Item, usize), Bad> {
         let k = r.string()?;
         let (v, s) = r.value()?;
         size += k.len() + s;
+        seen(&k, &v);
         attributes.push((k, v));
     }
     if r.i != r.b.len() {

@@ -442,19 +442,35 @@ fn decode_stored(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<Item, Err
 /// [`decode_stored`], with the item's [`size`](Item::size), counted while
 /// decoding.
 fn decode_stored_sized(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<(Item, usize), Error> {
-    let (item, size) =
-        crate::codec::decode_item_sized(bytes).map_err(|e| meta.corrupt_item(key, &e))?;
-    for a in meta.key().attributes() {
-        if item
-            .get(&a.name)
-            .is_none_or(|v| v.value_type() != a.scalar_type.value_type())
+    let schema = meta.key();
+    // Whether the item keeps a value of the right type under the hash key
+    // and the range key (a table without one has it), told by the decoder
+    // as it reads each attribute: no search of the item once it is built.
+    // A repeated name is told again, and the item keeps its last value.
+    let mut typed = [false, schema.range.is_none()];
+    let (item, size) = crate::codec::decode_item_seen(bytes, |name, v| {
+        if name == schema.hash.name {
+            typed[0] = v.value_type() == schema.hash.scalar_type.value_type();
+        } else if let Some(r) = &schema.range
+            && name == r.name
         {
-            return Err(meta.corrupt(format!(
-                "the item stored under {} has no key attribute `{}` of type {}",
-                table::shown_storage_key(key),
-                a.name,
-                a.scalar_type.as_str()
-            )));
+            typed[1] = v.value_type() == r.scalar_type.value_type();
+        }
+    })
+    .map_err(|e| meta.corrupt_item(key, &e))?;
+    if typed != [true, true] {
+        for a in schema.attributes() {
+            if item
+                .get(&a.name)
+                .is_none_or(|v| v.value_type() != a.scalar_type.value_type())
+            {
+                return Err(meta.corrupt(format!(
+                    "the item stored under {} has no key attribute `{}` of type {}",
+                    table::shown_storage_key(key),
+                    a.name,
+                    a.scalar_type.as_str()
+                )));
+            }
         }
     }
     Ok((item, size))

@@ -392,6 +392,11 @@ impl<S: Storage> Emulator<S> {
                 break;
             }
             let full = batch.len() == batch_size;
+            if plan.select != Select::Count {
+                // Room for the batch's items, at most: the page's vector
+                // is not grown, and copied, item by item.
+                page.items.reserve(batch.len());
+            }
             batch_size = (batch_size * 2).min(MAX_BATCH);
             for (k, v) in batch {
                 // The table item and its size, and for an index whose
@@ -503,5 +508,80 @@ impl<S: Storage> Emulator<S> {
         }
         page.consumed_capacity = usage.report(plan.meta.name(), rcc);
         Ok(page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decode_stored_sized;
+    use super::super::table::TableMeta;
+    use crate::codec::{ITEM_FORMAT, encode_item};
+    use crate::model::{KeySchema, ScalarType, TableDefinition};
+    use crate::value::{AttributeValue, Item};
+
+    fn meta() -> TableMeta {
+        TableMeta {
+            id: 3,
+            def: TableDefinition::new(
+                "t",
+                KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
+            ),
+            created: "2026-01-02T03:04:05.000000000Z".parse().unwrap(),
+            on_demand_since: None,
+            slots: TableMeta::initial_slots(0),
+            dropping: Vec::new(),
+        }
+    }
+
+    fn decoded(bytes: &[u8]) -> Result<Item, String> {
+        decode_stored_sized(&meta(), b"key", bytes)
+            .map(|(item, size)| {
+                assert_eq!(size, item.size());
+                item
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn stored_items_have_their_key_attributes() {
+        let item = Item::new().with("pk", "a").with("sk", 1).with("x", "y");
+        assert_eq!(decoded(&encode_item(&item)).unwrap(), item);
+        let cases = [
+            (Item::new().with("sk", 1), "`pk` of type S"),
+            (Item::new().with("pk", "a"), "`sk` of type N"),
+            (Item::new().with("pk", 1).with("sk", 1), "`pk` of type S"),
+            (
+                Item::new().with("pk", "a").with("sk", "1"),
+                "`sk` of type N",
+            ),
+            (Item::new().with("pk", 1).with("sk", "1"), "`pk` of type S"),
+        ];
+        for (item, says) in cases {
+            let e = decoded(&encode_item(&item)).unwrap_err();
+            assert!(
+                e.contains("has no key attribute") && e.contains(says),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_repeated_key_name_is_checked_by_the_value_kept() {
+        // `{pk: "a", pk: 7, sk: 1}` and `{pk: 7, pk: "a", sk: 1}`, as no
+        // encoder writes them: the item keeps the last value of a name.
+        let with = |first: &[u8], second: &[u8]| {
+            let mut b = vec![ITEM_FORMAT, 3];
+            for v in [first, second] {
+                b.extend_from_slice(&[2, b'p', b'k']);
+                b.extend_from_slice(v);
+            }
+            b.extend_from_slice(&[2, b's', b'k', 1, 1, b'1']);
+            b
+        };
+        let (s, n): (&[u8], &[u8]) = (&[0, 1, b'a'], &[1, 1, b'7']);
+        let e = decoded(&with(s, n)).unwrap_err();
+        assert!(e.contains("`pk` of type S"), "{e}");
+        let item = decoded(&with(n, s)).unwrap();
+        assert_eq!(item["pk"], AttributeValue::from("a"));
     }
 }
