@@ -215,7 +215,9 @@ fn build_struct_map(
     mut fields: Vec<(&'static str, AttributeValue)>,
 ) -> BTreeMap<String, AttributeValue> {
     if fields.len() >= MIN_LAYOUT_FIELDS {
-        let built = LAYOUTS.with(|layouts| {
+        // `try_with`: a struct serialized while the thread's locals are torn
+        // down is built without a template rather than panicking.
+        let built = LAYOUTS.try_with(|layouts| {
             // Never borrowed elsewhere while a map is built; if it were,
             // the map is built without it.
             let mut layouts = layouts.try_borrow_mut().ok()?;
@@ -230,7 +232,7 @@ fn build_struct_map(
             layouts.push(layout);
             Some(map)
         });
-        if let Some(map) = built {
+        if let Ok(Some(map)) = built {
             // Every value was moved into the map.
             fields.into_iter().for_each(|(_, v)| discard(v));
             return map;
