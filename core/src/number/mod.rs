@@ -506,7 +506,17 @@ impl Number {
             return Err(NumberError::NotFinite(value.to_string()));
         }
         let mut buf = ryu::Buffer::new();
-        Number::parse(buf.format_finite(value))
+        let text = buf.format_finite(value);
+        // ryu's text is `[-]digits[.digits][e[-]digits]` with at most 17
+        // significant digits, within a relative 1e-16 of the value: for a
+        // magnitude of zero or between 1e-129 and 1e124 its exponent is
+        // between -130 and 124, so it is a valid DynamoDB number (the tests
+        // check this against `parse`). Values nearer the limits are parsed.
+        let magnitude = value.abs();
+        if magnitude == 0.0 || (1e-129..=1e124).contains(&magnitude) {
+            return Ok(Number(CompactString::from(text)));
+        }
+        Number::parse(text)
     }
 
     /// Builds a number from an `f32`; see [`Number::from_f64`].
@@ -515,7 +525,9 @@ impl Number {
             return Err(NumberError::NotFinite(value.to_string()));
         }
         let mut buf = ryu::Buffer::new();
-        Number::parse(buf.format_finite(value))
+        // Every finite `f32` (at most about 3.4e38, at least about 1.4e-45
+        // in magnitude, 9 significant digits) is a valid DynamoDB number.
+        Ok(Number(CompactString::from(buf.format_finite(value))))
     }
 
     /// Builds a number from an `i128`; more than 38 digits is refused.

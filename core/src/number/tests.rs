@@ -152,3 +152,57 @@ fn integer_fast_path_agrees_with_the_general_one() {
         assert_eq!(decompose_integer(text.as_bytes()), None, "{text}");
     }
 }
+
+/// The float fast paths build exactly what parsing ryu's text builds.
+#[test]
+fn floats_as_parsing_their_text() {
+    let mut bits: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut values = vec![
+        0.0,
+        -0.0,
+        1.75,
+        -1.75,
+        0.1,
+        1e-129,
+        1e124,
+        9.99e123,
+        1.01e-129,
+        1e-130,
+        1e125,
+        1e126,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        5e-324,
+        123456789.125,
+        1e16,
+        1e15,
+        1e-5,
+        1e-7,
+    ];
+    for _ in 0..20_000 {
+        // xorshift: any bit pattern, so every exponent is met.
+        bits ^= bits << 13;
+        bits ^= bits >> 7;
+        bits ^= bits << 17;
+        values.push(f64::from_bits(bits));
+    }
+    for v in values {
+        let text = ryu::Buffer::new().format(v).to_owned();
+        let fast = Number::from_f64(v).map(|n| n.as_str().to_owned());
+        if !v.is_finite() {
+            assert!(fast.is_err(), "{v}");
+            continue;
+        }
+        let parsed = Number::parse(&text).map(|n| n.as_str().to_owned());
+        assert_eq!(fast, parsed, "{v:e}");
+        let w = v as f32;
+        if w.is_finite() {
+            let text = ryu::Buffer::new().format(w).to_owned();
+            assert_eq!(
+                Number::from_f32(w).map(|n| n.as_str().to_owned()),
+                Number::parse(&text).map(|n| n.as_str().to_owned()),
+                "{w:e}"
+            );
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Lists, maps, structs and enum variants, built element by element.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use serde::ser::{self, Serialize};
@@ -78,11 +79,11 @@ impl ser::SerializeTupleStruct for SeqSerializer {
 
 /// Builds an `M` from a struct; absent fields are left out.
 ///
-/// The fields are gathered in a vector sized by the struct's field count
-/// and the map is built once at the end from them in sorted order, which
-/// costs less than searching and shifting the map's nodes on every insert.
+/// The fields are gathered in a vector sized by the struct's field count,
+/// under the `&'static str` names serde gives, and the map is built once
+/// at the end (see [`build_struct_map`]).
 pub(crate) struct StructSerializer {
-    fields: Vec<(String, AttributeValue)>,
+    fields: Vec<(&'static str, AttributeValue)>,
     /// The depth of the fields.
     depth: Depth,
 }
@@ -116,6 +117,135 @@ fn build_map(mut entries: Vec<(String, AttributeValue)>) -> BTreeMap<String, Att
     entries.into_iter().collect()
 }
 
+/// The shape of one struct's map: the names its fields came in, and the
+/// map of those names (every value `NULL`) that a new map is cloned from.
+///
+/// A struct's fields arrive as the same `&'static str`s in the same order
+/// every time its `Serialize` runs (as long as the same fields are
+/// present), so sorting the names and building the map's nodes is done
+/// once per shape; each map after that is a clone of the template (one
+/// allocation per name and node, no comparison) whose values are then
+/// replaced in key order.
+struct Layout {
+    /// The names in the order the fields arrived, all distinct.
+    names: Box<[&'static str]>,
+    /// For each entry of `template`, in key order, the index in `names`
+    /// (and so in the fields) of its value.
+    order: Box<[usize]>,
+    /// The map of the names, every value `NULL`.
+    template: BTreeMap<String, AttributeValue>,
+}
+
+/// How many struct shapes a thread remembers; the shapes met after that
+/// are built without a template, as before there was one.
+const MAX_LAYOUTS: usize = 64;
+
+/// Structs with fewer fields than this are built directly: a template
+/// saves little on them.
+const MIN_LAYOUT_FIELDS: usize = 3;
+
+thread_local! {
+    /// The struct shapes this thread has built, first met first.
+    static LAYOUTS: RefCell<Vec<Layout>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Layout {
+    /// The layout of `fields`' names, or `None` when two are the same (a
+    /// hand-written `Serialize`): those are built without a template.
+    fn new(fields: &[(&'static str, AttributeValue)]) -> Option<Layout> {
+        let mut order: Vec<usize> = (0..fields.len()).collect();
+        order.sort_by(|&a, &b| name_order(fields[a].0, fields[b].0));
+        if order.windows(2).any(|w| fields[w[0]].0 == fields[w[1]].0) {
+            return None;
+        }
+        let template = order
+            .iter()
+            .map(|&i| (fields[i].0.to_owned(), AttributeValue::Null))
+            .collect();
+        Some(Layout {
+            names: fields.iter().map(|f| f.0).collect(),
+            order: order.into_boxed_slice(),
+            template,
+        })
+    }
+
+    /// True when `fields` came with exactly these names, in this order (the
+    /// same `&'static str`s: the same address and length, so the same text).
+    fn fits(&self, fields: &[(&'static str, AttributeValue)]) -> bool {
+        self.names.len() == fields.len()
+            && self
+                .names
+                .iter()
+                .zip(fields)
+                .all(|(a, (b, _))| std::ptr::eq(*a, *b))
+    }
+
+    /// The map of `fields` (which [`fits`](Self::fits)).
+    fn build(
+        &self,
+        fields: &mut [(&'static str, AttributeValue)],
+    ) -> BTreeMap<String, AttributeValue> {
+        let mut map = self.template.clone();
+        for (slot, &i) in map.values_mut().zip(self.order.iter()) {
+            if let Some(field) = fields.get_mut(i) {
+                let value = std::mem::replace(&mut field.1, AttributeValue::Null);
+                discard(std::mem::replace(slot, value));
+            }
+        }
+        map
+    }
+}
+
+/// Drops `v`, skipping the (out of line) drop of a `NULL`, which owns
+/// nothing: what is left of a value moved out, or a template's value.
+#[inline]
+fn discard(v: AttributeValue) {
+    if matches!(v, AttributeValue::Null) {
+        std::mem::forget(v);
+    } else {
+        drop(v);
+    }
+}
+
+/// The map of a struct's `fields` (names in the order serde gave them): from
+/// the template of its shape when the thread has one or can keep a new
+/// one, otherwise by sorting. Either way it is the map successive inserts
+/// would build (of equal names, the later kept).
+fn build_struct_map(
+    mut fields: Vec<(&'static str, AttributeValue)>,
+) -> BTreeMap<String, AttributeValue> {
+    if fields.len() >= MIN_LAYOUT_FIELDS {
+        // `try_with`: a struct serialized while the thread's locals are torn
+        // down is built without a template rather than panicking.
+        let built = LAYOUTS.try_with(|layouts| {
+            // Never borrowed elsewhere while a map is built; if it were,
+            // the map is built without it.
+            let mut layouts = layouts.try_borrow_mut().ok()?;
+            if let Some(layout) = layouts.iter().find(|l| l.fits(&fields)) {
+                return Some(layout.build(&mut fields));
+            }
+            if layouts.len() >= MAX_LAYOUTS {
+                return None;
+            }
+            let layout = Layout::new(&fields)?;
+            let map = layout.build(&mut fields);
+            layouts.push(layout);
+            Some(map)
+        });
+        if let Ok(Some(map)) = built {
+            // Every value was moved into the map.
+            fields.into_iter().for_each(|(_, v)| discard(v));
+            return map;
+        }
+    }
+    build_map(
+        fields
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+    )
+}
+
 impl ser::SerializeStruct for StructSerializer {
     type Ok = Option<AttributeValue>;
     type Error = MappingError;
@@ -127,7 +257,7 @@ impl ser::SerializeStruct for StructSerializer {
     ) -> Result<(), MappingError> {
         match value.serialize(ValueSerializer::at(self.depth)) {
             Ok(Some(v)) => {
-                self.fields.push((key.to_owned(), v));
+                self.fields.push((key, v));
                 Ok(())
             }
             Ok(None) => Ok(()),
@@ -135,7 +265,7 @@ impl ser::SerializeStruct for StructSerializer {
         }
     }
     fn end(self) -> Built {
-        Ok(Some(AttributeValue::M(build_map(self.fields))))
+        Ok(Some(AttributeValue::M(build_struct_map(self.fields))))
     }
 }
 
