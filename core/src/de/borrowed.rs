@@ -6,6 +6,8 @@
 //! value is copied and read by [`ValueDeserializer`], so the result, and
 //! every error, is the one [`from_item`](super::from_item) gives.
 
+use std::cell::Cell;
+
 use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 
 use super::key::KeyDe;
@@ -18,11 +20,35 @@ use crate::value::{AttributeValue, Item};
 /// attributes one by one ([`RefMapDe`]); anything else reads a copy.
 pub(super) struct ItemRefDe<'a> {
     item: &'a Item,
+    watch: Option<&'a Watch<'a>>,
+}
+
+/// One attribute of the item to note as the deserializer passes it (a
+/// model's schema version, checked without a search of its own).
+pub(crate) struct Watch<'a> {
+    name: &'a str,
+    seen: Cell<Option<&'a AttributeValue>>,
+}
+
+impl<'a> Watch<'a> {
+    /// Watches the attribute `name`.
+    pub(crate) fn new(name: &'a str) -> Self {
+        Watch {
+            name,
+            seen: Cell::new(None),
+        }
+    }
+
+    /// The attribute's value, if a struct or map read went past it (a read
+    /// that reads a copy, or stops early on an error, may not).
+    pub(crate) fn seen(&self) -> Option<&'a AttributeValue> {
+        self.seen.get()
+    }
 }
 
 impl<'a> ItemRefDe<'a> {
-    pub(super) fn new(item: &'a Item) -> Self {
-        ItemRefDe { item }
+    pub(super) fn new(item: &'a Item, watch: Option<&'a Watch<'a>>) -> Self {
+        ItemRefDe { item, watch }
     }
 
     fn owned(self) -> ValueDeserializer {
@@ -62,6 +88,7 @@ impl<'de> Deserializer<'de> for ItemRefDe<'_> {
             iter: self.item.0.iter(),
             pending: None,
             depth,
+            watch: self.watch,
         })
     }
 
@@ -119,6 +146,7 @@ struct RefMapDe<'a> {
     iter: std::collections::btree_map::Iter<'a, String, AttributeValue>,
     pending: Option<(&'a String, &'a AttributeValue)>,
     depth: Depth,
+    watch: Option<&'a Watch<'a>>,
 }
 
 impl<'de> de::MapAccess<'de> for RefMapDe<'_> {
@@ -130,6 +158,11 @@ impl<'de> de::MapAccess<'de> for RefMapDe<'_> {
     ) -> Result<Option<K::Value>, MappingError> {
         match self.iter.next() {
             Some((k, v)) => {
+                if let Some(w) = self.watch
+                    && k.as_str() == w.name
+                {
+                    w.seen.set(Some(v));
+                }
                 let key = seed
                     .deserialize(KeyDe::new(k, self.depth))
                     .map_err(|e| e.within(PathSegment::Key(k.clone())))?;
@@ -266,5 +299,26 @@ mod tests {
         let _ = Shape::Square { side: 1 };
         same::<BTreeMap<String, AttributeValue>>(user()).unwrap();
         same::<(String,)>(user()).unwrap_err();
+    }
+
+    #[test]
+    fn a_watched_attribute_is_noted_at_the_top_level_only() {
+        use crate::de::{Watch, from_item_ref_watching};
+        let item = user().with("schema_version", 3).with(
+            "nested",
+            AttributeValue::M(BTreeMap::from([("v".into(), 1.into())])),
+        );
+        let watch = Watch::new("schema_version");
+        let u: User = from_item_ref_watching(&item, &watch).unwrap();
+        assert_eq!(u.id, "u1");
+        assert_eq!(watch.seen(), Some(&AttributeValue::from(3)));
+        // Inside a nested map the name is not the item's attribute.
+        let watch = Watch::new("v");
+        let _: User = from_item_ref_watching(&item, &watch).unwrap();
+        assert_eq!(watch.seen(), None);
+        // A read of a copy (a tuple here) notes nothing.
+        let watch = Watch::new("schema_version");
+        assert!(from_item_ref_watching::<(String,)>(&item, &watch).is_err());
+        assert_eq!(watch.seen(), None);
     }
 }

@@ -27,6 +27,7 @@ mod key;
 mod value;
 mod variant;
 
+pub(crate) use borrowed::Watch;
 use value::ValueDeserializer;
 
 /// The newtype name by which [`AttributeValue`]'s own `Deserialize` asks
@@ -67,7 +68,16 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
 /// names and the attributes the type ignores are not copied (the read
 /// path, which keeps the stored item).
 pub(crate) fn from_item_ref<T: DeserializeOwned>(item: &Item) -> Result<T, Error> {
-    Ok(T::deserialize(borrowed::ItemRefDe::new(item))?)
+    Ok(T::deserialize(borrowed::ItemRefDe::new(item, None))?)
+}
+
+/// [`from_item_ref`], noting the value of the attribute `watch` names as
+/// the read passes it.
+pub(crate) fn from_item_ref_watching<'a, T: DeserializeOwned>(
+    item: &'a Item,
+    watch: &'a Watch<'a>,
+) -> Result<T, Error> {
+    Ok(T::deserialize(borrowed::ItemRefDe::new(item, Some(watch)))?)
 }
 
 /// Deserializes a value from one [`AttributeValue`].

@@ -318,6 +318,15 @@ impl Migrations {
         Ok(Some(from))
     }
 
+    /// True when the chain is consistent and `stamp` (the item's version
+    /// attribute, if it has one) is the one this version writes: the item
+    /// is current, as [`upgraded`](Self::upgraded) would find it.
+    #[inline]
+    pub(crate) fn is_current_stamp(&self, stamp: Option<&AttributeValue>) -> bool {
+        matches!(stamp, Some(AttributeValue::N(n)) if n.as_str() == self.current_stamp.as_str())
+            && self.checked.get_or_init(|| self.check()).is_ok()
+    }
+
     /// The item's version attribute. Items of a few attributes are scanned
     /// comparing lengths first: cheaper than the ordered search, each step
     /// of which compares bytes (this runs on every read).

@@ -14,7 +14,7 @@ use super::{
     RetryPolicy, SaveMode, ScanSpec, Tracked,
 };
 use crate::backend::{Backend, Layered};
-use crate::de::from_item_ref;
+use crate::de::{Watch, from_item_ref, from_item_ref_watching};
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Update};
 use crate::fields::NamedAttributes;
@@ -291,6 +291,18 @@ impl<T: Model> Table<T> {
             let value: T = from_item_ref(&item).map_err(|e| self.mapping_error(&item, e))?;
             return Ok(Tracked::loaded(value, item, None));
         };
+        // The common case, an item at the current version: mapped in one
+        // pass that notes the version attribute on its way. The result is
+        // kept only if the item is current, when it is what the path below
+        // gives too; otherwise (an older item, an error before the
+        // attribute was reached) the read starts over.
+        let watch = Watch::new(migrations.version_attribute());
+        let mapped = from_item_ref_watching::<T>(&item, &watch);
+        if migrations.is_current_stamp(watch.seen()) {
+            let value = mapped.map_err(|e| self.mapping_error(&item, e))?;
+            return Ok(Tracked::loaded(value, item, None));
+        }
+        drop(mapped);
         let upgraded = migrations
             .upgraded(&item)
             .map_err(|failure| Error::Migration {
