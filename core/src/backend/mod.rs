@@ -255,6 +255,31 @@ pub trait Backend: Send + Sync + fmt::Debug {
     async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput>;
 }
 
+/// One forwarded method of [`delegate_backend!`], with the signature
+/// `async_trait` would give it, handing on the target's own future (no
+/// box of its own around it).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __delegate_boxed {
+    (|$s:ident| $target:expr, $name:ident($arg:ident: $ty:ty) -> $out:ty) => {
+        fn $name<'life0, 'async_trait>(
+            &'life0 self,
+            $arg: $ty,
+        ) -> ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = $out> + ::std::marker::Send + 'async_trait,
+            >,
+        >
+        where
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            let $s = self;
+            $target.$name($arg)
+        }
+    };
+}
+
 /// Implements [`Backend`] for a type by forwarding every method to another
 /// backend, reached from `self` by an expression. Every method is
 /// forwarded (the impl denies `clippy::missing_trait_methods`, so a method
@@ -284,40 +309,8 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.store_id()
             }
-            fn call<'life0, 'async_trait>(
-                &'life0 self,
-                request: $crate::backend::Request,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::Response>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.call(request)
-            }
-            fn create_table<'life0, 'async_trait>(
-                &'life0 self,
-                definition: $crate::TableDefinition,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TableDescription>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.create_table(definition)
-            }
+            $crate::__delegate_boxed!(|$s| $target, call(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
+            $crate::__delegate_boxed!(|$s| $target, create_table(definition: $crate::TableDefinition) -> $crate::Result<$crate::backend::TableDescription>);
             async fn describe_table(
                 &self,
                 table: &str,
@@ -336,40 +329,8 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.delete_table(table).await
             }
-            fn update_table<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::UpdateTable,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TableDescription>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.update_table(input)
-            }
-            fn list_tables<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::ListTables,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::ListTablesOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.list_tables(input)
-            }
+            $crate::__delegate_boxed!(|$s| $target, update_table(input: $crate::backend::UpdateTable) -> $crate::Result<$crate::backend::TableDescription>);
+            $crate::__delegate_boxed!(|$s| $target, list_tables(input: $crate::backend::ListTables) -> $crate::Result<$crate::backend::ListTablesOutput>);
             async fn update_time_to_live(
                 &self,
                 table: &str,
@@ -385,193 +346,17 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.describe_time_to_live(table).await
             }
-            fn get_item<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::GetItem,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::GetItemOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.get_item(input)
-            }
-            fn put_item<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::PutItem,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::WriteOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.put_item(input)
-            }
-            fn update_item<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::UpdateItem,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::WriteOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.update_item(input)
-            }
-            fn delete_item<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::DeleteItem,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::WriteOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.delete_item(input)
-            }
-            fn query<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::Query,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::Page>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.query(input)
-            }
-            fn scan<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::Scan,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::Page>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.scan(input)
-            }
-            fn batch_get_item<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::BatchGet,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::BatchGetOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.batch_get_item(input)
-            }
-            fn batch_write_item<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::BatchWrite,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::BatchWriteOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.batch_write_item(input)
-            }
-            fn transact_write_items<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::TransactWrite,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TransactWriteOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.transact_write_items(input)
-            }
-            fn transact_write_items_shared<'life0, 'async_trait>(
-                &'life0 self,
-                input: ::std::sync::Arc<$crate::backend::TransactWrite>,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TransactWriteOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.transact_write_items_shared(input)
-            }
-            fn transact_get_items<'life0, 'async_trait>(
-                &'life0 self,
-                input: $crate::backend::TransactGet,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::TransactGetOutput>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
-                let $s = self;
-                $target.transact_get_items(input)
-            }
+            $crate::__delegate_boxed!(|$s| $target, get_item(input: $crate::backend::GetItem) -> $crate::Result<$crate::backend::GetItemOutput>);
+            $crate::__delegate_boxed!(|$s| $target, put_item(input: $crate::backend::PutItem) -> $crate::Result<$crate::backend::WriteOutput>);
+            $crate::__delegate_boxed!(|$s| $target, update_item(input: $crate::backend::UpdateItem) -> $crate::Result<$crate::backend::WriteOutput>);
+            $crate::__delegate_boxed!(|$s| $target, delete_item(input: $crate::backend::DeleteItem) -> $crate::Result<$crate::backend::WriteOutput>);
+            $crate::__delegate_boxed!(|$s| $target, query(input: $crate::backend::Query) -> $crate::Result<$crate::backend::Page>);
+            $crate::__delegate_boxed!(|$s| $target, scan(input: $crate::backend::Scan) -> $crate::Result<$crate::backend::Page>);
+            $crate::__delegate_boxed!(|$s| $target, batch_get_item(input: $crate::backend::BatchGet) -> $crate::Result<$crate::backend::BatchGetOutput>);
+            $crate::__delegate_boxed!(|$s| $target, batch_write_item(input: $crate::backend::BatchWrite) -> $crate::Result<$crate::backend::BatchWriteOutput>);
+            $crate::__delegate_boxed!(|$s| $target, transact_write_items(input: $crate::backend::TransactWrite) -> $crate::Result<$crate::backend::TransactWriteOutput>);
+            $crate::__delegate_boxed!(|$s| $target, transact_write_items_shared(input: ::std::sync::Arc<$crate::backend::TransactWrite>) -> $crate::Result<$crate::backend::TransactWriteOutput>);
+            $crate::__delegate_boxed!(|$s| $target, transact_get_items(input: $crate::backend::TransactGet) -> $crate::Result<$crate::backend::TransactGetOutput>);
         }
     };
 }
