@@ -457,6 +457,19 @@ mod tests {
                 "write {write} acknowledged before it was flushed"
             );
         }
+
+        /// A writer on a thread of its own: `writes` writes, each waited
+        /// for and checked durable.
+        fn writer(&self, commit: &Arc<GroupCommit>, writes: usize) -> std::thread::JoinHandle<()> {
+            let (commit, store) = (commit.clone(), self.clone());
+            std::thread::spawn(move || {
+                for _ in 0..writes {
+                    let w = store.write();
+                    commit.wait_durable().unwrap();
+                    store.assert_durable(w);
+                }
+            })
+        }
     }
 
     #[test]
@@ -543,28 +556,12 @@ mod tests {
         let store = Store::default();
         let commit = Arc::new(store.commit(std::time::Duration::from_millis(20)));
         settle(&commit);
-        let first = {
-            let (commit, store) = (commit.clone(), store.clone());
-            std::thread::spawn(move || {
-                let w = store.write();
-                commit.wait_durable().unwrap();
-                store.assert_durable(w);
-            })
-        };
+        let first = store.writer(&commit, 1);
         // The first writer's flush is running: 8 more pile up behind it.
         while !commit.shared.lock().flushing {
             std::thread::yield_now();
         }
-        let crowd: Vec<_> = (0..8)
-            .map(|_| {
-                let (commit, store) = (commit.clone(), store.clone());
-                std::thread::spawn(move || {
-                    let w = store.write();
-                    commit.wait_durable().unwrap();
-                    store.assert_durable(w);
-                })
-            })
-            .collect();
+        let crowd: Vec<_> = (0..8).map(|_| store.writer(&commit, 1)).collect();
         first.join().unwrap();
         for w in crowd {
             w.join().unwrap();
@@ -581,18 +578,7 @@ mod tests {
     fn each_write_waits_for_a_flush_that_began_after_it() {
         let store = Store::default();
         let commit = Arc::new(store.commit(std::time::Duration::from_millis(1)));
-        let writers: Vec<_> = (0..8)
-            .map(|_| {
-                let (commit, store) = (commit.clone(), store.clone());
-                std::thread::spawn(move || {
-                    for _ in 0..50 {
-                        let w = store.write();
-                        commit.wait_durable().unwrap();
-                        store.assert_durable(w);
-                    }
-                })
-            })
-            .collect();
+        let writers: Vec<_> = (0..8).map(|_| store.writer(&commit, 50)).collect();
         for w in writers {
             w.join().unwrap();
         }
@@ -674,16 +660,7 @@ mod tests {
         let store = Store::default();
         let commit = Arc::new(store.commit(std::time::Duration::from_millis(1)));
         // A crowd of 8 writes once each; then one writer goes on alone.
-        let crowd: Vec<_> = (0..8)
-            .map(|_| {
-                let (commit, store) = (commit.clone(), store.clone());
-                std::thread::spawn(move || {
-                    let w = store.write();
-                    commit.wait_durable().unwrap();
-                    store.assert_durable(w);
-                })
-            })
-            .collect();
+        let crowd: Vec<_> = (0..8).map(|_| store.writer(&commit, 1)).collect();
         for w in crowd {
             w.join().unwrap();
         }
