@@ -5,16 +5,18 @@
 //! thread whose templates are all taken, where maps are built by sorting),
 //! floats that skip the re-parse of ryu's text (against `Number::parse`),
 //! key attributes checked while a stored item is decoded (a damaged item
-//! is still `Error::Corrupt`).
+//! is still `Error::Corrupt`), and a layered backend's `call` (against
+//! its typed methods: both look at the request when polled).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::RwLock;
 
-use dynamodb_mapper::backend::{GetItem, PutItem, Query, Scan};
+use dynamodb_mapper::backend::{Backend, GetItem, Layered, PutItem, Query, Request, Scan};
 use dynamodb_mapper::codec::{decode_item, encode_item};
 use dynamodb_mapper::emulator::{Emulator, Entries, Storage, Writes};
 use dynamodb_mapper::expr::KeyCondition;
+use dynamodb_mapper::layers::{Budget, Faults, Pacer};
 use dynamodb_mapper::migration::Migrations;
 use dynamodb_mapper::{
     AttributeValue, Error, Item, KeySchema, Model, Number, Repository, ScalarType, Table,
@@ -788,4 +790,83 @@ fn stored_items_missing_a_key_attribute_are_corrupt() {
     for (schema, stored, missing) in cases {
         reads_of_a_replaced_item(schema, stored, missing);
     }
+}
+// ---------------------------------------------------------------------
+// Layered::call
+// ---------------------------------------------------------------------
+
+fn put(table: &str, id: &str) -> PutItem {
+    PutItem::new(table, Item::new().with("id", id))
+}
+
+async fn paced_table(store: &dyn Backend) {
+    store
+        .create_table(
+            TableDefinition::new("paced", KeySchema::hash("id", ScalarType::S))
+                .with_throughput(1000, 1000),
+        )
+        .await
+        .unwrap();
+}
+
+/// A budget charges the requests polled in its scope, whichever way they
+/// are sent: a typed method, or `call`, the future made before the scope.
+/// Found that `Layered::call` asked `passes()` when called (commit
+/// bf475a5), so a `call` future made outside a budget's scope and polled
+/// in it went by the pacer unpaced and uncharged (`consumed()` 0).
+#[tokio::test]
+async fn a_budget_charges_a_call_polled_in_its_scope() {
+    let store = Layered::new(Pacer::new(), MemoryBackend::new());
+    paced_table(&store).await;
+    let typed = Budget::new(0.5);
+    let fut = store.put_item(put("paced", "k1"));
+    typed.scope(fut).await.unwrap();
+    assert_eq!(typed.consumed(), 1.0, "typed method");
+
+    let called = Budget::new(0.5);
+    let fut = store.call(Request::PutItem(put("paced", "k2")));
+    called.scope(fut).await.unwrap();
+    assert_eq!(called.consumed(), 1.0, "Backend::call");
+
+    // Through `Arc<dyn Backend>` (delegate_backend!), and on a memory
+    // backend's own pacer.
+    let shared: std::sync::Arc<dyn Backend> = std::sync::Arc::new(store);
+    let through = Budget::new(0.5);
+    let fut = shared.call(Request::PutItem(put("paced", "k3")));
+    through.scope(fut).await.unwrap();
+    assert_eq!(through.consumed(), 1.0, "Arc<dyn Backend>::call");
+    let memory = MemoryBackend::new();
+    paced_table(&memory).await;
+    let own = Budget::new(0.5);
+    let fut = memory.call(Request::PutItem(put("paced", "k4")));
+    own.scope(fut).await.unwrap();
+    assert_eq!(own.consumed(), 1.0, "MemoryBackend::call");
+}
+
+/// A fault set after a call's future is made and before it is polled
+/// applies to it, as it does to a typed method's. Found that the `call`
+/// future of a `Faults` layer not yet armed when it was made skipped the
+/// layer (the write was applied, not throttled).
+#[tokio::test]
+async fn a_fault_set_before_the_poll_applies() {
+    let faults = Faults::new();
+    let store = Layered::new(faults.clone(), MemoryBackend::new());
+    paced_table(&store).await;
+    let fut = store.put_item(put("paced", "k1"));
+    faults.throttle_next(1);
+    assert!(
+        matches!(fut.await, Err(Error::Throttled { .. })),
+        "typed method"
+    );
+
+    let faults = Faults::new();
+    let store = Layered::new(faults.clone(), MemoryBackend::new());
+    paced_table(&store).await;
+    let fut = store.call(Request::PutItem(put("paced", "k2")));
+    faults.throttle_next(1);
+    let r = fut.await;
+    assert!(
+        matches!(r, Err(Error::Throttled { .. })),
+        "Backend::call: {r:?}"
+    );
 }

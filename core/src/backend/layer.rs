@@ -95,11 +95,9 @@ impl<L: Layer, B: Backend> Layered<L, B> {
         &self.inner
     }
 
+    /// A call, from a future being polled (`call`'s or a typed method's).
     async fn dispatch(&self, request: Request) -> Result<Response> {
-        if self.layer.passes(&request) {
-            return self.inner.call(request).await;
-        }
-        self.layer.call(request, &self.inner).await
+        self.call_polled(request).await
     }
 
     fn capabilities_of(&self) -> Capabilities {
@@ -117,13 +115,22 @@ impl<L: Layer, B: Backend> Layered<L, B> {
 macro_rules! dispatch_backend {
     (impl[$($generics:tt)*] for $ty:ty) => {
         dispatch_backend!(impl[$($generics)*] for $ty {
-            async fn call(&self, request: Request) -> Result<Response> {
-                self.dispatch(request).await
+            fn call_polled<'life0, 'async_trait>(
+                &'life0 self,
+                request: Request,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>,
+            >
+            where
+                'life0: 'async_trait,
+                Self: 'async_trait,
+            {
+                self.call(request)
             }
         });
     };
-    // With the type's own `Backend::call`.
-    (impl[$($generics:tt)*] for $ty:ty { $($call:tt)* }) => {
+    // With the type's own `Backend::call_polled`.
+    (impl[$($generics:tt)*] for $ty:ty { $($call_polled:tt)* }) => {
         #[deny(clippy::missing_trait_methods)]
         #[async_trait]
         impl<$($generics)*> Backend for $ty {
@@ -133,7 +140,10 @@ macro_rules! dispatch_backend {
             fn store_id(&self) -> usize {
                 self.store_id_of()
             }
-            $($call)*
+            async fn call(&self, request: Request) -> Result<Response> {
+                self.dispatch(request).await
+            }
+            $($call_polled)*
             async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription> {
                 let r = self.dispatch(Request::CreateTable(definition)).await?;
                 r.into_table(Operation::CreateTable)
@@ -222,14 +232,15 @@ macro_rules! dispatch_backend {
 #[cfg(feature = "emulator")]
 pub(crate) use dispatch_backend;
 
-// A request to a layered backend is looked at when `call` is called, not
-// when its future is first polled: a layer that passes it hands on the
-// future of the backend under it as it is (no future of its own, no box).
-// Every caller of `call` reaches it from a future already being polled
-// (`Request::send`, the `Backend` methods above, which are lazy), so the
-// layers see the request in the same context as before.
+// A request to a layered backend is looked at when its future is first
+// polled, in the context it is polled in (a `Budget`'s scope, a tracing
+// subscriber, the faults set by then), as every future does: `call` and
+// the typed methods are lazy. Inside, `call_polled` (reached only from a
+// future being polled: `dispatch`, `Request::send`) looks at it at once,
+// and a layer that passes it hands on the future of the backend under it
+// as it is (no future of its own, no box per passing layer).
 dispatch_backend!(impl[L: Layer, B: Backend] for Layered<L, B> {
-    fn call<'life0, 'async_trait>(
+    fn call_polled<'life0, 'async_trait>(
         &'life0 self,
         request: Request,
     ) -> std::pin::Pin<
@@ -240,7 +251,7 @@ dispatch_backend!(impl[L: Layer, B: Backend] for Layered<L, B> {
         Self: 'async_trait,
     {
         if self.layer.passes(&request) {
-            self.inner.call(request)
+            self.inner.call_polled(request)
         } else {
             self.layer.call(request, &self.inner)
         }

@@ -196,6 +196,28 @@ pub trait Backend: Send + Sync + fmt::Debug {
         request.call_method(self).await
     }
 
+    /// [`call`](Self::call), for a caller that is itself a future being
+    /// polled and polls the answer at once ([`Request::send`], the methods
+    /// of a [`Layered`] backend): a [`Layered`] backend may then look at
+    /// the request here, when the call is made, and hand on the future of
+    /// the backend under it when its layer passes the request (no future,
+    /// no box of its own); its `call` looks at the request when first
+    /// polled, as a future does. The default is `call`. A backend that
+    /// forwards to another forwards this too ([`delegate_backend!`]).
+    #[doc(hidden)]
+    fn call_polled<'life0, 'async_trait>(
+        &'life0 self,
+        request: Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>,
+    >
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.call(request)
+    }
+
     /// `CreateTable`, with the definition's TTL attribute enabled as part
     /// of the creation. Answers at once; the table may still be `CREATING`.
     async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription>;
@@ -310,6 +332,7 @@ macro_rules! delegate_backend {
                 $target.store_id()
             }
             $crate::__delegate_boxed!(|$s| $target, call(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
+            $crate::__delegate_boxed!(|$s| $target, call_polled(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
             $crate::__delegate_boxed!(|$s| $target, create_table(definition: $crate::TableDefinition) -> $crate::Result<$crate::backend::TableDescription>);
             async fn describe_table(
                 &self,

@@ -295,7 +295,8 @@ impl Request {
     /// Sends the request to a backend, as one value ([`Backend::call`]): a
     /// layered backend hands it to its layer as it is.
     pub async fn send(self, backend: &dyn Backend) -> Result<Response> {
-        backend.call(self).await
+        // Polled at once, from this future's poll.
+        backend.call_polled(self).await
     }
 
     /// Calls the [`Backend`] method the request stands for: the one place
