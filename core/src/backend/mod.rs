@@ -208,9 +208,7 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn call_polled<'life0, 'async_trait>(
         &'life0 self,
         request: Request,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>,
-    >
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>>
     where
         'life0: 'async_trait,
         Self: 'async_trait,
