@@ -31,6 +31,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::ops::Bound;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -96,14 +97,36 @@ impl Storage for MemoryStorage {
 
     fn apply(&self, writes: Writes) -> Result<(), Error> {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        // Keys and values come shared, of their exact size: kept as they are.
         for (k, v) in writes {
             match v {
                 Some(v) => {
-                    map.insert(Arc::from(k), Arc::from(v));
+                    map.insert(k, v);
                 }
                 None => {
-                    map.remove(&k[..]);
+                    map.remove(&k);
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// One search of the map for the check and the write.
+    fn replace(
+        &self,
+        key: Arc<[u8]>,
+        value: Arc<[u8]>,
+        check: &mut dyn FnMut(Option<&[u8]>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        match map.entry(key) {
+            Entry::Occupied(mut slot) => {
+                check(Some(slot.get()))?;
+                slot.insert(value);
+            }
+            Entry::Vacant(slot) => {
+                check(None)?;
+                slot.insert(value);
             }
         }
         Ok(())

@@ -264,8 +264,8 @@ impl<S: Storage> Emulator<S> {
                     });
                 }
                 storage.apply(vec![(
-                    FORMAT_KEY.to_vec(),
-                    Some(STORE_FORMAT.to_be_bytes().to_vec()),
+                    FORMAT_KEY.into(),
+                    Some(STORE_FORMAT.to_be_bytes()[..].into()),
                 )])?;
                 storage.sync()?;
             }
