@@ -437,9 +437,9 @@ impl<S: Storage> Emulator<S> {
     /// Removes every entry under a prefix, a batch at a time.
     fn remove_prefix(&self, prefix: &[u8]) -> Result<(), Error> {
         let keys: Writes = scan_all(&self.storage, prefix, &prefix_end(prefix))?
-                .into_iter()
-                .map(|(k, _)| (k.as_ref().into(), None))
-                .collect();
+            .into_iter()
+            .map(|(k, _)| (k.as_ref().into(), None))
+            .collect();
         for chunk in keys.chunks(BATCH) {
             self.storage.apply(chunk.to_vec())?;
         }

@@ -120,9 +120,9 @@ impl<S: Storage> Emulator<S> {
         prefixes.extend(t.meta.dropping.iter().map(|d| t.meta.slot_prefix(d.id)));
         for prefix in prefixes {
             let keys: Writes = scan_all(&self.storage, &prefix, &prefix_end(&prefix))?
-                    .into_iter()
-                    .map(|(k, _)| (k.as_ref().into(), None))
-                    .collect();
+                .into_iter()
+                .map(|(k, _)| (k.as_ref().into(), None))
+                .collect();
             for chunk in keys.chunks(10_000) {
                 self.storage.apply(chunk.to_vec())?;
             }
