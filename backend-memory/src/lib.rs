@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, Storage, Writes};
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, ReplaceCheck, Storage, Writes};
 use dynamodb_mapper::layers::{Faults, Pacer, SimulatedThroughput, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
@@ -116,7 +116,7 @@ impl Storage for MemoryStorage {
         &self,
         key: Arc<[u8]>,
         value: Arc<[u8]>,
-        check: &mut dyn FnMut(Option<&[u8]>) -> Result<(), Error>,
+        check: &mut ReplaceCheck<'_>,
     ) -> Result<(), Error> {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         match map.entry(key) {

@@ -130,7 +130,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub use service::EmulatorBackend;
-pub use storage::{Entries, Pairs, Storage, SyncFuture, Writes};
+pub use storage::{Entries, Pairs, ReplaceCheck, Storage, SyncFuture, Writes};
 
 use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};
 use crate::error::Error;

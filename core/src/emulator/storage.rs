@@ -63,7 +63,7 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         key: Arc<[u8]>,
         value: Arc<[u8]>,
-        check: &mut dyn FnMut(Option<&[u8]>) -> Result<(), Error>,
+        check: &mut ReplaceCheck<'_>,
     ) -> Result<(), Error> {
         check(self.get(&key)?.as_ref().map(AsRef::as_ref))?;
         self.apply(vec![(key, Some(value))])
@@ -86,6 +86,10 @@ pub trait Storage: Send + Sync + 'static {
         None
     }
 }
+
+/// The check of [`Storage::replace`]: given the value at the key (`None`
+/// for none), it accepts the write or fails it.
+pub type ReplaceCheck<'a> = dyn FnMut(Option<&[u8]>) -> Result<(), Error> + 'a;
 
 /// The future of [`Storage::sync_async`].
 pub type SyncFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;
