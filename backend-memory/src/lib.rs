@@ -31,13 +31,14 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::ops::Bound;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::delegate_backend;
-use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, Storage, Writes};
+use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, ReplaceCheck, Storage, Writes};
 use dynamodb_mapper::layers::{Faults, Pacer, SimulatedThroughput, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
@@ -96,14 +97,36 @@ impl Storage for MemoryStorage {
 
     fn apply(&self, writes: Writes) -> Result<(), Error> {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        // Keys and values come shared, of their exact size: kept as they are.
         for (k, v) in writes {
             match v {
                 Some(v) => {
-                    map.insert(Arc::from(k), Arc::from(v));
+                    map.insert(k, v);
                 }
                 None => {
-                    map.remove(&k[..]);
+                    map.remove(&k);
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// One search of the map for the check and the write.
+    fn replace(
+        &self,
+        key: Arc<[u8]>,
+        value: Arc<[u8]>,
+        check: &mut ReplaceCheck<'_>,
+    ) -> Result<(), Error> {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        match map.entry(key) {
+            Entry::Occupied(mut slot) => {
+                check(Some(slot.get()))?;
+                slot.insert(value);
+            }
+            Entry::Vacant(slot) => {
+                check(None)?;
+                slot.insert(value);
             }
         }
         Ok(())

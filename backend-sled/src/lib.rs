@@ -206,7 +206,7 @@ impl Storage for SledStorage {
             && let Some((k, v)) = writes.pop()
         {
             return guard::unwind("writing", || match v {
-                Some(v) => self.db.insert(k, v),
+                Some(v) => self.db.insert(k, &v[..]),
                 None => self.db.remove(k),
             })?
             .map(|_| ())
@@ -215,8 +215,8 @@ impl Storage for SledStorage {
         let mut batch = sled::Batch::default();
         for (k, v) in writes {
             match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
+                Some(v) => batch.insert(&k[..], &v[..]),
+                None => batch.remove(&k[..]),
             }
         }
         guard::unwind("writing", || self.db.apply_batch(batch))?

@@ -6,7 +6,9 @@
 //! corrupt bytes are an error. Neither direction recurses: a value of any
 //! depth encodes and decodes on a small, fixed amount of thread stack.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::number::Number;
@@ -158,13 +160,59 @@ pub fn encode_item_sized(item: &Item, size: usize) -> Vec<u8> {
 }
 
 fn encode_item_into(item: &Item, mut out: Vec<u8>) -> Vec<u8> {
-    out.push(ITEM_FORMAT);
-    put_varint(&mut out, item.len());
-    for (k, v) in item.iter() {
-        put_bytes(&mut out, k.as_bytes());
-        put_value(&mut out, v);
-    }
+    put_item(&mut out, item);
     out
+}
+
+fn put_item(out: &mut Vec<u8>, item: &Item) {
+    out.push(ITEM_FORMAT);
+    put_varint(out, item.len());
+    for (k, v) in item.iter() {
+        put_bytes(out, k.as_bytes());
+        put_value(out, v);
+    }
+}
+
+/// Encodes an item whose [`Item::size`] is known into one shared
+/// allocation of the encoding's exact length (what a store keeps): the
+/// encoding is written to this thread's buffer first, so that the result
+/// is the only allocation.
+pub(crate) fn encode_item_shared(item: &Item, size: usize) -> Arc<[u8]> {
+    shared_bytes(size + size / 16 + 16 + item.len() * 4, |out| {
+        put_item(out, item)
+    })
+}
+
+/// The largest buffer a thread keeps for [`shared_bytes`] between uses (a
+/// larger one, for a rare large item, is freed).
+const SCRATCH_KEPT: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Bytes that `write` appends to an empty buffer (of `hint` bytes'
+/// capacity or more), as one shared allocation of their exact length. The
+/// buffer is this thread's, kept between calls (a fresh one when it is
+/// not at hand: in use, or the thread ending).
+pub(crate) fn shared_bytes(hint: usize, mut write: impl FnMut(&mut Vec<u8>)) -> Arc<[u8]> {
+    let kept = SCRATCH.try_with(|cell| {
+        let mut buf = cell.try_borrow_mut().ok()?;
+        buf.clear();
+        buf.reserve(hint);
+        write(&mut buf);
+        let shared = Arc::from(&buf[..]);
+        if buf.capacity() > SCRATCH_KEPT {
+            *buf = Vec::new();
+        }
+        Some(shared)
+    });
+    if let Ok(Some(shared)) = kept {
+        return shared;
+    }
+    let mut buf = Vec::with_capacity(hint);
+    write(&mut buf);
+    Arc::from(buf)
 }
 
 /// Bytes that do not decode (what is wrong is said once, for the whole

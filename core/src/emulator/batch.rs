@@ -15,7 +15,7 @@ use crate::value::Item;
 
 /// A batch write's request, checked: its table, storage key, new item
 /// (none for a delete) and that item's size.
-type Planned = (Arc<TableMeta>, Vec<u8>, Option<Item>, Option<usize>);
+type Planned = (Arc<TableMeta>, Arc<[u8]>, Option<Item>, Option<usize>);
 
 /// A batch get stops adding items once its response would exceed 16 MB.
 const MAX_BATCH_GET_BYTES: usize = 16 * 1024 * 1024;
@@ -149,11 +149,11 @@ impl<S: Storage> Emulator<S> {
                     WriteRequest::Put(item) => {
                         let size = meta.check_item(item, false)?;
                         let item = canonical_item(item.clone());
-                        (meta.item_key(&item), Some(item), Some(size))
+                        (meta.item_key_shared(&item), Some(item), Some(size))
                     }
                     WriteRequest::Delete(key) => {
                         meta.check_key(key)?;
-                        (meta.item_key(key), None, None)
+                        (meta.item_key_shared(key), None, None)
                     }
                 };
                 if planned

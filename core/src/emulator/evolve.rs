@@ -23,7 +23,7 @@ use std::sync::Arc;
 use super::codec::{encode_item, prefix_end, successor};
 use super::definition::{bad_name, check_definition, valid_name};
 use super::table::TableMeta;
-use super::{Emulator, Storage, scan_all};
+use super::{Emulator, Storage, Writes, scan_all};
 use crate::backend::{
     GlobalIndexUpdate, IndexDescription, IndexStatus, TableDescription, UpdateTable,
     local_index_update_error,
@@ -421,7 +421,7 @@ impl<S: Storage> Emulator<S> {
             for (k, v) in &batch {
                 let item = super::codec::decode_item(v.as_ref())?;
                 if let Some(ik) = meta.index_key(n, &item) {
-                    writes.push((ik, Some(k.as_ref().to_vec())));
+                    writes.push((ik.into(), Some(k.as_ref().into())));
                 }
             }
             if !writes.is_empty() {
@@ -436,11 +436,10 @@ impl<S: Storage> Emulator<S> {
 
     /// Removes every entry under a prefix, a batch at a time.
     fn remove_prefix(&self, prefix: &[u8]) -> Result<(), Error> {
-        let keys: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-            scan_all(&self.storage, prefix, &prefix_end(prefix))?
-                .into_iter()
-                .map(|(k, _)| (k.as_ref().to_vec(), None))
-                .collect();
+        let keys: Writes = scan_all(&self.storage, prefix, &prefix_end(prefix))?
+            .into_iter()
+            .map(|(k, _)| (k.as_ref().into(), None))
+            .collect();
         for chunk in keys.chunks(BATCH) {
             self.storage.apply(chunk.to_vec())?;
         }
@@ -450,8 +449,8 @@ impl<S: Storage> Emulator<S> {
     /// Records a table's new metadata, in the store and then in memory.
     fn store_meta(&self, state: &mut super::State, meta: TableMeta) -> Result<(), Error> {
         self.storage.apply(vec![(
-            TableMeta::record_key(meta.name()),
-            Some(encode_item(&meta.to_record())),
+            TableMeta::record_key(meta.name()).into(),
+            Some(encode_item(&meta.to_record()).into()),
         )])?;
         if let Some(t) = state.tables.get_mut(meta.name()) {
             t.meta = Arc::new(meta);

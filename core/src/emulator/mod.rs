@@ -130,7 +130,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub use service::EmulatorBackend;
-pub use storage::{Entries, Pairs, Storage, SyncFuture, Writes};
+pub use storage::{Entries, Pairs, ReplaceCheck, Storage, SyncFuture, Writes};
 
 use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};
 use crate::error::Error;
@@ -264,8 +264,8 @@ impl<S: Storage> Emulator<S> {
                     });
                 }
                 storage.apply(vec![(
-                    FORMAT_KEY.to_vec(),
-                    Some(STORE_FORMAT.to_be_bytes().to_vec()),
+                    FORMAT_KEY.into(),
+                    Some(STORE_FORMAT.to_be_bytes()[..].into()),
                 )])?;
                 storage.sync()?;
             }

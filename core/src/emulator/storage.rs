@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use crate::error::Error;
 
@@ -13,7 +14,12 @@ pub type Entries<V> = Vec<(Vec<u8>, V)>;
 pub type Pairs<K, V> = Vec<(K, V)>;
 
 /// Writes to apply: `Some(value)` to write a key, `None` to remove it.
-pub type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+///
+/// Keys and values come shared, each in one allocation of its exact size:
+/// a store that keeps `Arc<[u8]>`s (the memory backend) keeps them as they
+/// are, without a copy (sled copies them into its own buffers, as it
+/// copied the vectors it was given before).
+pub type Writes = Vec<(Arc<[u8]>, Option<Arc<[u8]>>)>;
 
 /// An ordered map of byte keys to byte values with atomic batches: all the
 /// emulator needs from a store. The memory backend keeps a `BTreeMap`, the
@@ -47,6 +53,22 @@ pub trait Storage: Send + Sync + 'static {
     /// Writes (`Some`) and removes (`None`) atomically.
     fn apply(&self, writes: Writes) -> Result<(), Error>;
 
+    /// Writes `value` at `key` if `check`, given the value there now
+    /// (`None` for none), accepts it; an error of `check` comes back and
+    /// nothing is written. The emulator's put of an item whose old value
+    /// it needs only to size: a store that can (the memory backend) finds
+    /// the key once for both. The default reads the key, then
+    /// [`apply`](Storage::apply)s the write.
+    fn replace(
+        &self,
+        key: Arc<[u8]>,
+        value: Arc<[u8]>,
+        check: &mut ReplaceCheck<'_>,
+    ) -> Result<(), Error> {
+        check(self.get(&key)?.as_ref().map(AsRef::as_ref))?;
+        self.apply(vec![(key, Some(value))])
+    }
+
     /// Makes every applied write durable, if the storage's policy is to
     /// do so on each write. Called after the emulator released its lock.
     fn sync(&self) -> Result<(), Error> {
@@ -64,6 +86,10 @@ pub trait Storage: Send + Sync + 'static {
         None
     }
 }
+
+/// The check of [`Storage::replace`]: given the value at the key (`None`
+/// for none), it accepts the write or fails it.
+pub type ReplaceCheck<'a> = dyn FnMut(Option<&[u8]>) -> Result<(), Error> + 'a;
 
 /// The future of [`Storage::sync_async`].
 pub type SyncFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;

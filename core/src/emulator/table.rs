@@ -1,6 +1,8 @@
 //! Tables of the emulator: their metadata, storage keys, and DynamoDB's
 //! checks of keys and items against a table's schema.
 
+use std::sync::Arc;
+
 use super::codec::{partition_digest, put_key_part};
 pub(crate) use super::evolve::{DroppedIndex, IndexSlot};
 use crate::backend::TableStatus;
@@ -382,20 +384,25 @@ impl TableMeta {
         // Room for the prefix, the digest, this key part and a small range
         // key part: one allocation for most keys.
         let mut k = Vec::with_capacity(6 + 20 + key_len(hash) + 16);
+        self.put_partition_prefix(&mut k, source, hash);
+        k
+    }
+
+    /// Appends the [`partition_prefix`](Self::partition_prefix) of a source.
+    fn put_partition_prefix(&self, k: &mut Vec<u8>, source: Source<'_>, hash: &AttributeValue) {
         match source {
             Source::Table => {
                 k.push(ITEM_PREFIX);
-                self.put_id(&mut k);
+                self.put_id(k);
             }
             Source::Index(n, _) => {
                 k.push(INDEX_PREFIX);
-                self.put_id(&mut k);
+                self.put_id(k);
                 k.push(self.slots.get(n).map_or(n as u8, |s| s.id));
             }
         }
         k.extend_from_slice(&partition_digest(hash));
-        put_key_part(&mut k, hash);
-        k
+        put_key_part(k, hash);
     }
 
     /// The storage key of an item (given its key attributes, validated).
@@ -406,6 +413,19 @@ impl TableMeta {
             put_key_part(&mut k, &item[&r.name]);
         }
         k
+    }
+
+    /// [`item_key`](Self::item_key), shared, in one allocation of its
+    /// exact size (as a write hands it to the store).
+    pub(crate) fn item_key_shared(&self, item: &Item) -> Arc<[u8]> {
+        let schema = self.key();
+        let hash = &item[&schema.hash.name];
+        crate::codec::shared_bytes(6 + 20 + key_len(hash) + 16, |k| {
+            self.put_partition_prefix(k, Source::Table, hash);
+            if let Some(r) = &schema.range {
+                put_key_part(k, &item[&r.name]);
+            }
+        })
     }
 
     /// The storage key of an item's entry in an index, if the item has the

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::codec::{encode_item, prefix_end};
 use super::definition::check_definition;
 use super::table::TableMeta;
-use super::{Emulator, NEXT_ID_KEY, Storage, TableState, decode_stored, scan_all};
+use super::{Emulator, NEXT_ID_KEY, Storage, TableState, Writes, decode_stored, scan_all};
 use crate::backend::{
     ListTables, ListTablesOutput, TableDescription, TimeToLive, TimeToLiveDescription,
 };
@@ -55,10 +55,10 @@ impl<S: Storage> Emulator<S> {
         })?;
         self.storage.apply(vec![
             (
-                TableMeta::record_key(meta.name()),
-                Some(encode_item(&meta.to_record())),
+                TableMeta::record_key(meta.name()).into(),
+                Some(encode_item(&meta.to_record()).into()),
             ),
-            (NEXT_ID_KEY.to_vec(), Some(next.to_be_bytes().to_vec())),
+            (NEXT_ID_KEY.into(), Some(next.to_be_bytes()[..].into())),
         ])?;
         state.next_id = next;
         let ts = TableState {
@@ -109,7 +109,7 @@ impl<S: Storage> Emulator<S> {
                 table: table.to_owned(),
             })?;
         self.storage
-            .apply(vec![(TableMeta::record_key(table), None)])?;
+            .apply(vec![(TableMeta::record_key(table).into(), None)])?;
         state.tables.remove(table);
         let mut description = self.describe(&t);
         description.status = crate::backend::TableStatus::Deleting;
@@ -119,11 +119,10 @@ impl<S: Storage> Emulator<S> {
         prefixes.extend((0..t.meta.def.indexes.len()).map(|n| t.meta.index_prefix(n)));
         prefixes.extend(t.meta.dropping.iter().map(|d| t.meta.slot_prefix(d.id)));
         for prefix in prefixes {
-            let keys: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-                scan_all(&self.storage, &prefix, &prefix_end(&prefix))?
-                    .into_iter()
-                    .map(|(k, _)| (k.as_ref().to_vec(), None))
-                    .collect();
+            let keys: Writes = scan_all(&self.storage, &prefix, &prefix_end(&prefix))?
+                .into_iter()
+                .map(|(k, _)| (k.as_ref().into(), None))
+                .collect();
             for chunk in keys.chunks(10_000) {
                 self.storage.apply(chunk.to_vec())?;
             }
@@ -193,8 +192,8 @@ impl<S: Storage> Emulator<S> {
         let mut meta = (*t.meta).clone();
         meta.def.ttl_attribute = new;
         self.storage.apply(vec![(
-            TableMeta::record_key(table),
-            Some(encode_item(&meta.to_record())),
+            TableMeta::record_key(table).into(),
+            Some(encode_item(&meta.to_record()).into()),
         )])?;
         if let Some(ts) = state.tables.get_mut(table) {
             ts.meta = Arc::new(meta);

@@ -527,7 +527,7 @@ impl<S: Storage> Emulator<S> {
             };
             changes.push(Change {
                 meta: p.meta.clone(),
-                key: p.key.clone(),
+                key: p.key.as_slice().into(),
                 old,
                 new,
                 new_size: None,

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use super::codec::{canonicalize, encode_item_sized, encoded_item_size};
+use super::codec::{canonicalize, encoded_item_size};
 use super::table::TableMeta;
 use super::{Emulator, State, Storage, Usage, write_units};
 use crate::backend::{DeleteItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
+use crate::codec::encode_item_shared;
 use crate::error::Error;
 use crate::expr::{
     Condition, ExpressionAttributes, ExpressionKind, Parser, Path, Update, apply_update,
@@ -16,7 +17,9 @@ use crate::value::Item;
 /// One item changing: from `old` to `new` (`None` for absent).
 pub(super) struct Change {
     pub meta: Arc<TableMeta>,
-    pub key: Vec<u8>,
+    /// The item's storage key, shared: the store keeps it, and its index
+    /// entries hold it, without a copy.
+    pub key: Arc<[u8]>,
     pub old: Option<Item>,
     pub new: Option<Item>,
     /// The new item's size, when its check computed it already.
@@ -118,6 +121,23 @@ pub(super) fn canonical_item(mut item: Item) -> Item {
     item
 }
 
+/// True when a write needs only the size of the item it replaces: it does
+/// not read it (`whole`: a condition, returned attributes) and the table
+/// has no index to keep in step (under the write lock, so the indexes seen
+/// are those [`Emulator::commit`] keeps).
+fn sized_only(state: &State, meta: &TableMeta, whole: bool) -> bool {
+    !whole
+        && state
+            .tables
+            .get(meta.name())
+            .is_some_and(|t| t.meta.def.indexes.is_empty())
+}
+
+/// The size of a stored item, read from its encoding without decoding it.
+fn stored_size(meta: &TableMeta, key: &[u8], value: &[u8]) -> Result<usize, Error> {
+    encoded_item_size(value).map_err(|e| meta.corrupt_item(key, &e))
+}
+
 impl<S: Storage> Emulator<S> {
     /// The item a put or delete replaces: the whole item when the write
     /// reads it (`whole`: a condition, returned attributes) or the table
@@ -132,18 +152,11 @@ impl<S: Storage> Emulator<S> {
         key: &[u8],
         whole: bool,
     ) -> Result<(Option<Item>, Option<usize>), Error> {
-        let indexed = state
-            .tables
-            .get(meta.name())
-            .is_none_or(|t| !t.meta.def.indexes.is_empty());
-        if whole || indexed {
+        if !sized_only(state, meta, whole) {
             return Ok((self.load(meta, key)?, None));
         }
         match self.storage.get(key)? {
-            Some(v) => match encoded_item_size(v.as_ref()) {
-                Ok(size) => Ok((None, Some(size))),
-                Err(e) => Err(meta.corrupt_item(key, &e)),
-            },
+            Some(v) => stored_size(meta, key, v.as_ref()).map(|size| (None, Some(size))),
             None => Ok((None, None)),
         }
     }
@@ -192,7 +205,7 @@ impl<S: Storage> Emulator<S> {
             };
             // The item's own write, pushed last (with the key moved, not copied).
             let item_write = match &c.new {
-                Some(item) => Some(Some(encode_item_sized(item, new_size))),
+                Some(item) => Some(Some(encode_item_shared(item, new_size))),
                 None if replaces => Some(None),
                 None => None,
             };
@@ -222,11 +235,11 @@ impl<S: Storage> Emulator<S> {
                     continue;
                 }
                 if let Some(k) = old_key {
-                    writes.push((k, None));
+                    writes.push((k.into(), None));
                     u.index(meta, n, write_units(entry_size(&c.old)));
                 }
                 if let Some(k) = new_key {
-                    writes.push((k, Some(c.key.clone())));
+                    writes.push((k.into(), Some(c.key.clone())));
                     u.index(meta, n, write_units(entry_size(&c.new)));
                 }
             }
@@ -257,6 +270,42 @@ impl<S: Storage> Emulator<S> {
         Ok(())
     }
 
+    /// The commit of a put that only sizes the item it replaces (see
+    /// [`sized_only`]): the store finds the key once, to size the old item
+    /// and to write the new one ([`Storage::replace`]). What it does is
+    /// what [`commit`](Self::commit) does for such a put.
+    fn put_sized(
+        &self,
+        state: &mut State,
+        meta: &TableMeta,
+        key: Arc<[u8]>,
+        item: &Item,
+        new_size: usize,
+    ) -> Result<Usage, Error> {
+        let value = encode_item_shared(item, new_size);
+        let mut old_size = None;
+        let stored = key.clone();
+        self.storage.replace(key, value, &mut |old| {
+            if let Some(v) = old {
+                old_size = Some(stored_size(meta, &stored, v)?);
+            }
+            Ok(())
+        })?;
+        let usage = Usage {
+            table: write_units(old_size.unwrap_or(0).max(new_size)),
+            ..Usage::default()
+        };
+        if let Some(t) = state.tables.get_mut(meta.name()) {
+            t.item_count = t
+                .item_count
+                .saturating_add_signed(1 - i64::from(old_size.is_some()));
+            t.size_bytes = t
+                .size_bytes
+                .saturating_add_signed(new_size as i64 - old_size.unwrap_or(0) as i64);
+        }
+        Ok(usage)
+    }
+
     /// `PutItem`.
     pub fn put_item(&self, input: PutItem) -> Result<WriteOutput, Error> {
         let meta = self.meta(&self.read_state(), &input.table)?;
@@ -275,11 +324,22 @@ impl<S: Storage> Emulator<S> {
         )?;
         check_condition_paths(&meta, &exprs)?;
         let item = canonical_item(input.item);
-        let key = meta.item_key(&item);
+        let key = meta.item_key_shared(&item);
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
         let whole = exprs.condition.is_some() || input.return_values == ReturnValues::AllOld;
+        if sized_only(&state, &meta, whole) {
+            let usage = self.put_sized(&mut state, &meta, key, &item, new_size)?;
+            drop(state);
+            // The item is freed once the lock is released.
+            drop(item);
+            self.sync_write()?;
+            return Ok(WriteOutput {
+                attributes: None,
+                consumed_capacity: usage.report(input.table, input.return_consumed_capacity),
+            });
+        }
         let (old, old_size) = self.load_replaced(&state, &meta, &key, whole)?;
         if let Some(c) = &exprs.condition
             && !c.evaluate(old.as_ref().unwrap_or(&Item::new()))
@@ -331,7 +391,7 @@ impl<S: Storage> Emulator<S> {
             true,
         )?;
         check_condition_paths(&meta, &exprs)?;
-        let key = meta.item_key(&input.key);
+        let key = meta.item_key_shared(&input.key);
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
@@ -411,7 +471,7 @@ impl<S: Storage> Emulator<S> {
             false,
         )?;
         check_condition_paths(&meta, &exprs)?;
-        let key = meta.item_key(&input.key);
+        let key = meta.item_key_shared(&input.key);
 
         let mut state = self.write_state();
         self.same_table(&state, &meta)?;
