@@ -257,14 +257,22 @@ impl<'a> Reader<'a> {
         Ok(v)
     }
 
+    #[inline(always)]
     fn varint(&mut self) -> Result<usize, Bad> {
-        // Most lengths and counts are below 128: one byte.
+        // Most lengths and counts are below 128: one byte, read in place.
         if let Some(&b) = self.b.get(self.i)
             && b & 0x80 == 0
         {
             self.i += 1;
             return Ok(usize::from(b));
         }
+        self.long_varint()
+    }
+
+    /// A varint of more than one byte (or none left: an error).
+    #[cold]
+    #[inline(never)]
+    fn long_varint(&mut self) -> Result<usize, Bad> {
         let mut v: usize = 0;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -290,21 +298,30 @@ impl<'a> Reader<'a> {
     /// be UTF-8 when it lies inside (the stretch is extended from the
     /// string's start when it does not: each byte is validated about once
     /// per item, not once per string), else validated by itself.
+    #[inline(always)]
     fn text(&mut self) -> Result<&'a str, Bad> {
         let bytes = self.bytes()?;
         let (from, to) = (self.i - bytes.len(), self.i);
         if to > self.text_at + self.text.len() || from < self.text_at {
-            let rest = &self.b[from..];
-            self.text_at = from;
-            self.text = match std::str::from_utf8(rest) {
-                Ok(t) => t,
-                Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
-            };
+            self.stretch_from(from);
         }
         match self.text.get(from - self.text_at..to - self.text_at) {
             Some(t) => Ok(t),
             None => std::str::from_utf8(bytes).map_err(|_| corrupt()),
         }
+    }
+
+    /// Makes the stretch known to be UTF-8 start at `from` and run as far
+    /// as the bytes are UTF-8 (out of line: it happens a few times per
+    /// item, and [`Reader::text`] is inlined where strings are read).
+    #[inline(never)]
+    fn stretch_from(&mut self, from: usize) {
+        let rest = self.b.get(from..).unwrap_or_default();
+        self.text_at = from;
+        self.text = match std::str::from_utf8(rest) {
+            Ok(t) => t,
+            Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
+        };
     }
 
     fn string(&mut self) -> Result<String, Bad> {
@@ -381,6 +398,40 @@ impl<'a> Reader<'a> {
             T_NULL => (AttributeValue::Null, 1),
             _ => return Err(corrupt()),
         })
+    }
+
+    /// Reads a value, which is `donor` itself when both are the same
+    /// string, or the same number text (no copy of it is made, and a
+    /// number the donor holds is valid: only its size is counted).
+    fn donated_value(&mut self, donor: AttributeValue) -> Result<(AttributeValue, usize), Bad> {
+        match (&donor, self.b.get(self.i)) {
+            (AttributeValue::S(s), Some(&T_S)) => {
+                self.i += 1;
+                let text = self.text()?;
+                let size = text.len();
+                Ok((
+                    if text == s {
+                        donor
+                    } else {
+                        AttributeValue::S(text.to_owned())
+                    },
+                    size,
+                ))
+            }
+            (AttributeValue::N(n), Some(&T_N)) => {
+                self.i += 1;
+                let text = self.text()?;
+                if text == n.as_str()
+                    && let Some(d) = crate::number::decompose(text)
+                {
+                    return Ok((donor, d.size()));
+                }
+                Number::parse_sized(text)
+                    .map(|(n, size)| (AttributeValue::N(n), size))
+                    .map_err(|_| corrupt())
+            }
+            _ => self.value(),
+        }
     }
 
     /// Reads a value of any depth, without recursion (lists and maps being
@@ -520,10 +571,27 @@ pub fn decode_item_sized(bytes: &[u8]) -> Result<(Item, usize), Error> {
 /// stored item's key) does so without a search of the item afterwards.
 pub(crate) fn decode_item_seen(
     bytes: &[u8],
+    seen: impl FnMut(&str, &AttributeValue),
+) -> Result<(Item, usize), Error> {
+    decode_item_donated(bytes, &mut [], seen)
+}
+
+/// An attribute a reader already holds (a request's key attribute), that
+/// the decoded item may take instead of allocating its own copy.
+pub(crate) type Donor = Option<(String, AttributeValue)>;
+
+/// [`decode_item_seen`], where an attribute named as one of `donors` takes
+/// the donor's name, and its value too when that is the same string (the
+/// donor is taken out of the slice): a `GetItem` moves its key's strings
+/// into the item it answers instead of copying them from the encoding.
+/// The item is what [`decode_item_seen`] gives, donors or none.
+pub(crate) fn decode_item_donated(
+    bytes: &[u8],
+    donors: &mut [Donor],
     mut seen: impl FnMut(&str, &AttributeValue),
 ) -> Result<(Item, usize), Error> {
     let mut r = Reader::new(bytes);
-    read_item(&mut r, &mut seen).map_err(|_| {
+    read_item(&mut r, donors, &mut seen).map_err(|_| {
         let detail = match bytes.first() {
             None => "it is empty".to_owned(),
             Some(&v) if v != ITEM_FORMAT => {
@@ -541,8 +609,17 @@ pub(crate) fn decode_item_seen(
     })
 }
 
+/// The donor of the attribute `name`, taken out of `donors`.
+fn take_donor(donors: &mut [Donor], name: &str) -> Donor {
+    donors
+        .iter_mut()
+        .find(|d| d.as_ref().is_some_and(|(n, _)| n == name))?
+        .take()
+}
+
 fn read_item(
     r: &mut Reader<'_>,
+    donors: &mut [Donor],
     seen: &mut impl FnMut(&str, &AttributeValue),
 ) -> Result<(Item, usize), Bad> {
     if r.byte()? != ITEM_FORMAT {
@@ -555,8 +632,11 @@ fn read_item(
     let mut attributes = Vec::with_capacity(n.min(1024));
     let mut size = 0;
     for _ in 0..n {
-        let k = r.string()?;
-        let (v, s) = r.value()?;
+        let name = r.text()?;
+        let (k, (v, s)) = match take_donor(donors, name) {
+            None => (name.to_owned(), r.value()?),
+            Some((k, donor)) => (k, r.donated_value(donor)?),
+        };
         size += k.len() + s;
         seen(&k, &v);
         attributes.push((k, v));

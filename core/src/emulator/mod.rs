@@ -442,13 +442,24 @@ fn decode_stored(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<Item, Err
 /// [`decode_stored`], with the item's [`size`](Item::size), counted while
 /// decoding.
 fn decode_stored_sized(meta: &TableMeta, key: &[u8], bytes: &[u8]) -> Result<(Item, usize), Error> {
+    decode_stored_donated(meta, key, bytes, &mut [])
+}
+
+/// [`decode_stored_sized`], the item taking the strings of `donors` where
+/// they are its own (see [`crate::codec::decode_item_donated`]).
+fn decode_stored_donated(
+    meta: &TableMeta,
+    key: &[u8],
+    bytes: &[u8],
+    donors: &mut [crate::codec::Donor],
+) -> Result<(Item, usize), Error> {
     let schema = meta.key();
     // Whether the item keeps a value of the right type under the hash key
     // and the range key (a table without one has it), told by the decoder
     // as it reads each attribute: no search of the item once it is built.
     // A repeated name is told again, and the item keeps its last value.
     let mut typed = [false, schema.range.is_none()];
-    let (item, size) = crate::codec::decode_item_seen(bytes, |name, v| {
+    let (item, size) = crate::codec::decode_item_donated(bytes, donors, |name, v| {
         if name == schema.hash.name {
             typed[0] = v.value_type() == schema.hash.scalar_type.value_type();
         } else if let Some(r) = &schema.range

@@ -92,7 +92,7 @@ impl<S: Storage> Emulator<S> {
     /// `GetItem`.
     pub fn get_item(&self, input: GetItem) -> Result<GetItemOutput, Error> {
         let meta = self.meta(&self.read_state(), &input.table)?;
-        meta.check_key(&input.key)?;
+        let (hash, range) = meta.checked_key(&input.key)?;
         check_read_maps(
             &input.expression_attributes,
             input.projection_expression.is_some(),
@@ -111,10 +111,24 @@ impl<S: Storage> Emulator<S> {
             }
             None => None,
         };
-        let key = meta.item_key(&input.key);
+        let key = meta.storage_key(hash, range);
+        // The key's strings move into the item read (a found item has
+        // them): no copy of them is made, nor are they freed here.
+        let mut donors: [crate::codec::Donor; 2] = [None, None];
+        for (slot, attribute) in donors.iter_mut().zip(input.key.into_map()) {
+            *slot = Some(attribute);
+        }
         let item = {
             let _snapshot = self.read_state();
-            self.load_sized(&meta, &key)?
+            match self.storage.get(&key)? {
+                Some(v) => Some(super::decode_stored_donated(
+                    &meta,
+                    &key,
+                    v.as_ref(),
+                    &mut donors,
+                )?),
+                None => None,
+            }
         };
         let usage = Usage {
             table: read_units(

@@ -210,18 +210,51 @@ impl TableMeta {
     }
 
     fn check_key_part(&self, key: &Item, part: Checks) -> Result<(), Error> {
+        self.key_values(key, part).map(drop)
+    }
+
+    /// [`TableMeta::check_key`], giving the key's hash and range values
+    /// (for [`TableMeta::storage_key`]): the key is searched once.
+    pub(crate) fn checked_key<'k>(
+        &self,
+        key: &'k Item,
+    ) -> Result<(&'k AttributeValue, Option<&'k AttributeValue>), Error> {
+        self.key_values(key, Checks::ALL)
+    }
+
+    /// The checks of `part`, and the key's values. Each attribute of the
+    /// key is matched to the schema's names in one pass: with as many
+    /// attributes as the schema names (distinct, as are the map's), every
+    /// name is there exactly when every attribute is one of them.
+    fn key_values<'k>(
+        &self,
+        key: &'k Item,
+        part: Checks,
+    ) -> Result<(&'k AttributeValue, Option<&'k AttributeValue>), Error> {
         let schema = self.key();
+        let invalid = || Error::invalid("The number of conditions on the keys is invalid");
         let expected = 1 + usize::from(schema.range.is_some());
-        if key.len() != expected || !schema.names().all(|n| key.contains_key(n)) {
-            return Err(Error::invalid(
-                "The number of conditions on the keys is invalid",
-            ));
+        if key.len() != expected {
+            return Err(invalid());
         }
-        self.check_key_value(&schema.hash, &key[&schema.hash.name], true, part)?;
+        let (mut hash, mut range) = (None, None);
+        for (name, v) in key.iter() {
+            if *name == schema.hash.name {
+                hash = Some(v);
+            } else if let Some(r) = &schema.range
+                && *name == r.name
+            {
+                range = Some(v);
+            } else {
+                return Err(invalid());
+            }
+        }
+        let hash = hash.ok_or_else(invalid)?;
+        self.check_key_value(&schema.hash, hash, true, part)?;
         if let Some(r) = &schema.range {
-            self.check_key_value(r, &key[&r.name], false, part)?;
+            self.check_key_value(r, range.ok_or_else(invalid)?, false, part)?;
         }
-        Ok(())
+        Ok((hash, range))
     }
 
     /// Checks an item to write: DynamoDB's value rules, the key attributes,
@@ -408,9 +441,22 @@ impl TableMeta {
     /// The storage key of an item (given its key attributes, validated).
     pub(crate) fn item_key(&self, item: &Item) -> Vec<u8> {
         let schema = self.key();
-        let mut k = self.partition_prefix(Source::Table, &item[&schema.hash.name]);
-        if let Some(r) = &schema.range {
-            put_key_part(&mut k, &item[&r.name]);
+        self.storage_key(
+            &item[&schema.hash.name],
+            schema.range.as_ref().map(|r| &item[&r.name]),
+        )
+    }
+
+    /// The storage key of the item with these key values (as
+    /// [`TableMeta::checked_key`] gives them).
+    pub(crate) fn storage_key(
+        &self,
+        hash: &AttributeValue,
+        range: Option<&AttributeValue>,
+    ) -> Vec<u8> {
+        let mut k = self.partition_prefix(Source::Table, hash);
+        if let Some(r) = range {
+            put_key_part(&mut k, r);
         }
         k
     }
