@@ -203,31 +203,103 @@ impl Timestamp {
         let sod = self.secs.rem_euclid(86_400) as u32;
         let (y, m, d) = civil_from_days(days);
         let y = y as u32;
-        let put = |out: &mut [u8; 30], at: usize, v: u32, width: usize| {
-            let mut v = v;
-            for k in (0..width).rev() {
-                out[at + k] = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
+        // Two digits at a time, from a table (every value here is below
+        // 100 where it is written).
+        let pair = |out: &mut [u8; 30], at: usize, v: u32| {
+            let i = (v % 100) as usize * 2;
+            out[at] = DIGIT_PAIRS[i];
+            out[at + 1] = DIGIT_PAIRS[i + 1];
         };
-        put(out, 0, y, 4);
+        pair(out, 0, y / 100);
+        pair(out, 2, y);
         out[4] = b'-';
-        put(out, 5, m, 2);
+        pair(out, 5, m);
         out[7] = b'-';
-        put(out, 8, d, 2);
+        pair(out, 8, d);
         out[10] = b'T';
-        put(out, 11, sod / 3600, 2);
+        pair(out, 11, sod / 3600);
         out[13] = b':';
-        put(out, 14, sod / 60 % 60, 2);
+        pair(out, 14, sod / 60 % 60);
         out[16] = b':';
-        put(out, 17, sod % 60, 2);
+        pair(out, 17, sod % 60);
         out[19] = b'.';
-        put(out, 20, self.nanos, 9);
+        let n = self.nanos;
+        pair(out, 20, n / 10_000_000);
+        pair(out, 22, n / 100_000);
+        pair(out, 24, n / 1_000);
+        pair(out, 26, n / 10);
+        out[28] = b'0' + (n % 10) as u8;
         out[29] = b'Z';
+    }
+
+    /// The timestamp of text in exactly the form [`write_text`] writes
+    /// (`YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, a valid date and time), read in one
+    /// pass; `None` for any other text, which [`parse`](Self::parse) reads
+    /// (and reports) the general way. Either way the result is the same.
+    ///
+    /// [`write_text`]: Self::write_text
+    #[inline]
+    fn parse_stored(b: &[u8]) -> Option<Timestamp> {
+        let b: &[u8; 30] = b.try_into().ok()?;
+        if b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'.'
+            || b[29] != b'Z'
+        {
+            return None;
+        }
+        let pair = |at: usize| {
+            let (hi, lo) = (b[at].wrapping_sub(b'0'), b[at + 1].wrapping_sub(b'0'));
+            (hi <= 9 && lo <= 9).then_some(u32::from(hi) * 10 + u32::from(lo))
+        };
+        let last = b[28].wrapping_sub(b'0');
+        let (Some(y1), Some(y2), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+            pair(0),
+            pair(2),
+            pair(5),
+            pair(8),
+            pair(11),
+            pair(14),
+            pair(17),
+        ) else {
+            return None;
+        };
+        let (Some(n1), Some(n2), Some(n3), Some(n4), true) =
+            (pair(20), pair(22), pair(24), pair(26), last <= 9)
+        else {
+            return None;
+        };
+        let year = y1 * 100 + y2;
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(i64::from(year), month)
+            || hour > 23
+            || minute > 59
+            || second > 59
+        {
+            return None;
+        }
+        let nanos = n1 * 10_000_000 + n2 * 100_000 + n3 * 1_000 + n4 * 10 + u32::from(last);
+        let secs = days_from_civil(i64::from(year), month, day) * 86_400
+            + i64::from(hour * 3600 + minute * 60 + second);
+        // Years 0000 to 9999 are all in range.
+        Some(Timestamp { secs, nanos })
     }
 
     /// Parses RFC 3339 text (`2024-01-31T12:00:00Z`, `2024-01-31T12:00:00.123+02:00`).
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
+        // The stored form first: the read path parses every stored timestamp.
+        match Timestamp::parse_stored(text.as_bytes()) {
+            Some(t) => Ok(t),
+            None => Timestamp::parse_general(text),
+        }
+    }
+
+    /// [`parse`](Self::parse) of any form.
+    fn parse_general(text: &str) -> Result<Timestamp, TimestampError> {
         let err = || TimestampError::Syntax(text.chars().take(64).collect());
         let b = text.as_bytes();
         if b.len() < 20
@@ -287,6 +359,14 @@ impl Timestamp {
             .map_err(|_| TimestampError::OutOfRange(text.chars().take(64).collect()))
     }
 }
+
+/// `00`, `01`, ... `99`: the two digits of each value below 100.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// The value of a run of at most nine ASCII digits; `None` if any byte is
 /// not a digit.
@@ -515,6 +595,54 @@ mod tests {
             Timestamp::parse("0000-01-01T00:00:00+01:00"),
             Err(TimestampError::OutOfRange(_))
         ));
+    }
+
+    #[test]
+    fn stored_form_read_as_the_general_parser_reads_it() {
+        let mut texts: Vec<String> = Vec::new();
+        for secs in (-62_167_219_200i64..=253_402_300_799).step_by(7_777_777_777) {
+            for nanos in [0, 1, 9, 10, 123_456_789, 999_999_999] {
+                texts.push(Timestamp::from_unix(secs, nanos).unwrap().to_string());
+            }
+        }
+        texts.push(Timestamp::MAX.to_string());
+        texts.push(Timestamp::MIN.to_string());
+        for good in texts.clone() {
+            // One byte changed at each position, to a digit or not.
+            for at in 0..good.len() {
+                for c in [b'0', b'1', b'2', b'3', b'9', b'x', b'-', b'Z', b't'] {
+                    let mut b = good.clone().into_bytes();
+                    b[at] = c;
+                    texts.push(String::from_utf8(b).unwrap());
+                }
+            }
+        }
+        texts.extend(
+            [
+                "2023-02-29T00:00:00.000000000Z",
+                "2024-02-29T00:00:00.000000000Z",
+                "2024-04-31T00:00:00.000000000Z",
+                "2024-00-10T00:00:00.000000000Z",
+                "2024-13-10T00:00:00.000000000Z",
+                "2024-01-00T00:00:00.000000000Z",
+                "2024-01-01T24:00:00.000000000Z",
+                "2024-01-01T23:60:00.000000000Z",
+                "2024-01-01T23:59:60.000000000Z",
+                "2024-01-01t23:59:59.000000000z",
+                "2024-01-01T23:59:59.000000000+00:00",
+            ]
+            .map(String::from),
+        );
+        for text in &texts {
+            assert_eq!(
+                Timestamp::parse(text),
+                Timestamp::parse_general(text),
+                "{text}"
+            );
+        }
+        for t in [Timestamp::MIN, Timestamp::MAX, Timestamp::UNIX_EPOCH] {
+            assert_eq!(Timestamp::parse_stored(t.to_string().as_bytes()), Some(t));
+        }
     }
 
     #[test]

@@ -97,6 +97,46 @@ fn visit_number_any<'de, V: Visitor<'de>>(n: Number, visitor: V) -> Result<V::Va
     visitor.visit_f64(n.to_f64())
 }
 
+/// Powers of ten that an `f64` holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The `f64` nearest a short decimal (`[-]digits[.digits]`, at most 15
+/// digits, no exponent), which is what Rust's float parser gives for it:
+/// the digits and the power of ten are both exact `f64`s, so their quotient,
+/// rounded once, is the nearest `f64` to the decimal. `None` for any other
+/// text, which goes to the parser.
+#[inline]
+fn short_decimal_f64(text: &str) -> Option<f64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut point = None;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() && i > 0 && i + 1 < digits.len() => point = Some(i),
+            _ => return None,
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    let scale = point.map_or(0, |p| digits.len() - p - 1);
+    let magnitude = mantissa as f64 / EXACT_POWERS_OF_TEN[scale];
+    Some(if negative { -magnitude } else { magnitude })
+}
+
 fn check_set(value: &AttributeValue) -> Result<(), MappingError> {
     value.check().map_err(|e| MappingError::new(e.to_string()))
 }
@@ -178,7 +218,9 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, MappingError> {
         match &self.value {
-            AttributeValue::N(n) => visitor.visit_f64(n.to_f64()),
+            AttributeValue::N(n) => {
+                visitor.visit_f64(short_decimal_f64(n.as_str()).unwrap_or_else(|| n.to_f64()))
+            }
             other => Err(invalid(other, &visitor)),
         }
     }
@@ -351,5 +393,70 @@ impl<'de> Deserializer<'de> for ValueDeserializer {
         visitor: V,
     ) -> Result<V::Value, MappingError> {
         visitor.visit_unit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_decimal_f64;
+
+    #[test]
+    fn short_decimals_read_as_the_float_parser_reads_them() {
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "1.75",
+            "-1.75",
+            "0.1",
+            "0.2",
+            "0.3",
+            "2.675",
+            "123456789012345",
+            "999999999999999",
+            "0.000000000000001",
+            "-98765.4321",
+            "1.000000000000001",
+            "9007199254740993",
+            "1.",
+            ".5",
+            "1..2",
+            "-",
+            "",
+            "1e5",
+            "1E5",
+            "--1",
+            "1.2.3",
+            "12345678901234567",
+            "0.1234567890123456",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 1_000_000_000_000_000) as f64;
+            let scale = (x >> 50) as usize % 16;
+            let v = digits / 10f64.powi(scale as i32);
+            texts.push(format!("{v:.scale$}"));
+            texts.push(format!("-{v}"));
+        }
+        for text in &texts {
+            // Text it does not read goes to the parser.
+            if let Some(v) = short_decimal_f64(text) {
+                let parsed: f64 = text.parse().unwrap();
+                assert_eq!(v.to_bits(), parsed.to_bits(), "{text}");
+            }
+        }
+        for text in ["1.75", "0.1", "-98765.4321", "123456789012345", "0", "-0"] {
+            assert!(short_decimal_f64(text).is_some(), "{text}");
+        }
+        for text in ["1.", ".5", "1e5", "1234567890123456", "-", ""] {
+            assert!(short_decimal_f64(text).is_none(), "{text}");
+        }
     }
 }

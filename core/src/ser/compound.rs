@@ -186,10 +186,11 @@ impl Layout {
         fields: &mut [(&'static str, AttributeValue)],
     ) -> BTreeMap<String, AttributeValue> {
         let mut map = self.template.clone();
+        // Each field's value swapped with the template's `NULL`, which the
+        // caller discards with the fields.
         for (slot, &i) in map.values_mut().zip(self.order.iter()) {
             if let Some(field) = fields.get_mut(i) {
-                let value = std::mem::replace(&mut field.1, AttributeValue::Null);
-                discard(std::mem::replace(slot, value));
+                std::mem::swap(slot, &mut field.1);
             }
         }
         map

@@ -33,24 +33,34 @@ impl AttributeValue {
 // Drop
 
 impl Drop for AttributeValue {
+    #[inline]
     fn drop(&mut self) {
-        // The common case: no child is itself a non-empty list or map, so
-        // the compiler's drop of the children goes one level down at most.
-        let deep = match self {
-            L(l) => l.iter().any(AttributeValue::is_branch),
-            M(m) => m.values().any(AttributeValue::is_branch),
-            _ => false,
-        };
-        if !deep {
-            return;
+        // Only a list or a map can hold a branch; the check for any other
+        // value is inline (mapping drops one value shell per attribute).
+        if matches!(self, L(_) | M(_)) {
+            drop_branches(self);
         }
-        // Otherwise move every branch onto a heap stack; each one popped is
-        // emptied the same way before it is dropped, so no drop recurses.
-        let mut stack = Vec::new();
-        take_branches(self, &mut stack);
-        while let Some(mut v) = stack.pop() {
-            take_branches(&mut v, &mut stack);
-        }
+    }
+}
+
+/// The rest of [`AttributeValue`]'s drop, for a list or a map.
+fn drop_branches(v: &mut AttributeValue) {
+    // The common case: no child is itself a non-empty list or map, so
+    // the compiler's drop of the children goes one level down at most.
+    let deep = match v {
+        L(l) => l.iter().any(AttributeValue::is_branch),
+        M(m) => m.values().any(AttributeValue::is_branch),
+        _ => false,
+    };
+    if !deep {
+        return;
+    }
+    // Otherwise move every branch onto a heap stack; each one popped is
+    // emptied the same way before it is dropped, so no drop recurses.
+    let mut stack = Vec::new();
+    take_branches(v, &mut stack);
+    while let Some(mut v) = stack.pop() {
+        take_branches(&mut v, &mut stack);
     }
 }
 
@@ -206,31 +216,43 @@ fn clone_leaf(v: &AttributeValue) -> AttributeValue {
 }
 
 impl Clone for AttributeValue {
+    #[inline]
     fn clone(&self) -> Self {
-        let Some(root) = CloneFrame::open(self) else {
-            return clone_leaf(self);
+        // Scalars without an allocation are copied inline: a struct map's
+        // template (every value `NULL`) is cloned once per item mapped.
+        match self {
+            Null => Null,
+            Bool(b) => Bool(*b),
+            _ => clone_deep(self),
+        }
+    }
+}
+
+/// [`AttributeValue::clone`] of any value, without recursion.
+fn clone_deep(v: &AttributeValue) -> AttributeValue {
+    let Some(root) = CloneFrame::open(v) else {
+        return clone_leaf(v);
+    };
+    let mut stack = vec![root];
+    loop {
+        let top = stack.last_mut().expect("the stack holds the root");
+        let next = match top {
+            CloneFrame::L(it, _) => it.next(),
+            CloneFrame::M(it, _, key) => it.next().map(|(k, v)| {
+                *key = Some(k);
+                v
+            }),
         };
-        let mut stack = vec![root];
-        loop {
-            let top = stack.last_mut().expect("the stack holds the root");
-            let next = match top {
-                CloneFrame::L(it, _) => it.next(),
-                CloneFrame::M(it, _, key) => it.next().map(|(k, v)| {
-                    *key = Some(k);
-                    v
-                }),
-            };
-            match next {
-                Some(child) if child.is_branch() => {
-                    stack.push(CloneFrame::open(child).expect("a branch is a list or map"));
-                }
-                Some(child) => top.push(clone_leaf(child)),
-                None => {
-                    let done = stack.pop().expect("the top frame").finish();
-                    match stack.last_mut() {
-                        Some(parent) => parent.push(done),
-                        None => return done,
-                    }
+        match next {
+            Some(child) if child.is_branch() => {
+                stack.push(CloneFrame::open(child).expect("a branch is a list or map"));
+            }
+            Some(child) => top.push(clone_leaf(child)),
+            None => {
+                let done = stack.pop().expect("the top frame").finish();
+                match stack.last_mut() {
+                    Some(parent) => parent.push(done),
+                    None => return done,
                 }
             }
         }
