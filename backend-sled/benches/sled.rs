@@ -15,7 +15,12 @@
 //! (`durable1task`: the one writer as a task on the runtime's workers);
 //! `interval16` the 16 writers' puts flushed on an interval instead (what
 //! the writes cost without their flushes); `raw` raw sled's insert +
-//! flush, one writer.
+//! flush, one writer. `rawget`, `query` and `rawquery` run raw sled's
+//! gets, the backend's queries of 10 items or raw sled's prefix reads of
+//! 10 entries. With `SLED_BENCH_OPS=N`, a profile of reads runs exactly N
+//! of them instead (after its puts), inside `measured_reads`: for
+//! instruction counts, `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect='*measured_reads*'`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -211,35 +216,145 @@ fn profile(what: &str) {
         );
         return;
     }
+    // A fixed number of reads (for instruction counts), or reads for `seconds`.
+    let fixed: Option<usize> = std::env::var("SLED_BENCH_OPS")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    let items: Vec<Item> = (0..10_000)
+        .map(|i| item(i % PARTITIONS, i / PARTITIONS))
+        .collect();
+    let more = |start: Instant, ops: usize| match fixed {
+        Some(n) => ops < n,
+        None => start.elapsed() < seconds,
+    };
+    if what == "rawget" || what == "rawquery" {
+        let db = open_raw(dir.path(), Some(1000));
+        let keys: Vec<Vec<u8>> = items.iter().map(raw_key).collect();
+        for (k, it) in keys.iter().zip(&items) {
+            db.insert(k, encode_item(it)).unwrap();
+        }
+        db.flush().unwrap();
+        let prefixes: Vec<Vec<u8>> = items[..PARTITIONS]
+            .iter()
+            .map(|it| {
+                let mut prefix = vec![0x02, 0, 0, 0, 1];
+                prefix.extend_from_slice(&partition_digest(&it["pk"]));
+                put_key_part(&mut prefix, &it["pk"]);
+                prefix
+            })
+            .collect();
+        let ops = measured_reads(|| {
+            let (start, mut ops) = (Instant::now(), 0usize);
+            while more(start, ops) {
+                if what == "rawget" {
+                    black_box(db.get(&keys[keys.len() - 1 - ops % keys.len()]).unwrap());
+                } else {
+                    let got: Vec<_> = db
+                        .scan_prefix(&prefixes[ops % PARTITIONS])
+                        .take(10)
+                        .collect();
+                    black_box(got);
+                }
+                ops += 1;
+            }
+            ops
+        });
+        println!("{what}: {ops} reads");
+        return;
+    }
     let store = open(dir.path(), Durability::Interval(Duration::from_secs(1)));
     rt.block_on(async {
         store.create_table(table()).await.unwrap();
-        let items: Vec<Item> = (0..10_000)
-            .map(|i| item(i % PARTITIONS, i / PARTITIONS))
-            .collect();
         for it in &items {
             store
                 .put_item(PutItem::new("orders", it.clone()))
                 .await
                 .unwrap();
         }
+        if what != "put" {
+            store.flush().unwrap();
+            let kcs: Vec<KeyCondition> = (0..PARTITIONS)
+                .map(|p| KeyCondition::hash("pk", format!("customer-{p:04}")))
+                .collect();
+            let query = |ops: usize| Query::new("orders", &kcs[ops % PARTITIONS]).limit(10);
+            let get = |ops: usize| {
+                let it = &items[items.len() - 1 - ops % items.len()];
+                let key = Item::new()
+                    .with("pk", it["pk"].clone())
+                    .with("sk", it["sk"].clone());
+                GetItem::new("orders", key)
+            };
+            // A fixed number of reads has its requests built beforehand,
+            // as raw sled's keys are (the reads alone are counted).
+            let (mut queries, mut gets) = match fixed {
+                Some(n) if what == "query" => ((0..n).map(query).collect(), Vec::new()),
+                Some(n) => (Vec::new(), (0..n).map(get).collect()),
+                None => (Vec::new(), Vec::new()),
+            };
+            queries.reverse();
+            gets.reverse();
+            let start = Instant::now();
+            let ops = measured_reads_async(async {
+                let mut ops = 0usize;
+                while more(start, ops) {
+                    if what == "query" {
+                        let request = queries.pop().unwrap_or_else(|| query(ops));
+                        black_box(store.query(request).await.unwrap());
+                    } else {
+                        let request = gets.pop().unwrap_or_else(|| get(ops));
+                        black_box(store.get_item(request).await.unwrap());
+                    }
+                    ops += 1;
+                }
+                ops
+            })
+            .await;
+            println!("{what}: {:.0} per second", rate(ops, start.elapsed()));
+            return;
+        }
         let (start, mut ops) = (Instant::now(), 0usize);
         while start.elapsed() < seconds {
             for it in &items {
-                if what == "put" {
-                    let it = it.clone().with("sk", 1_000_000 + ops);
-                    store.put_item(PutItem::new("orders", it)).await.unwrap();
-                } else {
-                    let key = Item::new()
-                        .with("pk", it["pk"].clone())
-                        .with("sk", it["sk"].clone());
-                    black_box(store.get_item(GetItem::new("orders", key)).await.unwrap());
-                }
+                let it = it.clone().with("sk", 1_000_000 + ops);
+                store.put_item(PutItem::new("orders", it)).await.unwrap();
                 ops += 1;
             }
         }
         println!("{what}: {:.0} per second", rate(ops, start.elapsed()));
     });
+}
+
+/// The reads of a profile (named, for a profiler to count them alone).
+#[inline(never)]
+fn measured_reads(reads: impl FnOnce() -> usize) -> usize {
+    reads()
+}
+
+/// [`measured_reads`] of a future: its polls are counted.
+#[inline(never)]
+fn measured_reads_async<F: std::future::Future<Output = usize>>(reads: F) -> MeasuredReads<F> {
+    MeasuredReads(Box::pin(reads))
+}
+
+/// A future whose polls run inside `measured_reads_poll`.
+struct MeasuredReads<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future<Output = usize>> std::future::Future for MeasuredReads<F> {
+    type Output = usize;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<usize> {
+        measured_reads_poll(self.0.as_mut(), cx)
+    }
+}
+
+#[inline(never)]
+fn measured_reads_poll<F: std::future::Future<Output = usize>>(
+    f: std::pin::Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<usize> {
+    f.poll(cx)
 }
 
 fn main() {
@@ -310,13 +425,22 @@ fn main() {
     let (get_t, raw_get_t) = interleaved(
         rounds,
         |_| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for it in items.iter().rev() {
+            // The requests are built before the clock starts, as raw
+            // sled's keys are: each side times its reads alone.
+            let requests: Vec<GetItem> = items
+                .iter()
+                .rev()
+                .map(|it| {
                     let key = Item::new()
                         .with("pk", it["pk"].clone())
                         .with("sk", it["sk"].clone());
-                    black_box(store.get_item(GetItem::new("orders", key)).await.unwrap());
+                    GetItem::new("orders", key)
+                })
+                .collect();
+            rt.block_on(async {
+                let start = Instant::now();
+                for request in requests {
+                    black_box(store.get_item(request).await.unwrap());
                 }
                 start.elapsed()
             })
@@ -332,14 +456,17 @@ fn main() {
     let (query_t, raw_query_t) = interleaved(
         rounds,
         |_| {
+            // Built before the clock starts, as raw sled's prefixes are.
+            let requests: Vec<Query> = (0..queries)
+                .map(|q| {
+                    let kc = KeyCondition::hash("pk", format!("customer-{:04}", q % PARTITIONS));
+                    Query::new("orders", &kc).limit(10)
+                })
+                .collect();
             rt.block_on(async {
                 let start = Instant::now();
-                for q in 0..queries {
-                    let kc = KeyCondition::hash("pk", format!("customer-{:04}", q % PARTITIONS));
-                    let page = store
-                        .query(Query::new("orders", &kc).limit(10))
-                        .await
-                        .unwrap();
+                for request in requests {
+                    let page = store.query(request).await.unwrap();
                     assert_eq!(page.items.len(), 10.min(per_partition * rounds));
                     black_box(page);
                 }
@@ -347,13 +474,18 @@ fn main() {
             })
         },
         |_| {
+            let prefixes: Vec<Vec<u8>> = (0..queries)
+                .map(|q| {
+                    let it = &items[q % PARTITIONS];
+                    let mut prefix = vec![0x02, 0, 0, 0, 1];
+                    prefix.extend_from_slice(&partition_digest(&it["pk"]));
+                    put_key_part(&mut prefix, &it["pk"]);
+                    prefix
+                })
+                .collect();
             let start = Instant::now();
-            for q in 0..queries {
-                let it = &items[q % PARTITIONS];
-                let mut prefix = vec![0x02, 0, 0, 0, 1];
-                prefix.extend_from_slice(&partition_digest(&it["pk"]));
-                put_key_part(&mut prefix, &it["pk"]);
-                let got: Vec<_> = raw.scan_prefix(&prefix).take(10).collect();
+            for prefix in &prefixes {
+                let got: Vec<_> = raw.scan_prefix(prefix).take(10).collect();
                 black_box(got);
             }
             start.elapsed()
