@@ -450,6 +450,18 @@ impl Backend for SledBackend {
         self.stack.store_id()
     }
     __delegate_boxed!(|s| s.stack, call(request: Request) -> Result<Response, Error>);
+    fn call_polled<'life0, 'async_trait>(
+        &'life0 self,
+        request: Request,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response, Error>> + Send + 'async_trait>,
+    >
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        self.stack.call_polled(request)
+    }
     __delegate_boxed!(|s| s.stack, create_table(definition: TableDefinition) -> Result<TableDescription, Error>);
     async fn describe_table(&self, table: &str) -> Result<TableDescription, Error> {
         self.stack.describe_table(table).await
