@@ -651,8 +651,8 @@ impl Storage for MapStorage {
         let mut map = self.0.write().unwrap();
         for (k, v) in writes {
             match v {
-                Some(v) => map.insert(k, v),
-                None => map.remove(&k),
+                Some(v) => map.insert(k.to_vec(), v.to_vec()),
+                None => map.remove(&k[..]),
             };
         }
         Ok(())
