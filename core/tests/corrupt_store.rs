@@ -6,60 +6,20 @@
 //! sled crate's `corrupt` test does the same through sled's files.
 
 use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::sync::RwLock;
 
 use dynamodb_mapper::backend::{DeleteItem, GetItem, PutItem, Query, Scan, UpdateItem};
 use dynamodb_mapper::codec::decode_item;
-use dynamodb_mapper::emulator::{Emulator, Entries, Storage, Writes};
+use dynamodb_mapper::emulator::Emulator;
 use dynamodb_mapper::expr::KeyCondition;
 use dynamodb_mapper::{
     AttributeValue, Error, IndexProjection, Item, KeySchema, ScalarType, TableDefinition,
 };
 use proptest::prelude::*;
 
-#[derive(Debug, Default)]
-struct MapStorage(RwLock<BTreeMap<Vec<u8>, Vec<u8>>>);
-
-impl Storage for MapStorage {
-    type Key = Vec<u8>;
-    type Value = Vec<u8>;
-
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.0.read().unwrap().get(key).cloned())
-    }
-
-    fn range(
-        &self,
-        start: &[u8],
-        end: &[u8],
-        reverse: bool,
-        max: usize,
-    ) -> Result<Entries<Vec<u8>>, Error> {
-        if start >= end {
-            return Ok(Vec::new());
-        }
-        let map = self.0.read().unwrap();
-        let range = map.range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)));
-        let pairs = |(k, v): (&Vec<u8>, &Vec<u8>)| (k.clone(), v.clone());
-        Ok(if reverse {
-            range.rev().take(max).map(pairs).collect()
-        } else {
-            range.take(max).map(pairs).collect()
-        })
-    }
-
-    fn apply(&self, writes: Writes) -> Result<(), Error> {
-        let mut map = self.0.write().unwrap();
-        for (k, v) in writes {
-            match v {
-                Some(v) => map.insert(k.to_vec(), v.to_vec()),
-                None => map.remove(&k[..]),
-            };
-        }
-        Ok(())
-    }
-}
+#[path = "support/map_storage.rs"]
+mod map_storage;
+use map_storage::MapStorage;
 
 const ITEMS: i64 = 12;
 

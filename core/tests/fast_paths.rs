@@ -9,12 +9,10 @@
 //! its typed methods: both look at the request when polled).
 
 use std::collections::BTreeMap;
-use std::ops::Bound;
-use std::sync::RwLock;
 
 use dynamodb_mapper::backend::{Backend, GetItem, Layered, PutItem, Query, Request, Scan};
 use dynamodb_mapper::codec::{decode_item, encode_item};
-use dynamodb_mapper::emulator::{Emulator, Entries, Storage, Writes};
+use dynamodb_mapper::emulator::Emulator;
 use dynamodb_mapper::expr::KeyCondition;
 use dynamodb_mapper::layers::{Budget, Faults, Pacer};
 use dynamodb_mapper::migration::Migrations;
@@ -616,48 +614,9 @@ fn wide_integers_keep_to_38_digits() {
 // Key attributes checked while decoding (the emulator)
 // ---------------------------------------------------------------------
 
-#[derive(Debug, Default)]
-struct MapStorage(RwLock<BTreeMap<Vec<u8>, Vec<u8>>>);
-
-impl Storage for MapStorage {
-    type Key = Vec<u8>;
-    type Value = Vec<u8>;
-
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.0.read().unwrap().get(key).cloned())
-    }
-
-    fn range(
-        &self,
-        start: &[u8],
-        end: &[u8],
-        reverse: bool,
-        max: usize,
-    ) -> Result<Entries<Vec<u8>>, Error> {
-        if start >= end {
-            return Ok(Vec::new());
-        }
-        let map = self.0.read().unwrap();
-        let range = map.range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)));
-        let pairs = |(k, v): (&Vec<u8>, &Vec<u8>)| (k.clone(), v.clone());
-        Ok(if reverse {
-            range.rev().take(max).map(pairs).collect()
-        } else {
-            range.take(max).map(pairs).collect()
-        })
-    }
-
-    fn apply(&self, writes: Writes) -> Result<(), Error> {
-        let mut map = self.0.write().unwrap();
-        for (k, v) in writes {
-            match v {
-                Some(v) => map.insert(k.to_vec(), v.to_vec()),
-                None => map.remove(&k[..]),
-            };
-        }
-        Ok(())
-    }
-}
+#[path = "support/map_storage.rs"]
+mod map_storage;
+use map_storage::MapStorage;
 
 /// A store with one item, whose stored bytes are then replaced by those
 /// of `stored`: every read of the item is `Error::Corrupt` naming
