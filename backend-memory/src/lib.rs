@@ -37,8 +37,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use dynamodb_mapper::backend::{Backend, Layered};
-use dynamodb_mapper::delegate_backend;
 use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, ReplaceCheck, Storage, Writes};
+use dynamodb_mapper::emulator_backend;
 use dynamodb_mapper::layers::{Faults, Pacer, SimulatedThroughput, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
@@ -250,4 +250,4 @@ impl MemoryBackend {
     }
 }
 
-delegate_backend!(impl[] for MemoryBackend => |s| s.stack);
+emulator_backend!(impl[] for MemoryBackend => |s| s.stack);

@@ -92,19 +92,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::future::Future;
-use std::pin::Pin;
-
-use dynamodb_mapper::__delegate_boxed;
-use dynamodb_mapper::TableDefinition;
-use dynamodb_mapper::backend::{
-    Backend, BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, Capabilities, DeleteItem,
-    GetItem, GetItemOutput, Layer, Layered, ListTables, ListTablesOutput, Operation, Page, PutItem,
-    Query, Request, Response, Scan, TableDescription, TimeToLive, TimeToLiveDescription,
-    TransactGet, TransactGetOutput, TransactWrite, TransactWriteOutput, UpdateItem, UpdateTable,
-    WriteOutput,
-};
+use dynamodb_mapper::backend::{Backend, Layered};
 use dynamodb_mapper::emulator::{Emulator, EmulatorBackend, Pairs, Storage, SyncFuture, Writes};
+use dynamodb_mapper::emulator_backend;
 use dynamodb_mapper::layers::{Pacer, Traced};
 use dynamodb_mapper::{Error, Timestamp};
 
@@ -397,98 +387,4 @@ impl SledBackend {
     }
 }
 
-impl SledBackend {
-    /// True when no layer of the stack has anything to do with `request`
-    /// now (nothing traces, no pacing, no budget): each would send it on
-    /// unchanged and hand back the answer untouched, so the engine may
-    /// answer it itself, without the layers' futures.
-    fn unlayered(&self, request: &Request) -> bool {
-        self.stack.layer().passes(request) && self.stack.inner().layer().passes(request)
-    }
-}
-
-/// A read of [`Backend`]: answered by the engine in place when no layer
-/// has anything to do with it (what the stack does then, without its
-/// boxed futures and the moves of the request through them), else sent
-/// through the stack. Reads never wait on the store's flushes, so the
-/// engine's backend runs them in place too.
-macro_rules! read_in_place {
-    ($name:ident($input:ty) -> $out:ty, $variant:ident, $into:ident) => {
-        fn $name<'life0, 'async_trait>(
-            &'life0 self,
-            input: $input,
-        ) -> Pin<Box<dyn Future<Output = Result<$out, Error>> + Send + 'async_trait>>
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
-            let request = Request::$variant(input);
-            match request {
-                Request::$variant(input) if self.unlayered(&request) => {
-                    Box::pin(std::future::ready(self.engine().$name(input)))
-                }
-                request => {
-                    Box::pin(
-                        async move { self.stack.call(request).await?.$into(Operation::$variant) },
-                    )
-                }
-            }
-        }
-    };
-}
-
-/// Every method goes to the stack (`delegate_backend!`'s forwarding),
-/// except the reads, which the engine answers in place when no layer has
-/// anything to do with them.
-#[deny(clippy::missing_trait_methods)]
-#[async_trait::async_trait]
-impl Backend for SledBackend {
-    fn capabilities(&self) -> Capabilities {
-        self.stack.capabilities()
-    }
-    fn store_id(&self) -> usize {
-        self.stack.store_id()
-    }
-    __delegate_boxed!(|s| s.stack, call(request: Request) -> Result<Response, Error>);
-    fn call_polled<'life0, 'async_trait>(
-        &'life0 self,
-        request: Request,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Response, Error>> + Send + 'async_trait>,
-    >
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.stack.call_polled(request)
-    }
-    __delegate_boxed!(|s| s.stack, create_table(definition: TableDefinition) -> Result<TableDescription, Error>);
-    async fn describe_table(&self, table: &str) -> Result<TableDescription, Error> {
-        self.stack.describe_table(table).await
-    }
-    async fn table_definition(&self, table: &str) -> Result<TableDefinition, Error> {
-        self.stack.table_definition(table).await
-    }
-    async fn delete_table(&self, table: &str) -> Result<TableDescription, Error> {
-        self.stack.delete_table(table).await
-    }
-    __delegate_boxed!(|s| s.stack, update_table(input: UpdateTable) -> Result<TableDescription, Error>);
-    __delegate_boxed!(|s| s.stack, list_tables(input: ListTables) -> Result<ListTablesOutput, Error>);
-    async fn update_time_to_live(&self, table: &str, ttl: TimeToLive) -> Result<TimeToLive, Error> {
-        self.stack.update_time_to_live(table, ttl).await
-    }
-    async fn describe_time_to_live(&self, table: &str) -> Result<TimeToLiveDescription, Error> {
-        self.stack.describe_time_to_live(table).await
-    }
-    read_in_place!(get_item(GetItem) -> GetItemOutput, GetItem, into_item);
-    __delegate_boxed!(|s| s.stack, put_item(input: PutItem) -> Result<WriteOutput, Error>);
-    __delegate_boxed!(|s| s.stack, update_item(input: UpdateItem) -> Result<WriteOutput, Error>);
-    __delegate_boxed!(|s| s.stack, delete_item(input: DeleteItem) -> Result<WriteOutput, Error>);
-    read_in_place!(query(Query) -> Page, Query, into_page);
-    read_in_place!(scan(Scan) -> Page, Scan, into_page);
-    read_in_place!(batch_get_item(BatchGet) -> BatchGetOutput, BatchGetItem, into_batch_get);
-    __delegate_boxed!(|s| s.stack, batch_write_item(input: BatchWrite) -> Result<BatchWriteOutput, Error>);
-    __delegate_boxed!(|s| s.stack, transact_write_items(input: TransactWrite) -> Result<TransactWriteOutput, Error>);
-    __delegate_boxed!(|s| s.stack, transact_write_items_shared(input: Arc<TransactWrite>) -> Result<TransactWriteOutput, Error>);
-    read_in_place!(transact_get_items(TransactGet) -> TransactGetOutput, TransactGetItems, into_transact_get);
-}
+emulator_backend!(impl[] for SledBackend => |s| s.stack);

@@ -141,3 +141,43 @@ async fn simulated_throughput_over_sled() {
     assert!(matches!(e, Error::Throttled { .. }), "{e:?}");
     assert!(store.capabilities().throughput_enforced);
 }
+
+/// A read's future made outside a budget's scope and polled in it is
+/// charged to the budget, as every other future is: the store looks at a
+/// request when it is polled, not when the call is made. Found that the
+/// sled backend's reads, answered in place when no layer has work, asked
+/// its pacer at call time, so such a read went uncharged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_made_before_a_budget_scope_is_charged_in_it() {
+    use dynamodb_mapper::backend::{Query, Scan};
+    use dynamodb_mapper::expr::KeyCondition;
+    use dynamodb_mapper::layers::Budget;
+
+    let store = SledBackend::temporary().unwrap();
+    store
+        .create_table(
+            TableDefinition::new("paced", KeySchema::hash("id", ScalarType::S))
+                .with_throughput(1000, 1000),
+        )
+        .await
+        .unwrap();
+    store
+        .put_item(PutItem::new("paced", key("k1")))
+        .await
+        .unwrap();
+
+    let budget = Budget::new(1.0);
+    let fut = store.get_item(GetItem::new("paced", key("k1")));
+    assert!(budget.scope(fut).await.unwrap().item.is_some());
+    assert!(budget.consumed() > 0.0, "get_item: {}", budget.consumed());
+
+    let budget = Budget::new(1.0);
+    let fut = store.query(Query::new("paced", &KeyCondition::hash("id", "k1")));
+    assert_eq!(budget.scope(fut).await.unwrap().items.len(), 1);
+    assert!(budget.consumed() > 0.0, "query: {}", budget.consumed());
+
+    let budget = Budget::new(1.0);
+    let fut = store.scan(Scan::new("paced"));
+    assert_eq!(budget.scope(fut).await.unwrap().items.len(), 1);
+    assert!(budget.consumed() > 0.0, "scan: {}", budget.consumed());
+}

@@ -829,3 +829,58 @@ async fn a_fault_set_before_the_poll_applies() {
         "Backend::call: {r:?}"
     );
 }
+
+/// The memory backend answers a request in place when no layer of its own
+/// has work for it (`emulator_backend!`), and asks when the future is
+/// polled: a budget's scope or a fault that comes between the call and
+/// the poll still applies, to reads and writes alike, to the typed
+/// methods and `call` alike.
+#[tokio::test]
+async fn the_memory_backend_asks_its_own_layers_when_polled() {
+    let memory = MemoryBackend::new();
+    paced_table(&memory).await;
+    memory.put_item(put("paced", "k0")).await.unwrap();
+    let key = || Item::new().with("id", "k0");
+
+    let budget = Budget::new(1.0);
+    let fut = memory.get_item(GetItem::new("paced", key()));
+    assert!(budget.scope(fut).await.unwrap().item.is_some());
+    assert!(budget.consumed() > 0.0, "get_item");
+    let budget = Budget::new(1.0);
+    let fut = memory.query(Query::new("paced", &KeyCondition::hash("id", "k0")));
+    assert_eq!(budget.scope(fut).await.unwrap().items.len(), 1);
+    assert!(budget.consumed() > 0.0, "query");
+    let budget = Budget::new(1.0);
+    let fut = memory.scan(Scan::new("paced"));
+    assert_eq!(budget.scope(fut).await.unwrap().items.len(), 1);
+    assert!(budget.consumed() > 0.0, "scan");
+    let budget = Budget::new(1.0);
+    let fut = memory.call(Request::GetItem(GetItem::new("paced", key())));
+    budget.scope(fut).await.unwrap();
+    assert!(budget.consumed() > 0.0, "call");
+
+    let fut = memory.get_item(GetItem::new("paced", key()));
+    memory.throttle_next(1);
+    assert!(
+        matches!(fut.await, Err(Error::Throttled { .. })),
+        "get_item"
+    );
+    let fut = memory.put_item(put("paced", "k1"));
+    memory.throttle_next(1);
+    assert!(
+        matches!(fut.await, Err(Error::Throttled { .. })),
+        "put_item"
+    );
+    let got = memory
+        .get_item(GetItem::new("paced", Item::new().with("id", "k1")))
+        .await
+        .unwrap();
+    assert!(got.item.is_none(), "a throttled put wrote nothing");
+    // With nothing set, the same calls are answered (in place).
+    memory.put_item(put("paced", "k1")).await.unwrap();
+    let got = memory
+        .get_item(GetItem::new("paced", Item::new().with("id", "k1")))
+        .await
+        .unwrap();
+    assert!(got.item.is_some());
+}

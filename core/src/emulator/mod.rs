@@ -119,6 +119,7 @@ mod read;
 mod read_checks;
 mod record;
 mod service;
+mod stack;
 mod storage;
 mod table;
 mod tables;
@@ -130,6 +131,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 pub use service::EmulatorBackend;
+pub use stack::EngineStack;
 pub use storage::{Entries, Pairs, ReplaceCheck, Storage, SyncFuture, Writes};
 
 use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};

@@ -71,18 +71,24 @@ impl<S: Storage> EmulatorBackend<S> {
         &self.engine
     }
 
+    /// True when `request` writes and writes wait for the disk: it is not
+    /// run in place on the caller's thread (see the type).
+    pub(crate) fn waits(&self, request: &Request) -> bool {
+        self.blocking_writes
+            && (request.operation().is_write()
+                || matches!(
+                    request.operation(),
+                    Operation::CreateTable
+                        | Operation::DeleteTable
+                        | Operation::UpdateTable
+                        | Operation::UpdateTimeToLive
+                        // A description may run an index's backfill.
+                        | Operation::DescribeTable
+                ))
+    }
+
     async fn dispatch(&self, request: Request) -> Result<Response> {
-        let writes = request.operation().is_write()
-            || matches!(
-                request.operation(),
-                Operation::CreateTable
-                    | Operation::DeleteTable
-                    | Operation::UpdateTable
-                    | Operation::UpdateTimeToLive
-                    // A description may run an index's backfill.
-                    | Operation::DescribeTable
-            );
-        if self.blocking_writes && writes {
+        if self.waits(&request) {
             match tokio::runtime::Handle::try_current().map(|h| (h.runtime_flavor(), h)) {
                 // An item write on a multi-thread runtime: applied on this
                 // thread, then its flush awaited (shared with the other
@@ -94,7 +100,7 @@ impl<S: Storage> EmulatorBackend<S> {
                 {
                     let response = {
                         let _deferred = DeferredSync::new();
-                        run(&self.engine, request)
+                        self.engine.run(request)
                     }?;
                     // Every write applied so far, this one included, is
                     // durable before it is acknowledged.
@@ -111,14 +117,14 @@ impl<S: Storage> EmulatorBackend<S> {
                     // The engine's calls never wait on anything but the
                     // store (no executor is entered, so a caller already
                     // inside one is fine).
-                    return tokio::task::block_in_place(|| run(&self.engine, request));
+                    return tokio::task::block_in_place(|| self.engine.run(request));
                 }
                 // A current-thread runtime has no other thread to run its
                 // tasks: the write goes to a blocking thread.
                 Ok((_, handle)) => {
                     let engine = self.engine.clone();
                     return handle
-                        .spawn_blocking(move || run(&engine, request))
+                        .spawn_blocking(move || engine.run(request))
                         .await
                         .map_err(|e| {
                             Error::backend("a store operation panicked or was cancelled", e)
@@ -129,7 +135,7 @@ impl<S: Storage> EmulatorBackend<S> {
         }
         // The engine answers at once: called in place, without the boxed
         // futures of its `Backend` methods.
-        run(&self.engine, request)
+        self.engine.run(request)
     }
 
     fn capabilities_of(&self) -> Capabilities {
@@ -141,33 +147,38 @@ impl<S: Storage> EmulatorBackend<S> {
     }
 }
 
-/// Runs a request on the engine, synchronously: what the engine's
-/// [`Backend`] methods do, without their futures.
-fn run<S: Storage>(engine: &Emulator<S>, request: Request) -> Result<Response> {
-    Ok(match request {
-        Request::CreateTable(d) => Response::Table(engine.create_table(d)?),
-        Request::DescribeTable(t) => Response::Table(engine.describe_table(&t)?),
-        Request::TableDefinition(t) => Response::Definition(engine.table_definition(&t)?),
-        Request::DeleteTable(t) => Response::Table(engine.delete_table(&t)?),
-        Request::UpdateTable(r) => Response::Table(engine.update_table(r)?),
-        Request::ListTables(r) => Response::Tables(engine.list_tables(r)?),
-        Request::UpdateTimeToLive(t, ttl) => {
-            Response::TimeToLive(engine.update_time_to_live(&t, ttl)?)
-        }
-        Request::DescribeTimeToLive(t) => {
-            Response::TimeToLiveDescription(engine.describe_time_to_live(&t)?)
-        }
-        Request::GetItem(r) => Response::Item(engine.get_item(r)?),
-        Request::PutItem(r) => Response::Write(engine.put_item(r)?),
-        Request::UpdateItem(r) => Response::Write(engine.update_item(r)?),
-        Request::DeleteItem(r) => Response::Write(engine.delete_item(r)?),
-        Request::Query(r) => Response::Page(engine.query(r)?),
-        Request::Scan(r) => Response::Page(engine.scan(r)?),
-        Request::BatchGetItem(r) => Response::BatchGet(engine.batch_get_item(r)?),
-        Request::BatchWriteItem(r) => Response::BatchWrite(engine.batch_write_item(r)?),
-        Request::TransactWriteItems(r) => Response::TransactWrite(engine.transact_write_items(&r)?),
-        Request::TransactGetItems(r) => Response::TransactGet(engine.transact_get_items(r)?),
-    })
+impl<S: Storage> Emulator<S> {
+    /// Runs a request on the engine, synchronously: what the engine's
+    /// [`Backend`] methods do, without their futures.
+    pub fn run(&self, request: Request) -> Result<Response> {
+        let engine = self;
+        Ok(match request {
+            Request::CreateTable(d) => Response::Table(engine.create_table(d)?),
+            Request::DescribeTable(t) => Response::Table(engine.describe_table(&t)?),
+            Request::TableDefinition(t) => Response::Definition(engine.table_definition(&t)?),
+            Request::DeleteTable(t) => Response::Table(engine.delete_table(&t)?),
+            Request::UpdateTable(r) => Response::Table(engine.update_table(r)?),
+            Request::ListTables(r) => Response::Tables(engine.list_tables(r)?),
+            Request::UpdateTimeToLive(t, ttl) => {
+                Response::TimeToLive(engine.update_time_to_live(&t, ttl)?)
+            }
+            Request::DescribeTimeToLive(t) => {
+                Response::TimeToLiveDescription(engine.describe_time_to_live(&t)?)
+            }
+            Request::GetItem(r) => Response::Item(engine.get_item(r)?),
+            Request::PutItem(r) => Response::Write(engine.put_item(r)?),
+            Request::UpdateItem(r) => Response::Write(engine.update_item(r)?),
+            Request::DeleteItem(r) => Response::Write(engine.delete_item(r)?),
+            Request::Query(r) => Response::Page(engine.query(r)?),
+            Request::Scan(r) => Response::Page(engine.scan(r)?),
+            Request::BatchGetItem(r) => Response::BatchGet(engine.batch_get_item(r)?),
+            Request::BatchWriteItem(r) => Response::BatchWrite(engine.batch_write_item(r)?),
+            Request::TransactWriteItems(r) => {
+                Response::TransactWrite(engine.transact_write_items(&r)?)
+            }
+            Request::TransactGetItems(r) => Response::TransactGet(engine.transact_get_items(r)?),
+        })
+    }
 }
 
 dispatch_backend!(impl[S: Storage] for EmulatorBackend<S>);
