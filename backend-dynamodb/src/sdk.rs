@@ -60,16 +60,9 @@ impl Backend for Sdk {
     async fn call(&self, request: Request) -> Result<Response> {
         request.call_method(self).await
     }
-    fn call_polled<'life0, 'async_trait>(
-        &'life0 self,
-        request: Request,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    dynamodb_mapper::__boxed_method!(call_polled(&self, request: Request) -> Result<Response> {
         self.call(request)
-    }
+    });
     async fn create_table(&self, definition: TableDefinition) -> Result<TableDescription> {
         self.create_table_call(definition).await
     }

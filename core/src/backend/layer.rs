@@ -115,18 +115,9 @@ impl<L: Layer, B: Backend> Layered<L, B> {
 macro_rules! dispatch_backend {
     (impl[$($generics:tt)*] for $ty:ty) => {
         dispatch_backend!(impl[$($generics)*] for $ty {
-            fn call_polled<'life0, 'async_trait>(
-                &'life0 self,
-                request: Request,
-            ) -> std::pin::Pin<
-                Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
+            crate::__boxed_method!(call_polled(&self, request: Request) -> Result<Response> {
                 self.call(request)
-            }
+            });
         });
     };
     // With the type's own `Backend::call_polled`.
@@ -240,20 +231,11 @@ pub(crate) use dispatch_backend;
 // and a layer that passes it hands on the future of the backend under it
 // as it is (no future of its own, no box per passing layer).
 dispatch_backend!(impl[L: Layer, B: Backend] for Layered<L, B> {
-    fn call_polled<'life0, 'async_trait>(
-        &'life0 self,
-        request: Request,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>,
-    >
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
+    crate::__boxed_method!(call_polled(&self, request: Request) -> Result<Response> {
         if self.layer.passes(&request) {
             self.inner.call_polled(request)
         } else {
             self.layer.call(request, &self.inner)
         }
-    }
+    });
 });

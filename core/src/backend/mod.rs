@@ -196,25 +196,20 @@ pub trait Backend: Send + Sync + fmt::Debug {
         request.call_method(self).await
     }
 
-    /// [`call`](Self::call), for a caller that is itself a future being
-    /// polled and polls the answer at once ([`Request::send`], the methods
-    /// of a [`Layered`] backend): a [`Layered`] backend may then look at
-    /// the request here, when the call is made, and hand on the future of
-    /// the backend under it when its layer passes the request (no future,
-    /// no box of its own); its `call` looks at the request when first
-    /// polled, as a future does. The default is `call`. A backend that
-    /// forwards to another forwards this too ([`delegate_backend!`]).
-    #[doc(hidden)]
-    fn call_polled<'life0, 'async_trait>(
-        &'life0 self,
-        request: Request,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + Send + 'async_trait>>
-    where
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        self.call(request)
-    }
+    crate::__boxed_method!(
+        /// [`call`](Self::call), for a caller that is itself a future being
+        /// polled and polls the answer at once ([`Request::send`], the methods
+        /// of a [`Layered`] backend): a [`Layered`] backend may then look at
+        /// the request here, when the call is made, and hand on the future of
+        /// the backend under it when its layer passes the request (no future,
+        /// no box of its own); its `call` looks at the request when first
+        /// polled, as a future does. The default is `call`. A backend that
+        /// forwards to another forwards this too ([`delegate_backend!`]).
+        #[doc(hidden)]
+        call_polled(&self, request: Request) -> Result<Response> {
+            self.call(request)
+        }
+    );
 
     /// `CreateTable`, with the definition's TTL attribute enabled as part
     /// of the creation. Answers at once; the table may still be `CREATING`.
@@ -275,15 +270,16 @@ pub trait Backend: Send + Sync + fmt::Debug {
     async fn transact_get_items(&self, input: TransactGet) -> Result<TransactGetOutput>;
 }
 
-/// One forwarded method of [`delegate_backend!`], with the signature
-/// `async_trait` would give it, handing on the target's own future (no
-/// box of its own around it).
+/// A method of an `#[async_trait]` impl written with the signature
+/// `async_trait` gives it (a boxed future), for a body that hands on a
+/// future it already has (no box of its own around it) or boxes its own.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __delegate_boxed {
-    (|$s:ident| $target:expr, $name:ident($arg:ident: $ty:ty) -> $out:ty) => {
+macro_rules! __boxed_method {
+    ($(#[$attr:meta])* $name:ident(&$this:ident, $arg:ident: $ty:ty) -> $out:ty $body:block) => {
+        $(#[$attr])*
         fn $name<'life0, 'async_trait>(
-            &'life0 self,
+            &'life0 $this,
             $arg: $ty,
         ) -> ::std::pin::Pin<
             ::std::boxed::Box<
@@ -293,10 +289,20 @@ macro_rules! __delegate_boxed {
         where
             'life0: 'async_trait,
             Self: 'async_trait,
-        {
+        $body
+    };
+}
+
+/// One forwarded method of [`delegate_backend!`], handing on the target's
+/// own future (no box of its own around it).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __delegate_boxed {
+    (|$s:ident| $target:expr, $name:ident($arg:ident: $ty:ty) -> $out:ty) => {
+        $crate::__boxed_method!($name(&self, $arg: $ty) -> $out {
             let $s = self;
             $target.$name($arg)
-        }
+        });
     };
 }
 

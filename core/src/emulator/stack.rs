@@ -88,20 +88,7 @@ macro_rules! emulator_backend {
                 $target.store_id()
             }
             $crate::__delegate_boxed!(|$s| $target, call(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
-            fn call_polled<'life0, 'async_trait>(
-                &'life0 self,
-                request: $crate::backend::Request,
-            ) -> ::std::pin::Pin<
-                ::std::boxed::Box<
-                    dyn ::std::future::Future<Output = $crate::Result<$crate::backend::Response>>
-                        + ::std::marker::Send
-                        + 'async_trait,
-                >,
-            >
-            where
-                'life0: 'async_trait,
-                Self: 'async_trait,
-            {
+            $crate::__boxed_method!(call_polled(&self, request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response> {
                 let $s = self;
                 let stack = &$target;
                 // Polled at once (`call_polled`'s contract): asked now.
@@ -109,7 +96,7 @@ macro_rules! emulator_backend {
                     Some(engine) => ::std::boxed::Box::pin(::std::future::ready(engine.run(request))),
                     None => stack.call_polled(request),
                 }
-            }
+            });
             $crate::__emulator_in_place!(|$s| $target, create_table(definition: $crate::TableDefinition) -> $crate::backend::TableDescription, CreateTable, into_table);
             async fn describe_table(&self, table: &str) -> $crate::Result<$crate::backend::TableDescription> {
                 let $s = self;
@@ -167,20 +154,7 @@ macro_rules! emulator_backend {
 #[macro_export]
 macro_rules! __emulator_in_place {
     (|$s:ident| $target:expr, $name:ident($arg:ident: $ty:ty) -> $out:ty, $variant:ident, $into:ident) => {
-        fn $name<'life0, 'async_trait>(
-            &'life0 self,
-            $arg: $ty,
-        ) -> ::std::pin::Pin<
-            ::std::boxed::Box<
-                dyn ::std::future::Future<Output = $crate::Result<$out>>
-                    + ::std::marker::Send
-                    + 'async_trait,
-            >,
-        >
-        where
-            'life0: 'async_trait,
-            Self: 'async_trait,
-        {
+        $crate::__boxed_method!($name(&self, $arg: $ty) -> $crate::Result<$out> {
             ::std::boxed::Box::pin(async move {
                 let $s = self;
                 let stack = &$target;
@@ -191,6 +165,6 @@ macro_rules! __emulator_in_place {
                 }?
                 .$into($crate::backend::Operation::$variant)
             })
-        }
+        });
     };
 }
