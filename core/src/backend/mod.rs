@@ -311,6 +311,7 @@ macro_rules! __delegate_boxed {
 /// forwarded (the impl denies `clippy::missing_trait_methods`, so a method
 /// added to the trait can never be silently dropped and answered by its
 /// default instead: `table_definition` keeps a backend's description cache).
+/// (Its `@with` form is the library's own: `emulator_backend!` uses it.)
 ///
 /// ```
 /// use dynamodb_mapper::backend::Backend;
@@ -324,6 +325,12 @@ macro_rules! __delegate_boxed {
 #[macro_export]
 macro_rules! delegate_backend {
     (impl[$($generics:tt)*] for $ty:ty => |$s:ident| $target:expr) => {
+        $crate::delegate_backend!(@with __delegate_item; impl[$($generics)*] for $ty => |$s| $target);
+    };
+    // The forwarding impl, with `call_polled` and each method of one owned
+    // argument written by the macro `$item` (`__delegate_item!` forwards
+    // them; `emulator_backend!` answers them in place when it may).
+    (@with $item:ident; impl[$($generics:tt)*] for $ty:ty => |$s:ident| $target:expr) => {
         #[deny(clippy::missing_trait_methods)]
         #[$crate::__private::async_trait]
         impl<$($generics)*> $crate::backend::Backend for $ty {
@@ -336,8 +343,8 @@ macro_rules! delegate_backend {
                 $target.store_id()
             }
             $crate::__delegate_boxed!(|$s| $target, call(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
-            $crate::__delegate_boxed!(|$s| $target, call_polled(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
-            $crate::__delegate_boxed!(|$s| $target, create_table(definition: $crate::TableDefinition) -> $crate::Result<$crate::backend::TableDescription>);
+            $crate::$item!(|$s| $target, @call_polled);
+            $crate::$item!(|$s| $target, create_table(definition: $crate::TableDefinition) -> $crate::backend::TableDescription, CreateTable, into_table);
             async fn describe_table(
                 &self,
                 table: &str,
@@ -356,8 +363,8 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.delete_table(table).await
             }
-            $crate::__delegate_boxed!(|$s| $target, update_table(input: $crate::backend::UpdateTable) -> $crate::Result<$crate::backend::TableDescription>);
-            $crate::__delegate_boxed!(|$s| $target, list_tables(input: $crate::backend::ListTables) -> $crate::Result<$crate::backend::ListTablesOutput>);
+            $crate::$item!(|$s| $target, update_table(input: $crate::backend::UpdateTable) -> $crate::backend::TableDescription, UpdateTable, into_table);
+            $crate::$item!(|$s| $target, list_tables(input: $crate::backend::ListTables) -> $crate::backend::ListTablesOutput, ListTables, into_tables);
             async fn update_time_to_live(
                 &self,
                 table: &str,
@@ -373,18 +380,30 @@ macro_rules! delegate_backend {
                 let $s = self;
                 $target.describe_time_to_live(table).await
             }
-            $crate::__delegate_boxed!(|$s| $target, get_item(input: $crate::backend::GetItem) -> $crate::Result<$crate::backend::GetItemOutput>);
-            $crate::__delegate_boxed!(|$s| $target, put_item(input: $crate::backend::PutItem) -> $crate::Result<$crate::backend::WriteOutput>);
-            $crate::__delegate_boxed!(|$s| $target, update_item(input: $crate::backend::UpdateItem) -> $crate::Result<$crate::backend::WriteOutput>);
-            $crate::__delegate_boxed!(|$s| $target, delete_item(input: $crate::backend::DeleteItem) -> $crate::Result<$crate::backend::WriteOutput>);
-            $crate::__delegate_boxed!(|$s| $target, query(input: $crate::backend::Query) -> $crate::Result<$crate::backend::Page>);
-            $crate::__delegate_boxed!(|$s| $target, scan(input: $crate::backend::Scan) -> $crate::Result<$crate::backend::Page>);
-            $crate::__delegate_boxed!(|$s| $target, batch_get_item(input: $crate::backend::BatchGet) -> $crate::Result<$crate::backend::BatchGetOutput>);
-            $crate::__delegate_boxed!(|$s| $target, batch_write_item(input: $crate::backend::BatchWrite) -> $crate::Result<$crate::backend::BatchWriteOutput>);
-            $crate::__delegate_boxed!(|$s| $target, transact_write_items(input: $crate::backend::TransactWrite) -> $crate::Result<$crate::backend::TransactWriteOutput>);
-            $crate::__delegate_boxed!(|$s| $target, transact_write_items_shared(input: ::std::sync::Arc<$crate::backend::TransactWrite>) -> $crate::Result<$crate::backend::TransactWriteOutput>);
-            $crate::__delegate_boxed!(|$s| $target, transact_get_items(input: $crate::backend::TransactGet) -> $crate::Result<$crate::backend::TransactGetOutput>);
+            $crate::$item!(|$s| $target, get_item(input: $crate::backend::GetItem) -> $crate::backend::GetItemOutput, GetItem, into_item);
+            $crate::$item!(|$s| $target, put_item(input: $crate::backend::PutItem) -> $crate::backend::WriteOutput, PutItem, into_write);
+            $crate::$item!(|$s| $target, update_item(input: $crate::backend::UpdateItem) -> $crate::backend::WriteOutput, UpdateItem, into_write);
+            $crate::$item!(|$s| $target, delete_item(input: $crate::backend::DeleteItem) -> $crate::backend::WriteOutput, DeleteItem, into_write);
+            $crate::$item!(|$s| $target, query(input: $crate::backend::Query) -> $crate::backend::Page, Query, into_page);
+            $crate::$item!(|$s| $target, scan(input: $crate::backend::Scan) -> $crate::backend::Page, Scan, into_page);
+            $crate::$item!(|$s| $target, batch_get_item(input: $crate::backend::BatchGet) -> $crate::backend::BatchGetOutput, BatchGetItem, into_batch_get);
+            $crate::$item!(|$s| $target, batch_write_item(input: $crate::backend::BatchWrite) -> $crate::backend::BatchWriteOutput, BatchWriteItem, into_batch_write);
+            $crate::$item!(|$s| $target, transact_write_items(input: $crate::backend::TransactWrite) -> $crate::backend::TransactWriteOutput, TransactWriteItems, into_transact_write);
+            $crate::$item!(|$s| $target, transact_write_items_shared(input: ::std::sync::Arc<$crate::backend::TransactWrite>) -> $crate::backend::TransactWriteOutput, TransactWriteItems, into_transact_write);
+            $crate::$item!(|$s| $target, transact_get_items(input: $crate::backend::TransactGet) -> $crate::backend::TransactGetOutput, TransactGetItems, into_transact_get);
         }
+    };
+}
+
+/// One method of [`delegate_backend!`]: forwarded to the target as it is.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __delegate_item {
+    (|$s:ident| $target:expr, @call_polled) => {
+        $crate::__delegate_boxed!(|$s| $target, call_polled(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
+    };
+    (|$s:ident| $target:expr, $name:ident($arg:ident: $ty:ty) -> $out:ty, $variant:ident, $into:ident) => {
+        $crate::__delegate_boxed!(|$s| $target, $name($arg: $ty) -> $crate::Result<$out>);
     };
 }
 

@@ -76,89 +76,34 @@ impl<L: Layer, B: EngineStack> EngineStack for Layered<L, B> {
 #[macro_export]
 macro_rules! emulator_backend {
     (impl[$($generics:tt)*] for $ty:ty => |$s:ident| $target:expr) => {
-        #[deny(clippy::missing_trait_methods)]
-        #[$crate::__private::async_trait]
-        impl<$($generics)*> $crate::backend::Backend for $ty {
-            fn capabilities(&self) -> $crate::backend::Capabilities {
-                let $s = self;
-                $target.capabilities()
-            }
-            fn store_id(&self) -> usize {
-                let $s = self;
-                $target.store_id()
-            }
-            $crate::__delegate_boxed!(|$s| $target, call(request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response>);
-            $crate::__boxed_method!(call_polled(&self, request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response> {
-                let $s = self;
-                let stack = &$target;
-                // Polled at once (`call_polled`'s contract): asked now.
-                match $crate::emulator::EngineStack::in_place(stack, &request) {
-                    Some(engine) => ::std::boxed::Box::pin(::std::future::ready(engine.run(request))),
-                    None => stack.call_polled(request),
-                }
-            });
-            $crate::__emulator_in_place!(|$s| $target, create_table(definition: $crate::TableDefinition) -> $crate::backend::TableDescription, CreateTable, into_table);
-            async fn describe_table(&self, table: &str) -> $crate::Result<$crate::backend::TableDescription> {
-                let $s = self;
-                $target.describe_table(table).await
-            }
-            async fn table_definition(&self, table: &str) -> $crate::Result<$crate::TableDefinition> {
-                let $s = self;
-                $target.table_definition(table).await
-            }
-            async fn delete_table(&self, table: &str) -> $crate::Result<$crate::backend::TableDescription> {
-                let $s = self;
-                $target.delete_table(table).await
-            }
-            $crate::__emulator_in_place!(|$s| $target, update_table(input: $crate::backend::UpdateTable) -> $crate::backend::TableDescription, UpdateTable, into_table);
-            $crate::__emulator_in_place!(|$s| $target, list_tables(input: $crate::backend::ListTables) -> $crate::backend::ListTablesOutput, ListTables, into_tables);
-            async fn update_time_to_live(
-                &self,
-                table: &str,
-                ttl: $crate::backend::TimeToLive,
-            ) -> $crate::Result<$crate::backend::TimeToLive> {
-                let $s = self;
-                $target.update_time_to_live(table, ttl).await
-            }
-            async fn describe_time_to_live(
-                &self,
-                table: &str,
-            ) -> $crate::Result<$crate::backend::TimeToLiveDescription> {
-                let $s = self;
-                $target.describe_time_to_live(table).await
-            }
-            $crate::__emulator_in_place!(|$s| $target, get_item(input: $crate::backend::GetItem) -> $crate::backend::GetItemOutput, GetItem, into_item);
-            $crate::__emulator_in_place!(|$s| $target, put_item(input: $crate::backend::PutItem) -> $crate::backend::WriteOutput, PutItem, into_write);
-            $crate::__emulator_in_place!(|$s| $target, update_item(input: $crate::backend::UpdateItem) -> $crate::backend::WriteOutput, UpdateItem, into_write);
-            $crate::__emulator_in_place!(|$s| $target, delete_item(input: $crate::backend::DeleteItem) -> $crate::backend::WriteOutput, DeleteItem, into_write);
-            $crate::__emulator_in_place!(|$s| $target, query(input: $crate::backend::Query) -> $crate::backend::Page, Query, into_page);
-            $crate::__emulator_in_place!(|$s| $target, scan(input: $crate::backend::Scan) -> $crate::backend::Page, Scan, into_page);
-            $crate::__emulator_in_place!(|$s| $target, batch_get_item(input: $crate::backend::BatchGet) -> $crate::backend::BatchGetOutput, BatchGetItem, into_batch_get);
-            $crate::__emulator_in_place!(|$s| $target, batch_write_item(input: $crate::backend::BatchWrite) -> $crate::backend::BatchWriteOutput, BatchWriteItem, into_batch_write);
-            async fn transact_write_items(
-                &self,
-                input: $crate::backend::TransactWrite,
-            ) -> $crate::Result<$crate::backend::TransactWriteOutput> {
-                self.transact_write_items_shared(::std::sync::Arc::new(input)).await
-            }
-            $crate::__emulator_in_place!(|$s| $target, transact_write_items_shared(input: ::std::sync::Arc<$crate::backend::TransactWrite>) -> $crate::backend::TransactWriteOutput, TransactWriteItems, into_transact_write);
-            $crate::__emulator_in_place!(|$s| $target, transact_get_items(input: $crate::backend::TransactGet) -> $crate::backend::TransactGetOutput, TransactGetItems, into_transact_get);
-        }
+        $crate::delegate_backend!(@with __emulator_in_place; impl[$($generics)*] for $ty => |$s| $target);
     };
 }
 
 /// One method of [`emulator_backend!`]: when its future is polled, the
 /// request is answered by the engine in place if no layer has work for it,
-/// else sent through the stack.
+/// else sent through the stack. `call_polled` is itself polled at once (its
+/// contract), so it asks at once.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __emulator_in_place {
+    (|$s:ident| $target:expr, @call_polled) => {
+        $crate::__boxed_method!(call_polled(&self, request: $crate::backend::Request) -> $crate::Result<$crate::backend::Response> {
+            let $s = self;
+            let stack = &$target;
+            match $crate::emulator::EngineStack::in_place(stack, &request) {
+                Some(engine) => ::std::boxed::Box::pin(::std::future::ready(engine.run(request))),
+                None => stack.call_polled(request),
+            }
+        });
+    };
     (|$s:ident| $target:expr, $name:ident($arg:ident: $ty:ty) -> $out:ty, $variant:ident, $into:ident) => {
         $crate::__boxed_method!($name(&self, $arg: $ty) -> $crate::Result<$out> {
             ::std::boxed::Box::pin(async move {
                 let $s = self;
                 let stack = &$target;
-                let request = $crate::backend::Request::$variant($arg);
+                // `From` the argument: a `TransactWrite` is shared.
+                let request = $crate::backend::Request::$variant(::std::convert::From::from($arg));
                 match $crate::emulator::EngineStack::in_place(stack, &request) {
                     Some(engine) => engine.run(request),
                     None => stack.call_polled(request).await,
