@@ -732,3 +732,87 @@ fn sized_value(r: &mut Reader<'_>, open: &mut Vec<(usize, bool)>) -> Result<usiz
         }
     }
 }
+
+#[cfg(test)]
+mod donated_tests {
+    use super::*;
+    use crate::Number;
+
+    fn n(text: &str) -> AttributeValue {
+        AttributeValue::N(text.parse::<Number>().unwrap())
+    }
+
+    /// What `GetItem` hands the decoder: the request key's attributes, by
+    /// name (number text as the caller wrote it).
+    fn donors(attributes: &[(&str, AttributeValue)]) -> Vec<Donor> {
+        attributes
+            .iter()
+            .map(|(name, v)| Some(((*name).to_owned(), v.clone())))
+            .collect()
+    }
+
+    /// A decoding with donors gives the item and size a plain decoding
+    /// gives, whatever the donors hold: the stored text wins where it
+    /// differs (another string, a number written otherwise, another type),
+    /// and a donor the item does not name is left alone.
+    #[test]
+    fn donors_never_change_the_item_read() {
+        let stored = Item::new()
+            .with("pk", "alice")
+            .with("sk", n("1"))
+            .with("b", AttributeValue::B(vec![1, 2]))
+            .with("note", "x".repeat(40));
+        let bytes = encode_item(&stored);
+        let plain = decode_item(&bytes).unwrap();
+        let cases: Vec<Vec<(&str, AttributeValue)>> = vec![
+            // The stored key exactly.
+            vec![("pk", "alice".into()), ("sk", n("1"))],
+            // Equal as numbers, written otherwise: the stored text is kept.
+            vec![("pk", "alice".into()), ("sk", n("1.0"))],
+            vec![("pk", "alice".into()), ("sk", n("10E-1"))],
+            // Another string, another number (as a damaged store could give).
+            vec![("pk", "bob".into()), ("sk", n("2"))],
+            // Another type under the name.
+            vec![("pk", n("7")), ("sk", "1".into())],
+            vec![("b", AttributeValue::B(vec![1, 2])), ("note", n("0"))],
+            // Names the item does not have.
+            vec![("missing", "alice".into()), ("other", n("1"))],
+        ];
+        for case in cases {
+            let mut d = donors(&case);
+            let (item, size) = decode_item_donated(&bytes, &mut d, |_, _| {}).unwrap();
+            assert_eq!(item, plain, "{case:?}");
+            assert_eq!(size, plain.size(), "{case:?}");
+            for (name, v) in item.iter() {
+                if let AttributeValue::N(got) = v {
+                    let AttributeValue::N(want) = &stored[name.as_str()] else {
+                        unreachable!("the stored item has a number under {name}");
+                    };
+                    assert_eq!(got.as_str(), want.as_str(), "{case:?}: the stored text");
+                }
+            }
+            // A donor whose name the item lacks is still there; every
+            // other was taken (and its name used) or left for another.
+            for (slot, (name, _)) in d.iter().zip(&case) {
+                if !stored.contains_key(*name) {
+                    assert!(slot.is_some(), "{case:?}: {name} was taken");
+                }
+            }
+        }
+    }
+
+    /// A damaged encoding is refused with donors as without.
+    #[test]
+    fn donors_do_not_hide_a_damaged_encoding() {
+        let bytes = encode_item(&Item::new().with("pk", "alice").with("sk", n("1")));
+        for cut in 1..bytes.len() {
+            let mut d = donors(&[("pk", "alice".into()), ("sk", n("1"))]);
+            let donated = decode_item_donated(&bytes[..cut], &mut d, |_, _| {});
+            assert_eq!(
+                donated.is_err(),
+                decode_item(&bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+}
