@@ -151,32 +151,31 @@ impl<S: Storage> Emulator<S> {
     /// Runs a request on the engine, synchronously: what the engine's
     /// [`Backend`] methods do, without their futures.
     pub fn run(&self, request: Request) -> Result<Response> {
-        let engine = self;
         Ok(match request {
-            Request::CreateTable(d) => Response::Table(engine.create_table(d)?),
-            Request::DescribeTable(t) => Response::Table(engine.describe_table(&t)?),
-            Request::TableDefinition(t) => Response::Definition(engine.table_definition(&t)?),
-            Request::DeleteTable(t) => Response::Table(engine.delete_table(&t)?),
-            Request::UpdateTable(r) => Response::Table(engine.update_table(r)?),
-            Request::ListTables(r) => Response::Tables(engine.list_tables(r)?),
+            Request::CreateTable(d) => Response::Table(self.create_table(d)?),
+            Request::DescribeTable(t) => Response::Table(self.describe_table(&t)?),
+            Request::TableDefinition(t) => Response::Definition(self.table_definition(&t)?),
+            Request::DeleteTable(t) => Response::Table(self.delete_table(&t)?),
+            Request::UpdateTable(r) => Response::Table(self.update_table(r)?),
+            Request::ListTables(r) => Response::Tables(self.list_tables(r)?),
             Request::UpdateTimeToLive(t, ttl) => {
-                Response::TimeToLive(engine.update_time_to_live(&t, ttl)?)
+                Response::TimeToLive(self.update_time_to_live(&t, ttl)?)
             }
             Request::DescribeTimeToLive(t) => {
-                Response::TimeToLiveDescription(engine.describe_time_to_live(&t)?)
+                Response::TimeToLiveDescription(self.describe_time_to_live(&t)?)
             }
-            Request::GetItem(r) => Response::Item(engine.get_item(r)?),
-            Request::PutItem(r) => Response::Write(engine.put_item(r)?),
-            Request::UpdateItem(r) => Response::Write(engine.update_item(r)?),
-            Request::DeleteItem(r) => Response::Write(engine.delete_item(r)?),
-            Request::Query(r) => Response::Page(engine.query(r)?),
-            Request::Scan(r) => Response::Page(engine.scan(r)?),
-            Request::BatchGetItem(r) => Response::BatchGet(engine.batch_get_item(r)?),
-            Request::BatchWriteItem(r) => Response::BatchWrite(engine.batch_write_item(r)?),
+            Request::GetItem(r) => Response::Item(self.get_item(r)?),
+            Request::PutItem(r) => Response::Write(self.put_item(r)?),
+            Request::UpdateItem(r) => Response::Write(self.update_item(r)?),
+            Request::DeleteItem(r) => Response::Write(self.delete_item(r)?),
+            Request::Query(r) => Response::Page(self.query(r)?),
+            Request::Scan(r) => Response::Page(self.scan(r)?),
+            Request::BatchGetItem(r) => Response::BatchGet(self.batch_get_item(r)?),
+            Request::BatchWriteItem(r) => Response::BatchWrite(self.batch_write_item(r)?),
             Request::TransactWriteItems(r) => {
-                Response::TransactWrite(engine.transact_write_items(&r)?)
+                Response::TransactWrite(self.transact_write_items(&r)?)
             }
-            Request::TransactGetItems(r) => Response::TransactGet(engine.transact_get_items(r)?),
+            Request::TransactGetItems(r) => Response::TransactGet(self.transact_get_items(r)?),
         })
     }
 }
