@@ -15,7 +15,9 @@
 //! (`durable1task`: the one writer as a task on the runtime's workers);
 //! `interval16` the 16 writers' puts flushed on an interval instead (what
 //! the writes cost without their flushes); `raw` raw sled's insert +
-//! flush, one writer. `rawget`, `query` and `rawquery` run raw sled's
+//! flush, one writer; `rawbatch` the time of one raw sled flush after 1,
+//! 2, 4, 8 or 16 inserts (what a flush shared by more writers costs: the
+//! ceiling of the group commit on this disk). `rawget`, `query` and `rawquery` run raw sled's
 //! gets, the backend's queries of 10 items or raw sled's prefix reads of
 //! 10 entries. With `SLED_BENCH_OPS=N`, a profile of reads runs exactly N
 //! of them instead (after its puts), inside `measured_reads`: for
@@ -144,6 +146,30 @@ fn profile(what: &str) {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    if what == "rawbatch" {
+        let db = open_raw(dir.path(), None);
+        let mut n = 0usize;
+        for k in [1usize, 2, 4, 8, 16] {
+            let (start, mut flushes) = (Instant::now(), 0usize);
+            let mut flushing = Duration::ZERO;
+            while start.elapsed() < seconds {
+                for _ in 0..k {
+                    let it = item(n % PARTITIONS, n);
+                    n += 1;
+                    db.insert(raw_key(&it), encode_item(&it)).unwrap();
+                }
+                let began = Instant::now();
+                db.flush().unwrap();
+                flushing += began.elapsed();
+                flushes += 1;
+            }
+            println!(
+                "{k} inserts per flush: {:.0} us a flush",
+                flushing.as_secs_f64() * 1e6 / flushes as f64
+            );
+        }
+        return;
+    }
     if what == "raw" {
         let db = open_raw(dir.path(), None);
         let (start, mut ops, mut flushing) = (Instant::now(), 0usize, Duration::ZERO);
