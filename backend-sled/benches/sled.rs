@@ -17,9 +17,9 @@
 //! the writes cost without their flushes); `raw` raw sled's insert +
 //! flush, one writer; `rawbatch` the time of one raw sled flush after 1,
 //! 2, 4, 8 or 16 inserts (what a flush shared by more writers costs: the
-//! ceiling of the group commit on this disk). `rawget`, `query` and `rawquery` run raw sled's
-//! gets, the backend's queries of 10 items or raw sled's prefix reads of
-//! 10 entries. With `SLED_BENCH_OPS=N`, a profile of reads runs exactly N
+//! ceiling of the group commit on this disk). `rawget`, `query` and
+//! `rawquery` run raw sled's gets, the backend's queries of 10 items or
+//! raw sled's prefix reads of 10 entries. With `SLED_BENCH_OPS=N`, a profile of reads runs exactly N
 //! of them instead (after its puts), inside `measured_reads`: for
 //! instruction counts, `valgrind --tool=callgrind --collect-atstart=no
 //! --toggle-collect='*measured_reads*'`.
@@ -132,6 +132,40 @@ fn row(name: &str, count: usize, ours: Duration, theirs: Duration, theirs_name: 
 }
 
 /// The backend's gets or puts alone, for a profiler (see the module).
+/// What [`raw_flushed`] did: its flushes, how long it ran, and how long
+/// of that it spent flushing.
+struct RawFlushes {
+    flushes: usize,
+    took: Duration,
+    flushing: Duration,
+}
+
+/// Raw sled inserts of `per_flush` items of `next`, then a flush, again
+/// and again for `seconds`.
+fn raw_flushed(
+    db: &sled::Db,
+    per_flush: usize,
+    seconds: Duration,
+    mut next: impl FnMut() -> Item,
+) -> RawFlushes {
+    let (start, mut flushes, mut flushing) = (Instant::now(), 0usize, Duration::ZERO);
+    while start.elapsed() < seconds {
+        for _ in 0..per_flush {
+            let it = next();
+            db.insert(raw_key(&it), encode_item(&it)).unwrap();
+        }
+        let began = Instant::now();
+        db.flush().unwrap();
+        flushing += began.elapsed();
+        flushes += 1;
+    }
+    RawFlushes {
+        flushes,
+        took: start.elapsed(),
+        flushing,
+    }
+}
+
 fn profile(what: &str) {
     // How long a profile runs: 10 seconds, or `SLED_BENCH_SECONDS`.
     let seconds = Duration::from_secs_f64(
@@ -150,42 +184,28 @@ fn profile(what: &str) {
         let db = open_raw(dir.path(), None);
         let mut n = 0usize;
         for k in [1usize, 2, 4, 8, 16] {
-            let (start, mut flushes) = (Instant::now(), 0usize);
-            let mut flushing = Duration::ZERO;
-            while start.elapsed() < seconds {
-                for _ in 0..k {
-                    let it = item(n % PARTITIONS, n);
-                    n += 1;
-                    db.insert(raw_key(&it), encode_item(&it)).unwrap();
-                }
-                let began = Instant::now();
-                db.flush().unwrap();
-                flushing += began.elapsed();
-                flushes += 1;
-            }
+            let run = raw_flushed(&db, k, seconds, || {
+                n += 1;
+                item(n % PARTITIONS, n)
+            });
             println!(
                 "{k} inserts per flush: {:.0} us a flush",
-                flushing.as_secs_f64() * 1e6 / flushes as f64
+                run.flushing.as_secs_f64() * 1e6 / run.flushes.max(1) as f64
             );
         }
         return;
     }
     if what == "raw" {
         let db = open_raw(dir.path(), None);
-        let (start, mut ops, mut flushing) = (Instant::now(), 0usize, Duration::ZERO);
-        while start.elapsed() < seconds {
-            let it = item(0, ops);
-            db.insert(raw_key(&it), encode_item(&it)).unwrap();
-            let began = Instant::now();
-            db.flush().unwrap();
-            flushing += began.elapsed();
+        let mut ops = 0usize;
+        let run = raw_flushed(&db, 1, seconds, || {
             ops += 1;
-        }
-        let took = start.elapsed();
+            item(0, ops - 1)
+        });
         println!(
             "raw insert+flush: {:.0} per second, {:.0} us a write outside its flush",
-            rate(ops, took),
-            (took - flushing).as_secs_f64() * 1e6 / ops.max(1) as f64
+            rate(run.flushes, run.took),
+            (run.took - run.flushing).as_secs_f64() * 1e6 / run.flushes.max(1) as f64
         );
         return;
     }

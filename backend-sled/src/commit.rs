@@ -10,10 +10,10 @@
 //!
 //! Who flushes: a writer alone (no flush running, no other ticket
 //! waiting, the flusher asleep) flushes on its own thread, sparing the
-//! two thread switches of a hand-off to the flusher and back. Every other flush runs on a thread of its own, the
-//! flusher: the writers that arrive while a flush runs wait for the
-//! flusher's next one, and a writer's own flush wakes the flusher when it
-//! ends should tickets wait.
+//! two thread switches of a hand-off to the flusher and back. Every other
+//! flush runs on a thread of its own, the flusher: the writers that
+//! arrive while a flush runs wait for the flusher's next one, and a
+//! writer's own flush wakes the flusher when it ends should tickets wait.
 //!
 //! The flusher never waits for a crowd: it starts the next flush as soon
 //! as the last one ends and a ticket waits, so the disk is never idle
