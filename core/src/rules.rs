@@ -31,10 +31,14 @@ fn has_duplicates<T: Ord>(members: &[T]) -> bool {
 /// no more than [`MAX_NESTING_DEPTH`] levels of lists and maps (a
 /// [`Error::LimitExceeded`]; the rest are [`Error::InvalidRequest`]).
 pub fn check_value(v: &AttributeValue) -> Result<(), Error> {
-    check_at(v, 0)
+    check_at(v, 0).map(drop)
 }
 
-fn check_at(v: &AttributeValue, depth: usize) -> Result<(), Error> {
+/// Checks `v` at `depth` and returns its size ([`AttributeValue::size`]),
+/// summed on the way so that a writer need not walk the value again. The
+/// recursion is bounded: a container deeper than [`MAX_NESTING_DEPTH`] is
+/// refused before its elements are visited.
+fn check_at(v: &AttributeValue, depth: usize) -> Result<usize, Error> {
     match v {
         AttributeValue::Ss(s) => {
             if s.is_empty() {
@@ -75,41 +79,54 @@ fn check_at(v: &AttributeValue, depth: usize) -> Result<(), Error> {
             if depth >= MAX_NESTING_DEPTH {
                 return Err(Error::limit(NESTING));
             }
+            let mut size = v.own_size();
             for (k, v) in m {
-                if k.is_empty() {
-                    return Err(Error::invalid("Empty attribute name"));
-                }
-                if k.len() > MAX_ATTRIBUTE_NAME_BYTES {
-                    return Err(Error::limit(NAME_TOO_LARGE));
-                }
-                check_at(v, depth + 1)?;
+                check_name(k)?;
+                size += 1 + k.len() + check_at(v, depth + 1)?;
             }
+            return Ok(size);
         }
         AttributeValue::L(l) => {
             if depth >= MAX_NESTING_DEPTH {
                 return Err(Error::limit(NESTING));
             }
+            let mut size = v.own_size();
             for v in l {
-                check_at(v, depth + 1)?;
+                size += 1 + check_at(v, depth + 1)?;
             }
+            return Ok(size);
         }
         _ => {}
+    }
+    Ok(v.own_size())
+}
+
+/// Checks an attribute name (or map key): not empty, at most
+/// [`MAX_ATTRIBUTE_NAME_BYTES`].
+fn check_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() {
+        return Err(Error::invalid("Empty attribute name"));
+    }
+    if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+        return Err(Error::limit(NAME_TOO_LARGE));
     }
     Ok(())
 }
 
 /// Checks every attribute of an item (names and values); not its size or keys.
 pub fn check_item(item: &Item) -> Result<(), Error> {
+    check_item_sized(item).map(drop)
+}
+
+/// [`check_item`], returning the item's size ([`Item::size`]) found in the
+/// same walk.
+pub(crate) fn check_item_sized(item: &Item) -> Result<usize, Error> {
+    let mut size = 0;
     for (name, v) in item.iter() {
-        if name.is_empty() {
-            return Err(Error::invalid("Empty attribute name"));
-        }
-        if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
-            return Err(Error::limit(NAME_TOO_LARGE));
-        }
-        check_value(v)?;
+        check_name(name)?;
+        size += name.len() + check_at(v, 0)?;
     }
-    Ok(())
+    Ok(size)
 }
 
 /// DynamoDB's `ValidationException` messages that report a size or count
@@ -137,4 +154,53 @@ const LIMIT_MESSAGES: &[&str] = &[
 /// True when a DynamoDB validation message reports a limit.
 pub fn is_limit_message(message: &str) -> bool {
     LIMIT_MESSAGES.iter().any(|m| message.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The size the check sums on its way is the item's size, for
+        /// items of every type nested to several levels.
+        #[test]
+        fn checked_sizes_are_item_sizes(
+            attrs in proptest::collection::btree_map(
+                crate::arbitrary::attribute_name(),
+                crate::arbitrary::attribute_value(),
+                0..6,
+            )
+        ) {
+            let item = Item::from(attrs);
+            proptest::prop_assert_eq!(check_item_sized(&item).unwrap(), item.size());
+        }
+    }
+
+    #[test]
+    fn checked_sizes_count_nesting() {
+        let inner = AttributeValue::M([("k".to_string(), AttributeValue::from(12345))].into());
+        let item = Item::new()
+            .with("l", AttributeValue::L(vec![inner, AttributeValue::Null]))
+            .with("s", "abc");
+        // "l": name 1 + list 3 + (1 + map 3 + key "k" 1 + 1 + number 4)
+        // + (1 + null 1) = 16; "s": name 1 + "abc" 3 = 4.
+        assert_eq!(check_item_sized(&item).unwrap(), 16 + 4);
+        assert_eq!(item.size(), 16 + 4);
+    }
+
+    #[test]
+    fn a_bad_nested_value_is_refused_by_the_sized_check() {
+        let bad = AttributeValue::L(vec![AttributeValue::Ss(vec![])]);
+        let item = Item::new().with("l", bad);
+        assert!(matches!(
+            check_item_sized(&item),
+            Err(Error::InvalidRequest { .. })
+        ));
+        let deep = (0..MAX_NESTING_DEPTH + 1)
+            .fold(AttributeValue::Null, |v, _| AttributeValue::L(vec![v]));
+        assert!(matches!(
+            check_item_sized(&Item::new().with("d", deep)),
+            Err(Error::LimitExceeded { .. })
+        ));
+    }
 }

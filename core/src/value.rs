@@ -271,6 +271,14 @@ impl AttributeValue {
         deep::size(self)
     }
 
+    /// The bytes of [`size`](Self::size) that are this value's own: all of
+    /// them for a scalar or set, the three of the container for a list or
+    /// map (each element then adds one, a map's its key's length, and its
+    /// own size).
+    pub(crate) fn own_size(&self) -> usize {
+        deep::leaf_size(self)
+    }
+
     /// [`size`](Self::size) or more, without decomposing numbers (a
     /// number counts its text's length plus two): cheap, for checking a
     /// limit that is rarely near.

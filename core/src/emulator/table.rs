@@ -262,40 +262,43 @@ impl TableMeta {
     /// DynamoDB's messages for an item made by an update expression.
     /// Returns the item's size ([`Item::size`]), which the check computes.
     pub(crate) fn check_item(&self, item: &Item, from_update: bool) -> Result<usize, Error> {
-        if let Err(e) = crate::rules::check_item(item) {
-            if from_update && matches!(e, Error::LimitExceeded { .. }) {
+        let size = match crate::rules::check_item_sized(item) {
+            Ok(size) => size,
+            Err(e) if from_update && matches!(e, Error::LimitExceeded { .. }) => {
                 return Err(Error::limit(
                     "Nesting Levels have exceeded supported limits",
                 ));
             }
-            return Err(e);
-        }
-        self.check_item_part(item, from_update, Checks::ALL)
-            .map(|size| size.unwrap_or_else(|| item.size()))
+            Err(e) => return Err(e),
+        };
+        self.check_item_part(item, from_update, Checks::ALL, Some(size))
+            .map(|checked| checked.unwrap_or(size))
     }
 
     /// The checks of an item that refuse a whole transaction (its values
     /// are checked on their own before): every key attribute present, none
     /// empty.
     pub(crate) fn check_item_shape(&self, item: &Item) -> Result<(), Error> {
-        self.check_item_part(item, false, Checks::SHAPE).map(drop)
+        self.check_item_part(item, false, Checks::SHAPE, None)
+            .map(drop)
     }
 
     /// The checks of an item that cancel its action in a transaction: key
     /// and index key types and sizes, and the item's size.
     pub(crate) fn check_item_faults(&self, item: &Item, from_update: bool) -> Result<(), Error> {
-        self.check_item_part(item, from_update, Checks::FAULTS)
+        self.check_item_part(item, from_update, Checks::FAULTS, None)
             .map(drop)
     }
 
     /// The checks of `part`; with the faults, the item's size (checked
     /// against the limit) comes back, so that its writer need not size the
-    /// item again.
+    /// item again. `size` is the item's size when the caller has it.
     fn check_item_part(
         &self,
         item: &Item,
         from_update: bool,
         part: Checks,
+        size: Option<usize>,
     ) -> Result<Option<usize>, Error> {
         let schema = self.key();
         for (attr, is_hash) in
@@ -356,7 +359,7 @@ impl TableMeta {
         if !part.faults {
             return Ok(None);
         }
-        let size = item.size();
+        let size = size.unwrap_or_else(|| item.size());
         if size > MAX_ITEM_SIZE {
             return Err(Error::limit(if from_update {
                 "Item size to update has exceeded the maximum allowed size"

@@ -387,8 +387,9 @@ impl Hash for AttributeValue {
 // ---------------------------------------------------------------------------
 // Size
 
-/// The bytes DynamoDB counts for a value that is not a list or map.
-fn leaf_size(v: &AttributeValue) -> usize {
+/// The bytes DynamoDB counts for a value that is not a list or map (and
+/// for a list or map, its own three without its elements').
+pub(super) fn leaf_size(v: &AttributeValue) -> usize {
     match v {
         S(s) => s.len(),
         N(n) => number_size(n),
