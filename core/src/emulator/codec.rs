@@ -1,6 +1,8 @@
 //! Byte encodings of the emulator: items (compact, versioned binary) and
 //! keys (order preserving, self-delimiting), and the partition digest.
 
+use std::cmp::Ordering;
+
 use crate::number::Number;
 use crate::value::AttributeValue;
 
@@ -179,7 +181,7 @@ pub(crate) fn canonicalize(v: &mut AttributeValue) {
                 *n = c;
             }
         }
-        AttributeValue::Ss(s) => s.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16())),
+        AttributeValue::Ss(s) => s.sort_by(|a, b| utf16_order(a, b)),
         AttributeValue::Bs(s) => {
             s.sort_by(|a, b| a.iter().map(|&x| x as i8).cmp(b.iter().map(|&x| x as i8)))
         }
@@ -194,6 +196,47 @@ pub(crate) fn canonicalize(v: &mut AttributeValue) {
         AttributeValue::M(m) => m.values_mut().for_each(canonicalize),
         AttributeValue::L(l) => l.iter_mut().for_each(canonicalize),
         _ => {}
+    }
+}
+
+/// The order of `a` and `b` by UTF-16 code units (Java's `String` order),
+/// found from their UTF-8 bytes: that is the bytes' order unless the first
+/// characters that differ are one outside the Basic Multilingual Plane
+/// (four UTF-8 bytes, a surrogate pair in UTF-16, whose lead unit
+/// 0xD800-0xDBFF) and one at U+E000-U+FFFF, which UTF-16 puts after it.
+fn utf16_order(a: &str, b: &str) -> Ordering {
+    let Some(i) = a.bytes().zip(b.bytes()).position(|(x, y)| x != y) else {
+        // One is a prefix of the other, in UTF-16 as in UTF-8.
+        return a.len().cmp(&b.len());
+    };
+    // The characters that differ start at the same place in both (the
+    // bytes before are the same).
+    let mut start = i;
+    while !a.is_char_boundary(start) {
+        start -= 1;
+    }
+    let (x, y) = (a[start..].chars().next(), b[start..].chars().next());
+    match (x, y) {
+        (Some(x), Some(y)) => {
+            let (x_pair, y_pair) = (u32::from(x) > 0xFFFF, u32::from(y) > 0xFFFF);
+            if x_pair == y_pair {
+                x.cmp(&y)
+            } else if x_pair {
+                // y is in the BMP: before the pair's lead unit or after it.
+                if u32::from(y) < 0xD800 {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            } else if u32::from(x) < 0xD800 {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        // Unreachable (both have a character where they differ); the
+        // bytes' order is the answer that keeps the sort total.
+        _ => a.cmp(b),
     }
 }
 
@@ -281,5 +324,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Characters from each UTF-8 length and from both sides of the
+    /// surrogates, where UTF-16 and UTF-8 orders part.
+    fn tricky_char() -> impl proptest::strategy::Strategy<Value = char> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::char::range('a', 'c'),
+            proptest::char::range('\u{7f}', '\u{81}'),
+            proptest::char::range('\u{7ff}', '\u{801}'),
+            proptest::char::range('\u{d7fe}', '\u{d7ff}'),
+            proptest::char::range('\u{e000}', '\u{e001}'),
+            proptest::char::range('\u{fffe}', '\u{ffff}'),
+            proptest::char::range('\u{10000}', '\u{10001}'),
+            proptest::char::range('\u{10fffe}', '\u{10ffff}'),
+            any::<char>(),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The order from UTF-8 bytes is Java's UTF-16 order, for strings
+        /// that share a prefix and differ in any of the characters where
+        /// the two encodings order differently.
+        #[test]
+        fn utf16_order_is_the_code_units_order(
+            prefix in proptest::collection::vec(tricky_char(), 0..3),
+            a in proptest::collection::vec(tricky_char(), 0..3),
+            b in proptest::collection::vec(tricky_char(), 0..3),
+        ) {
+            let p: String = prefix.into_iter().collect();
+            let a = format!("{p}{}", a.into_iter().collect::<String>());
+            let b = format!("{p}{}", b.into_iter().collect::<String>());
+            proptest::prop_assert_eq!(
+                utf16_order(&a, &b),
+                a.encode_utf16().cmp(b.encode_utf16()),
+                "{:?} against {:?}", a, b
+            );
+        }
+    }
+
+    #[test]
+    fn utf16_order_puts_the_private_use_area_after_supplementary_characters() {
+        assert_eq!(utf16_order("\u{e000}", "\u{1f600}"), Ordering::Greater);
+        assert_eq!(utf16_order("\u{1f600}", "\u{ffff}"), Ordering::Less);
+        assert_eq!(utf16_order("\u{d7ff}", "\u{10000}"), Ordering::Less);
+        assert_eq!(utf16_order("ab", "abc"), Ordering::Less);
+        assert_eq!(utf16_order("abc", "abc"), Ordering::Equal);
+        let mut set = AttributeValue::Ss(vec!["\u{1f600}".into(), "\u{e000}".into(), "z".into()]);
+        canonicalize(&mut set);
+        assert_eq!(
+            set,
+            AttributeValue::Ss(vec!["z".into(), "\u{1f600}".into(), "\u{e000}".into()])
+        );
     }
 }
