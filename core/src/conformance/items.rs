@@ -523,7 +523,8 @@ case!(binary_and_number_keys, |ctx| {
 });
 
 case!(set_members_come_back_sorted, |ctx| {
-    // DynamoDB promises no order; DynamoDB Local and the emulators sort.
+    // DynamoDB promises no order; DynamoDB Local and the emulators sort
+    // (strings as Java does, by UTF-16 code units, unlike sort keys).
     let t = ctx.simple_table("t").await;
     let num = |v: &str| v.parse::<crate::Number>().unwrap();
     ctx.put(
@@ -531,7 +532,11 @@ case!(set_members_come_back_sorted, |ctx| {
         key_s("a")
             .with(
                 "ss",
-                AttributeValue::Ss(vec!["b".into(), "a".into(), "c".into()]),
+                AttributeValue::Ss(
+                    ["ｚ", "b", "\u{e000}", "a", "😀", "é", "c"]
+                        .map(String::from)
+                        .to_vec(),
+                ),
             )
             .with(
                 "ns",
@@ -546,7 +551,11 @@ case!(set_members_come_back_sorted, |ctx| {
     let got = ctx.get(&t, key_s("a")).await.unwrap();
     match (&got["ss"], &got["ns"], &got["bs"]) {
         (AttributeValue::Ss(ss), AttributeValue::Ns(ns), AttributeValue::Bs(bs)) => {
-            assert_eq!(ss, &["a", "b", "c"]);
+            assert_eq!(
+                ss,
+                &["a", "b", "c", "é", "😀", "\u{e000}", "ｚ"],
+                "UTF-16 code unit order (a surrogate pair before U+E000)"
+            );
             assert_eq!(
                 ns.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
                 ["-1", "2", "3", "10"]
