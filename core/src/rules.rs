@@ -164,14 +164,7 @@ mod tests {
         /// The size the check sums on its way is the item's size, for
         /// items of every type nested to several levels.
         #[test]
-        fn checked_sizes_are_item_sizes(
-            attrs in proptest::collection::btree_map(
-                crate::arbitrary::attribute_name(),
-                crate::arbitrary::attribute_value(),
-                0..6,
-            )
-        ) {
-            let item = Item::from(attrs);
+        fn checked_sizes_are_item_sizes(item in crate::arbitrary::item()) {
             proptest::prop_assert_eq!(check_item_sized(&item).unwrap(), item.size());
         }
     }

@@ -271,8 +271,8 @@ impl TableMeta {
             }
             Err(e) => return Err(e),
         };
-        self.check_item_part(item, from_update, Checks::ALL, Some(size))
-            .map(|checked| checked.unwrap_or(size))
+        self.check_item_part(item, from_update, Checks::ALL, Some(size))?;
+        Ok(size)
     }
 
     /// The checks of an item that refuse a whole transaction (its values
@@ -280,26 +280,23 @@ impl TableMeta {
     /// empty.
     pub(crate) fn check_item_shape(&self, item: &Item) -> Result<(), Error> {
         self.check_item_part(item, false, Checks::SHAPE, None)
-            .map(drop)
     }
 
     /// The checks of an item that cancel its action in a transaction: key
     /// and index key types and sizes, and the item's size.
     pub(crate) fn check_item_faults(&self, item: &Item, from_update: bool) -> Result<(), Error> {
         self.check_item_part(item, from_update, Checks::FAULTS, None)
-            .map(drop)
     }
 
-    /// The checks of `part`; with the faults, the item's size (checked
-    /// against the limit) comes back, so that its writer need not size the
-    /// item again. `size` is the item's size when the caller has it.
+    /// The checks of `part`; with the faults, the item's size against the
+    /// limit (`size`, when the caller has it; else the item is sized).
     fn check_item_part(
         &self,
         item: &Item,
         from_update: bool,
         part: Checks,
         size: Option<usize>,
-    ) -> Result<Option<usize>, Error> {
+    ) -> Result<(), Error> {
         let schema = self.key();
         for (attr, is_hash) in
             std::iter::once((&schema.hash, true)).chain(schema.range.iter().map(|r| (r, false)))
@@ -357,7 +354,7 @@ impl TableMeta {
             }
         }
         if !part.faults {
-            return Ok(None);
+            return Ok(());
         }
         let size = size.unwrap_or_else(|| item.size());
         if size > MAX_ITEM_SIZE {
@@ -367,7 +364,7 @@ impl TableMeta {
                 "Item size has exceeded the maximum allowed size"
             }));
         }
-        Ok(Some(size))
+        Ok(())
     }
 
     // --- storage keys -------------------------------------------------------
