@@ -2,13 +2,14 @@
 //! `updates.rs`).
 
 use super::{case, case_list, expect_err, key_s, message, n, s};
-use crate::backend::{DeleteItem, PutItem, UpdateItem};
+use crate::backend::{DeleteItem, GetItem, PutItem, UpdateItem};
 use crate::error::Error;
 use crate::expr::{Condition, Update, attr};
 use crate::value::{AttributeValue, Item, ValueType};
 
 case_list!("expressions": create_only_if_absent, failed_condition_returns_stored_item,
-    condition_functions, comparison_semantics, guarded_delete, expression_errors_change_nothing);
+    condition_functions, comparison_semantics, guarded_delete, expression_errors_change_nothing,
+    list_indexes_and_clause_words_are_checked);
 
 case!(create_only_if_absent, |ctx| {
     let t = ctx.simple_table("t").await;
@@ -278,4 +279,75 @@ case!(expression_errors_change_nothing, |ctx| {
         "{e}"
     );
     assert_eq!(ctx.get(&t, key_s("a")).await, Some(key_s("a").with("v", 1)));
+});
+
+case!(list_indexes_and_clause_words_are_checked, |ctx| {
+    // DynamoDB's list indexes are 32-bit and written without leading
+    // zeros; its clause words (SET, REMOVE, ADD, DELETE) are never names,
+    // in any expression. Each refusal is Local's message and changes nothing.
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    let list = || AttributeValue::L(vec![n("0"), n("1"), n("2")]);
+    ctx.put(&t, key_s("a").with("l", list())).await;
+    let update = |expr: &str| UpdateItem::new(&t, key_s("a")).update_expression(expr);
+    let bad: Vec<(UpdateItem, &str)> = vec![
+        (
+            update("REMOVE l[01]"),
+            r#"Invalid UpdateExpression: Syntax error; token: "1", near: "01]""#,
+        ),
+        (
+            update("REMOVE l[007]"),
+            r#"Invalid UpdateExpression: Syntax error; token: "0", near: "007""#,
+        ),
+        (
+            update("REMOVE l[2147483648]"),
+            "Invalid UpdateExpression: List index is not within the allowable range; index: [2147483648]",
+        ),
+        (
+            update("REMOVE l[99999999999999999999999]"),
+            "Invalid UpdateExpression: List index is not within the allowable range; index: [99999999999999999999999]",
+        ),
+        (
+            update("SET remove = :v").value(":v", 1),
+            r#"Invalid UpdateExpression: Syntax error; token: "remove", near: "SET remove =""#,
+        ),
+        (
+            update("SET m.Delete = :v").value(":v", 1),
+            r#"Invalid UpdateExpression: Syntax error; token: "Delete", near: ".Delete =""#,
+        ),
+        (
+            update("SET v = :v")
+                .condition_expression("set = :v")
+                .value(":v", 1),
+            r#"Invalid ConditionExpression: Syntax error; token: "set", near: "set =""#,
+        ),
+    ];
+    for (req, expected) in bad {
+        let e = expect_err!(
+            b.update_item(req.clone()).await,
+            Error::InvalidRequest { .. }
+        );
+        assert!(message(&e).contains(expected), "{req:?}: {e}");
+    }
+    let e = expect_err!(
+        b.get_item(GetItem::new(&t, key_s("a")).projection_expression("l[0], l[2147483648]"))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(
+        message(&e).contains(
+            "Invalid ProjectionExpression: List index is not within the allowable range; index: [2147483648]"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        ctx.get(&t, key_s("a")).await,
+        Some(key_s("a").with("l", list()))
+    );
+    // The largest index is valid: past the end, REMOVE changes nothing.
+    b.update_item(update("REMOVE l[2147483647], l[0]"))
+        .await
+        .unwrap();
+    let got = ctx.get(&t, key_s("a")).await.unwrap();
+    assert_eq!(got["l"], AttributeValue::L(vec![n("1"), n("2")]));
 });

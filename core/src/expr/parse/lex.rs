@@ -81,8 +81,10 @@ pub(super) fn tokenize(text: &str) -> Vec<Token> {
                 }
                 if c == b'#' { Tok::Name } else { Tok::Value }
             }
+            // A leading zero is a number of its own (`0`, never `007`), as
+            // DynamoDB lexes list indexes: `l[01]` is a syntax error at `1`.
             c if c.is_ascii_digit() => {
-                while i + 1 < b.len() && b[i + 1].is_ascii_digit() {
+                while c != b'0' && i + 1 < b.len() && b[i + 1].is_ascii_digit() {
                     i += 1;
                 }
                 Tok::Int

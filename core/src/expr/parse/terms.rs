@@ -17,9 +17,19 @@ impl Run<'_, '_, '_> {
             .any(|k| self.is_keyword(i, k))
     }
 
+    /// An update expression's clause keywords, which DynamoDB's grammar
+    /// never takes as a name (in any expression): a syntax error there.
+    fn is_clause_keyword(&self, i: usize) -> bool {
+        ["SET", "REMOVE", "ADD", "DELETE"]
+            .iter()
+            .any(|k| self.is_keyword(i, k))
+    }
+
     pub(super) fn path_element_name(&mut self) -> PResult<String> {
         match self.peek() {
-            Tok::Ident if !self.is_condition_keyword(self.pos) => {
+            Tok::Ident
+                if !self.is_condition_keyword(self.pos) && !self.is_clause_keyword(self.pos) =>
+            {
                 let i = self.advance();
                 let name = &self.text[i.start..i.end];
                 if is_reserved(name) {
@@ -64,11 +74,21 @@ impl Run<'_, '_, '_> {
                 Tok::LBracket => {
                     self.advance();
                     let i = self.expect(Tok::Int)?;
-                    let index: usize = self.text[i.start..i.end].parse().map_err(|_| {
-                        // An index too large for memory is a syntax error at that token.
-                        self.pos -= 1;
-                        self.syntax_error()
-                    })?;
+                    let digits = &self.text[i.start..i.end];
+                    // DynamoDB's indexes are 32-bit: a larger one (of any
+                    // length) is refused, naming it.
+                    let index = match digits.parse::<i32>() {
+                        Ok(n) => usize::try_from(n).unwrap_or_default(),
+                        Err(_) => {
+                            self.semantic(
+                                RANK_OTHER,
+                                format!(
+                                    "List index is not within the allowable range; index: [{digits}]"
+                                ),
+                            );
+                            0
+                        }
+                    };
                     self.expect(Tok::RBracket)?;
                     elements.push(PathElement::Index(index));
                 }
