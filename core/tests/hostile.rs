@@ -82,6 +82,21 @@ fn nasty_expressions_are_refused_on_a_small_stack() {
 }
 
 #[test]
+fn deep_redundant_parentheses_are_a_validation_error_not_a_limit() {
+    // DynamoDB Local answers a ValidationException however deep they go;
+    // only the operator count and the expression's size are limits.
+    for depth in [641, 2000] {
+        let text = format!("{}a = :v{}", "(".repeat(depth), ")".repeat(depth));
+        match parse_condition(&text) {
+            Err(Error::InvalidRequest { message }) => {
+                assert!(message.contains("redundant parentheses"), "{message}")
+            }
+            other => panic!("{depth} levels: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn caller_built_trees_render_evaluate_and_drop_on_a_small_stack() {
     on_small_stack(|| {
         // A long chain of ANDs, as `Condition::all` builds it.

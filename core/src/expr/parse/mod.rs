@@ -259,7 +259,9 @@ impl<'a> Parser<'a> {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         };
         if let Some(message) = run.fatal.take() {
-            return Err(Error::limit(format!("{prefix}{message}")));
+            // A limit (size, operators) or, for nesting too deep to be
+            // anything but redundant parentheses, a plain validation error.
+            return Err(Error::from_validation_message(format!("{prefix}{message}")));
         }
         if result.is_ok() && run.operators > MAX_OPERATORS {
             // The lowest-ranked semantic error, as DynamoDB Local reports it
