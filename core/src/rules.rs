@@ -149,6 +149,8 @@ const LIMIT_MESSAGES: &[&str] = &[
     "The expression contains too many operators",
     "The expression attribute map contains a key that is too long",
     "Attribute name is too large",
+    "Transaction payload size cannot exceed 4MB",
+    "Payload in response is too large",
 ];
 
 /// True when a DynamoDB validation message reports a limit.

@@ -2,7 +2,7 @@
 
 use super::{ConsumedCapacity, DeleteItem, GetItem, PutItem, ReturnConsumedCapacity, UpdateItem};
 use crate::expr::{Condition, ExpressionAttributes};
-use crate::value::Item;
+use crate::value::{AttributeValue, Item};
 
 /// A condition check inside a transaction.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +46,48 @@ pub enum TransactWriteItem {
     Delete(DeleteItem),
     /// A condition that must hold, with no write.
     ConditionCheck(ConditionCheck),
+}
+
+impl TransactWriteItem {
+    /// What DynamoDB counts of one write action toward the transaction's 4 MB
+    /// (measured against DynamoDB Local): its item (a put) or key, the text of
+    /// its expressions, the names its placeholders stand for and the values.
+    /// `item` and `value` size them, exactly or as a bound.
+    pub(crate) fn payload_size_by(
+        &self,
+        item: fn(&Item) -> usize,
+        value: fn(&AttributeValue) -> usize,
+    ) -> usize {
+        let (sized, expressions, attributes) = match self {
+            TransactWriteItem::Put(p) => (
+                &p.item,
+                [p.condition_expression.as_deref(), None],
+                &p.expression_attributes,
+            ),
+            TransactWriteItem::Update(u) => (
+                &u.key,
+                [
+                    u.condition_expression.as_deref(),
+                    u.update_expression.as_deref(),
+                ],
+                &u.expression_attributes,
+            ),
+            TransactWriteItem::Delete(d) => (
+                &d.key,
+                [d.condition_expression.as_deref(), None],
+                &d.expression_attributes,
+            ),
+            TransactWriteItem::ConditionCheck(c) => (
+                &c.key,
+                [Some(c.condition_expression.as_str()), None],
+                &c.expression_attributes,
+            ),
+        };
+        item(sized)
+            + expressions.iter().flatten().map(|e| e.len()).sum::<usize>()
+            + attributes.names.values().map(String::len).sum::<usize>()
+            + attributes.values.values().map(value).sum::<usize>()
+    }
 }
 
 /// `TransactWriteItems`: up to 100 actions, all or nothing.

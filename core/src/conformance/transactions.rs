@@ -11,7 +11,7 @@ use crate::value::Item;
 
 case_list!("transactions": write_across_tables, cancellation_reasons_in_order, cancelled_writes_nothing,
     failed_condition_skips_the_action, write_limits, idempotent_tokens, key_update_cancels, get_from_one_snapshot,
-    transaction_capacity);
+    transaction_capacity, payloads_over_four_megabytes);
 
 fn put(t: &str, item: Item) -> TransactWriteItem {
     TransactWriteItem::Put(PutItem::new(t, item))
@@ -403,4 +403,64 @@ case!(transaction_capacity, |ctx| {
         .await
         .unwrap();
     assert_eq!(out.consumed_capacity[0].capacity_units, 12.0);
+});
+
+case!(payloads_over_four_megabytes, |ctx| {
+    // DynamoDB Local sums the payload in request order and stops at the
+    // action that crosses 4 MB (4,194,304 bytes): a put counts its item, and
+    // each of these items is 390,006 bytes ("id" and a 3-byte id, "f" and
+    // 390,000 bytes), so ten pass and the eleventh crosses at 4,290,066.
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    let big = |id: String| key_s(&id).with("f", "z".repeat(390_000));
+    let puts = |n: usize, prefix: &str| TransactWrite {
+        items: (0..n)
+            .map(|i| put(&t, big(format!("{prefix}{i:02}"))))
+            .collect(),
+        ..TransactWrite::default()
+    };
+    for n in [11, 12] {
+        let e = expect_err!(
+            b.transact_write_items(puts(n, "w")).await,
+            Error::LimitExceeded { .. }
+        );
+        assert_eq!(
+            message(&e),
+            "Transaction payload size cannot exceed 4MB. Payload Size: 4290066"
+        );
+    }
+    assert_eq!(ctx.get(&t, key_s("w00")).await, None, "nothing written");
+    b.transact_write_items(puts(10, "g")).await.unwrap();
+    ctx.put(&t, big("g10".to_owned())).await;
+
+    // A read transaction's answer: each item as projected, and four bytes
+    // for its `Item` member; a missing item counts nothing.
+    let gets = |n: usize, projection: Option<&str>| TransactGet {
+        items: (0..n)
+            .map(|i| {
+                let get = GetItem::new(&t, key_s(&format!("g{i:02}")));
+                match projection {
+                    Some(p) => get.projection_expression(p),
+                    None => get,
+                }
+            })
+            .chain(std::iter::once(GetItem::new(&t, key_s("missing"))))
+            .collect(),
+        ..TransactGet::default()
+    };
+    let e = expect_err!(
+        b.transact_get_items(gets(11, None)).await,
+        Error::LimitExceeded { .. }
+    );
+    assert_eq!(message(&e), "Payload in response is too large.4290110");
+    let e = expect_err!(
+        b.transact_get_items(gets(11, Some("f"))).await,
+        Error::LimitExceeded { .. }
+    );
+    assert_eq!(message(&e), "Payload in response is too large.4290055");
+    let got = b.transact_get_items(gets(10, None)).await.unwrap();
+    assert_eq!(got.items.len(), 11);
+    assert!(got.items[9].is_some() && got.items[10].is_none());
+    let got = b.transact_get_items(gets(11, Some("id"))).await.unwrap();
+    assert_eq!(got.items[10], Some(key_s("g10")));
 });

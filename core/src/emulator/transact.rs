@@ -23,7 +23,8 @@ use crate::backend::{
 };
 use crate::error::{CancellationCode, CancellationReason, Error};
 use crate::expr::{Condition, Path, Update, apply_update};
-use crate::value::Item;
+use crate::transaction::MAX_TRANSACTION_BYTES;
+use crate::value::{AttributeValue, Item};
 
 /// The most actions in one transaction.
 const MAX_ACTIONS: usize = 100;
@@ -125,6 +126,28 @@ fn check_expressions(items: &[TransactWriteItem]) -> Result<(), Error> {
             ),
         };
         parse_write(condition, update, attributes, is_update)?;
+    }
+    Ok(())
+}
+
+/// Refuses a write transaction whose payload is over 4 MB, with DynamoDB
+/// Local's message (its size summed in request order up to the action that
+/// crosses the limit). A cheap bound of the size spares the exact sizing
+/// of every request far under it.
+fn check_payload(items: &[TransactWriteItem]) -> Result<(), Error> {
+    let bound =
+        |a: &TransactWriteItem| a.payload_size_by(Item::size_at_most, AttributeValue::size_at_most);
+    if items.iter().map(bound).sum::<usize>() <= MAX_TRANSACTION_BYTES {
+        return Ok(());
+    }
+    let mut total = 0usize;
+    for action in items {
+        total += action.payload_size_by(Item::size, AttributeValue::size);
+        if total > MAX_TRANSACTION_BYTES {
+            return Err(Error::limit(format!(
+                "Transaction payload size cannot exceed 4MB. Payload Size: {total}"
+            )));
+        }
     }
     Ok(())
 }
@@ -249,6 +272,7 @@ impl<S: Storage> Emulator<S> {
         input: &TransactWrite,
     ) -> Result<TransactWriteOutput, Error> {
         check_shape(input.items.len(), input.client_request_token.as_ref())?;
+        check_payload(&input.items)?;
         // Check every action before touching anything, in DynamoDB Local's
         // order: each action's own expressions and values first, then that
         // no two actions touch one item, then each action against its table.
@@ -595,12 +619,24 @@ impl<S: Storage> Emulator<S> {
         let state = self.read_state();
         let mut items = Vec::with_capacity(n);
         let mut usage: BTreeMap<String, Usage> = BTreeMap::new();
+        // The response's payload as DynamoDB Local counts it: each item
+        // returned, as projected, and its four-byte `Item` member.
+        let mut payload = 0usize;
         for (meta, key, projection) in &planned {
             self.same_table(&state, meta)?;
             let item = self.load(meta, key)?;
             usage.entry(meta.name().to_owned()).or_default().table +=
                 2.0 * read_units(item.as_ref().map_or(0, Item::size), true);
-            items.push(item.map(|i| apply_projection(i, projection)));
+            let item = item.map(|i| apply_projection(i, projection));
+            if let Some(i) = &item {
+                payload += "Item".len() + i.size();
+                if payload > MAX_TRANSACTION_BYTES {
+                    return Err(Error::limit(format!(
+                        "Payload in response is too large.{payload}"
+                    )));
+                }
+            }
+            items.push(item);
         }
         drop(state);
         Ok(TransactGetOutput {

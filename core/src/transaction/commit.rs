@@ -23,35 +23,6 @@ use crate::time::Timestamp;
 use crate::trace::TRANSACTIONS;
 use crate::value::{AttributeValue, Item};
 
-/// The size DynamoDB counts toward a transaction's 4 MB: the items
-/// written, the keys, and the values of the expressions.
-fn action_size(action: &TransactWriteItem) -> usize {
-    action_size_by(action, Item::size, AttributeValue::size)
-}
-
-/// [`action_size`] or more, without decomposing numbers (see
-/// [`AttributeValue::size_at_most`]): what a request far under the limit
-/// is checked with.
-fn action_size_bound(action: &TransactWriteItem) -> usize {
-    action_size_by(action, Item::size_at_most, AttributeValue::size_at_most)
-}
-
-fn action_size_by(
-    action: &TransactWriteItem,
-    item: fn(&Item) -> usize,
-    value: fn(&AttributeValue) -> usize,
-) -> usize {
-    let values = |attrs: &crate::expr::ExpressionAttributes| -> usize {
-        attrs.values.iter().map(|(k, v)| k.len() + value(v)).sum()
-    };
-    match action {
-        TransactWriteItem::Put(p) => item(&p.item) + values(&p.expression_attributes),
-        TransactWriteItem::Update(u) => item(&u.key) + values(&u.expression_attributes),
-        TransactWriteItem::Delete(d) => item(&d.key) + values(&d.expression_attributes),
-        TransactWriteItem::ConditionCheck(c) => item(&c.key) + values(&c.expression_attributes),
-    }
-}
-
 /// Refuses what DynamoDB would refuse of the whole request, before it goes.
 /// `origin(i)` is who added action `i`.
 fn check_request(origin: impl Fn(usize) -> Origin, actions: &[TransactWriteItem]) -> Result<()> {
@@ -105,8 +76,14 @@ fn check_request(origin: impl Fn(usize) -> Origin, actions: &[TransactWriteItem]
         });
     }
     // The exact size only when a cheap bound of it is over the limit.
-    if actions.iter().map(action_size_bound).sum::<usize>() > MAX_TRANSACTION_BYTES {
-        let bytes: usize = actions.iter().map(action_size).sum();
+    // DynamoDB's own count (see `TransactWriteItem::payload_size_by`).
+    let bound =
+        |a: &TransactWriteItem| a.payload_size_by(Item::size_at_most, AttributeValue::size_at_most);
+    if actions.iter().map(bound).sum::<usize>() > MAX_TRANSACTION_BYTES {
+        let bytes: usize = actions
+            .iter()
+            .map(|a| a.payload_size_by(Item::size, AttributeValue::size))
+            .sum();
         if bytes > MAX_TRANSACTION_BYTES {
             return Err(Error::LimitExceeded {
                 message: format!(
