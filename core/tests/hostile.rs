@@ -82,6 +82,45 @@ fn nasty_expressions_are_refused_on_a_small_stack() {
 }
 
 #[test]
+fn a_number_padded_to_a_megabyte_is_substituted_short() {
+    // Its size is two bytes, so a thousand uses fit every limit; each use
+    // must not copy (nor each comparison read) a megabyte of zeros.
+    let padded = format!("{}1", "0".repeat(1 << 20));
+    let values: BTreeMap<String, AttributeValue> = [
+        (":v".to_owned(), AttributeValue::N(padded.parse().unwrap())),
+        (
+            ":l".to_owned(),
+            AttributeValue::L(vec![AttributeValue::Ns(vec![padded.parse().unwrap()])]),
+        ),
+    ]
+    .into();
+    let uses = vec![":v"; 99].join(", ");
+    let text = format!("a IN ({uses}, :l)");
+    let names = BTreeMap::new();
+    let cond = Parser::new(&names, &values)
+        .condition(&text, ExpressionKind::Condition)
+        .unwrap();
+    let Condition::In { list, .. } = &cond else {
+        panic!("{cond:?}")
+    };
+    assert_eq!(list.len(), 100);
+    // (Numbers compare by value: the text is what is checked.)
+    for o in &list[..99] {
+        assert!(
+            matches!(o, Operand::Value(AttributeValue::N(n)) if n.as_str() == "1"),
+            "{o:?}"
+        );
+    }
+    let Operand::Value(AttributeValue::L(l)) = &list[99] else {
+        panic!("{:?}", list[99])
+    };
+    assert!(matches!(&l[..], [AttributeValue::Ns(ns)] if ns[0].as_str() == "1"));
+    // The value given is untouched, and equal to what was substituted.
+    assert_eq!(values[":v"], AttributeValue::from(1));
+    assert!(matches!(&values[":v"], AttributeValue::N(n) if n.as_str().len() > 1 << 20));
+}
+
+#[test]
 fn deep_redundant_parentheses_are_a_validation_error_not_a_limit() {
     // DynamoDB Local answers a ValidationException however deep they go;
     // only the operator count and the expression's size are limits.

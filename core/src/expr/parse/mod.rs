@@ -154,6 +154,10 @@ pub struct Parser<'a> {
     values: &'a BTreeMap<String, AttributeValue>,
     used_names: BTreeSet<String>,
     used_values: BTreeSet<String>,
+    /// Values holding numbers written at great length (`000…1`), with
+    /// those numbers in canonical text: what each use of such a value
+    /// substitutes, made once per placeholder (see [`Run::value`]).
+    shortened: BTreeMap<String, AttributeValue>,
 }
 
 struct Run<'p, 'a, 't> {
@@ -201,6 +205,7 @@ impl<'a> Parser<'a> {
             values,
             used_names: BTreeSet::new(),
             used_values: BTreeSet::new(),
+            shortened: BTreeMap::new(),
         }
     }
 

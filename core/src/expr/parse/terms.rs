@@ -8,6 +8,7 @@ use super::{
 };
 use crate::expr::reserved::is_reserved;
 use crate::expr::{Operand, Path, PathElement};
+use crate::number::Number;
 use crate::value::{AttributeValue, ValueType};
 
 impl Run<'_, '_, '_> {
@@ -121,7 +122,22 @@ impl Run<'_, '_, '_> {
                 if self.fatal.is_some() || !self.substitute(v) {
                     return Some(AttributeValue::Null);
                 }
-                Some(v.clone())
+                // A number's size is counted by its digits, not its text: a
+                // value whose numbers are padded to megabytes substitutes
+                // their canonical text, made once, so that neither copying
+                // it per use nor comparing it per item costs its length.
+                if let Some(short) = self.parser.shortened.get(placeholder) {
+                    return Some(short.clone());
+                }
+                match shortened(v) {
+                    Some(short) => {
+                        self.parser
+                            .shortened
+                            .insert(placeholder.to_owned(), short.clone());
+                        Some(short)
+                    }
+                    None => Some(v.clone()),
+                }
             }
             None => {
                 self.semantic(
@@ -290,4 +306,50 @@ impl Run<'_, '_, '_> {
             }
         }
     }
+}
+
+/// Number text longer than this is padded: no canonical DynamoDB number
+/// (at most 38 digits, exponents from -130 to 125) is half as long.
+const LONG_NUMBER: usize = 320;
+
+fn is_long(n: &Number) -> bool {
+    n.as_str().len() > LONG_NUMBER
+}
+
+/// `v` with each number longer than [`LONG_NUMBER`] in canonical text, or
+/// `None` when it has none (the common case: nothing is copied). Walks the
+/// value with a stack of its own, however deep it is.
+fn shortened(v: &AttributeValue) -> Option<AttributeValue> {
+    let mut stack = vec![v];
+    let mut found = false;
+    while let Some(v) = stack.pop() {
+        match v {
+            AttributeValue::N(n) => found |= is_long(n),
+            AttributeValue::Ns(ns) => found |= ns.iter().any(is_long),
+            AttributeValue::L(l) => stack.extend(l),
+            AttributeValue::M(m) => stack.extend(m.values()),
+            _ => {}
+        }
+        if found {
+            break;
+        }
+    }
+    if !found {
+        return None;
+    }
+    let mut out = v.clone();
+    let mut stack = vec![&mut out];
+    while let Some(v) = stack.pop() {
+        match v {
+            AttributeValue::N(n) if is_long(n) => *n = n.canonical(),
+            AttributeValue::Ns(ns) => ns
+                .iter_mut()
+                .filter(|n| is_long(n))
+                .for_each(|n| *n = n.canonical()),
+            AttributeValue::L(l) => stack.extend(l.iter_mut()),
+            AttributeValue::M(m) => stack.extend(m.values_mut()),
+            _ => {}
+        }
+    }
+    Some(out)
 }
