@@ -10,6 +10,7 @@ use crate::model::{
 use crate::value::Item;
 
 case_list!("tables": create_describe_delete, create_existing_fails, missing_table_everywhere,
+    invalid_table_names_are_refused,
     invalid_definitions_create_nothing, provisioned_billing_is_described, list_tables_in_pages,
     time_to_live_settings, expired_items_stay_visible);
 
@@ -117,6 +118,34 @@ case!(missing_table_everywhere, |ctx| {
     );
 });
 
+// A name no table could have is a validation error, not a missing table.
+case!(invalid_table_names_are_refused, |ctx| {
+    let b = ctx.backend();
+    for t in ["ab", "has space", &"x".repeat(256)] {
+        let invalid = |r: Result<String, Error>| {
+            let e = r.expect_err(&format!("`{t}` is not a table name"));
+            assert!(
+                matches!(&e, Error::InvalidRequest { message } if message.contains("Invalid table/index name")),
+                "`{t}`: {e:?}"
+            );
+        };
+        invalid(b.describe_table(t).await.map(|d| format!("{d:?}")));
+        invalid(b.delete_table(t).await.map(|d| format!("{d:?}")));
+        invalid(
+            b.get_item(GetItem::new(t, key_s("a")))
+                .await
+                .map(|r| format!("{r:?}")),
+        );
+        invalid(
+            b.put_item(PutItem::new(t, key_s("a")))
+                .await
+                .map(|r| format!("{r:?}")),
+        );
+        invalid(b.scan(Scan::new(t)).await.map(|r| format!("{r:?}")));
+        invalid(b.describe_time_to_live(t).await.map(|r| format!("{r:?}")));
+    }
+});
+
 case!(invalid_definitions_create_nothing, |ctx| {
     let b = ctx.backend();
     // Too short, and bad characters.
@@ -161,6 +190,47 @@ case!(invalid_definitions_create_nothing, |ctx| {
     let def =
         TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S)).with_throughput(0, 5);
     expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
+    // More than DynamoDB's quota of 40,000 units, for the table or an index.
+    let name = ctx.table("quota");
+    let def = TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S))
+        .with_throughput(1, 40_001);
+    let e = expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
+    assert_eq!(
+        super::message(&e),
+        "Cannot increase provisioned throughput to more than 40,000 units per table"
+    );
+    let mut def = TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S))
+        .with_throughput(40_000, 40_000);
+    let mut index = gsi(
+        "byg",
+        KeySchema::hash("g", ScalarType::S),
+        IndexProjection::All,
+    );
+    index.throughput = Some(crate::model::Throughput {
+        read_capacity_units: 40_001,
+        write_capacity_units: 1,
+    });
+    def.indexes.push(index);
+    let e = expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
+    assert_eq!(
+        super::message(&e),
+        "Cannot increase provisioned throughput to more than 40,000 units per global secondary index"
+    );
+    expect_err!(b.describe_table(&name).await, Error::TableNotFound { .. });
+    // One attribute projected twice.
+    let name = ctx.table("twice");
+    let mut def = TableDefinition::new(&name, KeySchema::hash("id", ScalarType::S));
+    def.indexes.push(gsi(
+        "byg",
+        KeySchema::hash("g", ScalarType::S),
+        IndexProjection::Include(vec!["a".into(), "a".into()]),
+    ));
+    let e = expect_err!(b.create_table(def).await, Error::InvalidRequest { .. });
+    assert_eq!(
+        super::message(&e),
+        "Cannot have two attributes with the same name"
+    );
+    expect_err!(b.describe_table(&name).await, Error::TableNotFound { .. });
 });
 
 case!(provisioned_billing_is_described, |ctx| {
@@ -224,6 +294,19 @@ case!(list_tables_in_pages, |ctx| {
         }
     }
     assert_eq!(seen, mine);
+    // A start no table could have.
+    let e = expect_err!(
+        b.list_tables(ListTables {
+            exclusive_start_table_name: Some("a".into()),
+            limit: None
+        })
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(
+        super::message(&e).starts_with("Invalid table/index name."),
+        "{e:?}"
+    );
     expect_err!(
         b.list_tables(ListTables {
             exclusive_start_table_name: None,

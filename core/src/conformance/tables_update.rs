@@ -238,10 +238,36 @@ case!(bad_index_changes, |ctx| {
             "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
         );
     }
+    // Two changes to one index, whatever they are.
+    for update in [
+        UpdateTable::new(&name)
+            .delete_index("gsi1")
+            .delete_index("gsi1"),
+        UpdateTable::new(&name)
+            .delete_index("gsi1")
+            .index_throughput("gsi1", tp(1, 1)),
+        UpdateTable::new(&name)
+            .create_index(h.clone())
+            .create_index(h.clone()),
+    ] {
+        let e = send(ctx, update).await.unwrap_err();
+        invalid(
+            &e,
+            "Only one global secondary index update per index is allowed simultaneously.",
+        );
+    }
     // An index the table does not have.
     expect_err!(
         send(ctx, UpdateTable::new(&name).delete_index("nope")).await,
         Error::TableNotFound { .. }
+    );
+    // A local index cannot be deleted.
+    let e = send(ctx, UpdateTable::new(&name).delete_index("lsi1"))
+        .await
+        .unwrap_err();
+    invalid(
+        &e,
+        "Cannot delete an index that is not a GlobalSecondaryIndex",
     );
     // Nothing to change.
     let e = send(ctx, UpdateTable::new(&name)).await.unwrap_err();
@@ -399,6 +425,27 @@ case!(billing_and_throughput_changes, |ctx| {
         message(&e),
         "Table read and write throughput must be at least 1, and cannot be null"
     );
+    // Over DynamoDB's quota of 40,000 units, for the table or an index.
+    for (update, of) in [
+        (
+            UpdateTable::new(&name).billing(BillingMode::Provisioned(tp(40_001, 6))),
+            "table",
+        ),
+        (
+            UpdateTable::new(&name).billing(BillingMode::Provisioned(tp(5, 40_001))),
+            "table",
+        ),
+        (
+            UpdateTable::new(&name).index_throughput("byg", tp(3, 40_001)),
+            "global secondary index",
+        ),
+    ] {
+        let e = expect_err!(send(ctx, update).await, Error::InvalidRequest { .. });
+        assert_eq!(
+            message(&e),
+            format!("Cannot increase provisioned throughput to more than 40,000 units per {of}")
+        );
+    }
     // Back to on demand.
     send(
         ctx,

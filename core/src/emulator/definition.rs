@@ -28,13 +28,46 @@ pub(super) fn bad_name() -> Error {
     )
 }
 
+/// The most read or write capacity units a table or a global index may
+/// have provisioned (DynamoDB's default quota, which Local enforces).
+const MAX_UNITS: u64 = 40_000;
+
+/// What provisioned throughput belongs to, for its limit's message.
+#[derive(Clone, Copy)]
+pub(super) enum Units {
+    Table,
+    GlobalIndex,
+}
+
+/// Refuses throughput over [`MAX_UNITS`] with DynamoDB's message.
+pub(super) fn check_max_throughput(t: &Throughput, of: Units) -> Result<(), Error> {
+    if t.read_capacity_units.max(t.write_capacity_units) <= MAX_UNITS {
+        return Ok(());
+    }
+    let of = match of {
+        Units::Table => "table",
+        Units::GlobalIndex => "global secondary index",
+    };
+    Err(Error::invalid(format!(
+        "Cannot increase provisioned throughput to more than 40,000 units per {of}"
+    )))
+}
+
+/// DynamoDB's error for a table that is not there: a name no table could
+/// have is a validation error, as DynamoDB Local answers, before it is a
+/// missing table.
+pub(super) fn missing_table(name: &str) -> Error {
+    if valid_name(name) {
+        Error::TableNotFound {
+            table: name.to_owned(),
+        }
+    } else {
+        bad_name()
+    }
+}
+
 /// Checks a table definition the way `CreateTable` does.
 pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
-    let bad_name = || {
-        Error::invalid(
-            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
-        )
-    };
     if !valid_name(&def.name) {
         return Err(bad_name());
     }
@@ -71,17 +104,17 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
             )));
         }
     }
-    let check_throughput = |t: &Throughput| {
+    let check_throughput = |t: &Throughput, of: Units| {
         if t.read_capacity_units == 0 || t.write_capacity_units == 0 {
             Err(Error::invalid(
                 "One or more parameter values were invalid: Provisioned throughput must be at least 1 read and 1 write capacity unit",
             ))
         } else {
-            Ok(())
+            check_max_throughput(t, of)
         }
     };
     if let BillingMode::Provisioned(t) = &def.billing {
-        check_throughput(t)?;
+        check_throughput(t, Units::Table)?;
     }
     let mut seen = Vec::new();
     let (mut globals, mut locals) = (0, 0);
@@ -110,9 +143,18 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
             if names.iter().any(|n| !valid_attribute_name(n)) {
                 return Err(attr_name());
             }
+            if names
+                .iter()
+                .enumerate()
+                .any(|(n, a)| names[..n].contains(a))
+            {
+                return Err(Error::invalid(
+                    "Cannot have two attributes with the same name",
+                ));
+            }
         }
         if let Some(t) = &index.throughput {
-            check_throughput(t)?;
+            check_throughput(t, Units::GlobalIndex)?;
         }
         match index.kind {
             IndexKind::Global => globals += 1,

@@ -21,7 +21,7 @@
 use std::sync::Arc;
 
 use super::codec::{encode_item, prefix_end, successor};
-use super::definition::{bad_name, check_definition, valid_name};
+use super::definition::{Units, bad_name, check_definition, check_max_throughput, valid_name};
 use super::table::TableMeta;
 use super::{Emulator, Storage, Writes, scan_all};
 use crate::backend::{
@@ -77,13 +77,13 @@ fn redefined() -> Error {
     )
 }
 
-fn check_throughput(t: &Throughput) -> Result<(), Error> {
+fn check_throughput(t: &Throughput, of: Units) -> Result<(), Error> {
     if t.read_capacity_units == 0 || t.write_capacity_units == 0 {
         return Err(Error::invalid(
             "Table read and write throughput must be at least 1, and cannot be null",
         ));
     }
-    Ok(())
+    check_max_throughput(t, of)
 }
 
 fn unchanged() -> Error {
@@ -194,6 +194,20 @@ impl TableMeta {
                 return Err(local_index_update_error(&i.name));
             }
         }
+        let named: Vec<&str> = input
+            .index_updates
+            .iter()
+            .map(GlobalIndexUpdate::index_name)
+            .collect();
+        if named
+            .iter()
+            .enumerate()
+            .any(|(n, a)| named[..n].contains(a))
+        {
+            return Err(Error::invalid(
+                "Only one global secondary index update per index is allowed simultaneously.",
+            ));
+        }
         let online = input
             .index_updates
             .iter()
@@ -201,21 +215,6 @@ impl TableMeta {
             .count();
         if online > 1 {
             return Err(one_at_a_time());
-        }
-        let updated: Vec<&str> = input
-            .index_updates
-            .iter()
-            .filter(|u| matches!(u, GlobalIndexUpdate::Update { .. }))
-            .map(GlobalIndexUpdate::index_name)
-            .collect();
-        if updated
-            .iter()
-            .enumerate()
-            .any(|(n, a)| updated[..n].contains(a))
-        {
-            return Err(Error::invalid(
-                "Only one global secondary index update per index is allowed simultaneously.",
-            ));
         }
         let creating = self
             .def
@@ -258,6 +257,11 @@ impl TableMeta {
             match u {
                 GlobalIndexUpdate::Create(index) => self.check_create(input, index)?,
                 GlobalIndexUpdate::Delete(name) => {
+                    if self.def.local_indexes().any(|i| i.name == *name) {
+                        return Err(Error::invalid(
+                            "Cannot delete an index that is not a GlobalSecondaryIndex",
+                        ));
+                    }
                     if self.def.global_indexes().all(|i| i.name != *name) {
                         return Err(Error::TableNotFound {
                             table: table.to_owned(),
@@ -268,7 +272,7 @@ impl TableMeta {
                     let Some(index) = self.def.global_indexes().find(|i| i.name == *name) else {
                         return Err(Error::invalid("Invalid global secondary index name"));
                     };
-                    check_throughput(throughput)?;
+                    check_throughput(throughput, Units::GlobalIndex)?;
                     let billing = input.billing.unwrap_or(self.def.billing);
                     let BillingMode::Provisioned(table_throughput) = billing else {
                         return Err(Error::invalid(format!(
@@ -284,7 +288,7 @@ impl TableMeta {
         }
         match (input.billing, self.def.billing) {
             (Some(BillingMode::Provisioned(new)), current) => {
-                check_throughput(&new)?;
+                check_throughput(&new, Units::Table)?;
                 if current == BillingMode::Provisioned(new) && input.index_updates.is_empty() {
                     return Err(unchanged());
                 }
@@ -334,7 +338,7 @@ impl TableMeta {
             ));
         }
         if let Some(t) = &index.throughput {
-            check_throughput(t)?;
+            check_throughput(t, Units::GlobalIndex)?;
         }
         let mut def = self.def.clone();
         def.indexes.push(index.clone());

@@ -24,7 +24,11 @@
 //!   either way.
 //! - A query page counts the data read *before* the filter toward 1 MB, as
 //!   DynamoDB documents; Local counts only items that pass the filter.
-//! - `size` is a reserved word (AWS's list); Local accepts it bare.
+//! - `size` and `convert` are reserved words (AWS's list); Local accepts
+//!   them bare.
+//! - The first operand of `begins_with`, `contains` and `attribute_type`
+//!   is a path, as in the library's condition types; Local also evaluates
+//!   a value there (a condition constant over the item).
 //! - A transaction that updates a key attribute is cancelled with a reason
 //!   per action (DynamoDB documents one per action); Local gives one reason.
 //! - `TransactGetItems` with a wrongly typed key is a validation error; Local
@@ -138,6 +142,7 @@ use crate::backend::{ConsumedCapacity, ReturnConsumedCapacity};
 use crate::error::Error;
 use crate::time::Timestamp;
 use crate::value::Item;
+use definition::missing_table;
 use table::{META_PREFIX, TABLE_PREFIX, TableMeta};
 
 /// The version of the emulator's storage layout, recorded in every store.
@@ -345,9 +350,7 @@ impl<S: Storage> Emulator<S> {
             .tables
             .get(name)
             .map(|t| t.meta.clone())
-            .ok_or_else(|| Error::TableNotFound {
-                table: name.to_owned(),
-            })
+            .ok_or_else(|| missing_table(name))
     }
 
     /// The item of a table stored under `key`; a damaged one is

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::codec::{encode_item, prefix_end};
-use super::definition::check_definition;
+use super::definition::{bad_name, check_definition, missing_table, valid_name};
 use super::table::TableMeta;
 use super::{Emulator, NEXT_ID_KEY, Storage, TableState, Writes, decode_stored, scan_all};
 use crate::backend::{
@@ -82,9 +82,7 @@ impl<S: Storage> Emulator<S> {
             let t = state
                 .tables
                 .get(table)
-                .ok_or_else(|| Error::TableNotFound {
-                    table: table.to_owned(),
-                })?;
+                .ok_or_else(|| missing_table(table))?;
             self.describe(t)
         };
         if !description.is_settled() {
@@ -105,9 +103,7 @@ impl<S: Storage> Emulator<S> {
             .tables
             .get(table)
             .cloned()
-            .ok_or_else(|| Error::TableNotFound {
-                table: table.to_owned(),
-            })?;
+            .ok_or_else(|| missing_table(table))?;
         self.storage
             .apply(vec![(TableMeta::record_key(table).into(), None)])?;
         state.tables.remove(table);
@@ -140,6 +136,11 @@ impl<S: Storage> Emulator<S> {
             Some(l) => l as usize,
             None => 100,
         };
+        if let Some(start) = &input.exclusive_start_table_name
+            && !valid_name(start)
+        {
+            return Err(bad_name());
+        }
         let state = self.read_state();
         let mut names: Vec<String> = state
             .tables
@@ -172,9 +173,7 @@ impl<S: Storage> Emulator<S> {
             .tables
             .get(table)
             .cloned()
-            .ok_or_else(|| Error::TableNotFound {
-                table: table.to_owned(),
-            })?;
+            .ok_or_else(|| missing_table(table))?;
         let current = t.meta.def.ttl_attribute.clone();
         let new = match (&current, ttl.enabled) {
             (Some(a), true) if *a == ttl.attribute => {
