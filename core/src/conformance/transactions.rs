@@ -11,7 +11,7 @@ use crate::value::Item;
 
 case_list!("transactions": write_across_tables, cancellation_reasons_in_order, cancelled_writes_nothing,
     failed_condition_skips_the_action, write_limits, idempotent_tokens, key_update_cancels, get_from_one_snapshot,
-    transaction_capacity, payloads_over_four_megabytes);
+    transaction_capacity, payloads_over_four_megabytes, put_of_an_item_too_large);
 
 fn put(t: &str, item: Item) -> TransactWriteItem {
     TransactWriteItem::Put(PutItem::new(t, item))
@@ -463,4 +463,29 @@ case!(payloads_over_four_megabytes, |ctx| {
     assert!(got.items[9].is_some() && got.items[10].is_none());
     let got = b.transact_get_items(gets(11, Some("id"))).await.unwrap();
     assert_eq!(got.items[10], Some(key_s("g10")));
+});
+
+// A put whose item is over 400 KB refuses the whole transaction (as DynamoDB
+// Local answers), even after a failing condition; nothing is written.
+case!(put_of_an_item_too_large, |ctx| {
+    let t = ctx.simple_table("t").await;
+    let too_large = key_s("big").with("v", "x".repeat(410_000));
+    let mut guarded = PutItem::new(&t, key_s("a"));
+    guarded.condition_expression = Some("attribute_exists(zz)".into());
+    for first in [put(&t, key_s("a")), TransactWriteItem::Put(guarded)] {
+        let e = expect_err!(
+            ctx.backend()
+                .transact_write_items(TransactWrite {
+                    items: vec![first, put(&t, too_large.clone())],
+                    ..TransactWrite::default()
+                })
+                .await,
+            Error::LimitExceeded { .. }
+        );
+        assert_eq!(
+            message(&e),
+            "Item size has exceeded the maximum allowed size"
+        );
+    }
+    assert_eq!(ctx.get(&t, key_s("a")).await, None, "nothing written");
 });

@@ -89,7 +89,14 @@ fn check_expressions(items: &[TransactWriteItem]) -> Result<(), Error> {
     for action in items {
         let (condition, update, attributes, is_update) = match action {
             TransactWriteItem::Put(p) => {
-                crate::rules::check_item(&p.item)?;
+                // An item too large refuses the whole request, as in
+                // DynamoDB Local; one that grows too large by an update
+                // cancels its action.
+                if crate::rules::check_item_sized(&p.item)? > crate::rules::MAX_ITEM_SIZE {
+                    return Err(Error::limit(
+                        "Item size has exceeded the maximum allowed size",
+                    ));
+                }
                 (
                     p.condition_expression.as_deref(),
                     None,
