@@ -6,8 +6,10 @@
 //! corrupt bytes are an error. Neither direction recurses: a value of any
 //! depth encodes and decodes on a small, fixed amount of thread stack.
 
+#[cfg(feature = "emulator")]
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+#[cfg(feature = "emulator")]
 use std::sync::Arc;
 
 use crate::error::Error;
@@ -177,6 +179,7 @@ fn put_item(out: &mut Vec<u8>, item: &Item) {
 /// allocation of the encoding's exact length (what a store keeps): the
 /// encoding is written to this thread's buffer first, so that the result
 /// is the only allocation.
+#[cfg(feature = "emulator")]
 pub(crate) fn encode_item_shared(item: &Item, size: usize) -> Arc<[u8]> {
     shared_bytes(size + size / 16 + 16 + item.len() * 4, |out| {
         put_item(out, item)
@@ -185,8 +188,10 @@ pub(crate) fn encode_item_shared(item: &Item, size: usize) -> Arc<[u8]> {
 
 /// The largest buffer a thread keeps for [`shared_bytes`] between uses (a
 /// larger one, for a rare large item, is freed).
+#[cfg(feature = "emulator")]
 const SCRATCH_KEPT: usize = 64 * 1024;
 
+#[cfg(feature = "emulator")]
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -195,6 +200,7 @@ thread_local! {
 /// capacity or more), as one shared allocation of their exact length. The
 /// buffer is this thread's, kept between calls (a fresh one when it is
 /// not at hand: in use, or the thread ending).
+#[cfg(feature = "emulator")]
 pub(crate) fn shared_bytes(hint: usize, mut write: impl FnMut(&mut Vec<u8>)) -> Arc<[u8]> {
     let kept = SCRATCH.try_with(|cell| {
         let mut buf = cell.try_borrow_mut().ok()?;
