@@ -380,6 +380,12 @@ impl<'a> Obj<'a> {
             }
             let path = self.at("ExpressionAttributeValues");
             for (k, v) in values {
+                if v.is_null() {
+                    return Err(ApiError::validation(format!(
+                        "ExpressionAttributeValues contains invalid value: {} for key {k}",
+                        value::NULL_VALUE
+                    )));
+                }
                 let at = path.child(Segment::Key(k));
                 out.values.insert(k.clone(), value::from_json(v, &at)?);
             }

@@ -262,6 +262,7 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
     )?;
     let table_throughput = throughput(&mut ck, req)?;
     let mut indexes = Vec::new();
+    let mut no_globals = false;
     for (member, kind) in [
         ("LocalSecondaryIndexes", IndexKind::Local),
         ("GlobalSecondaryIndexes", IndexKind::Global),
@@ -269,6 +270,8 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
         let Some(list) = req.list(member)? else {
             continue;
         };
+        // An empty list of global indexes is refused; of local ones, not.
+        no_globals |= kind == IndexKind::Global && list.is_empty();
         let path = req.at(member);
         for (i, v) in list.iter().enumerate() {
             let e = element(&path, i, v)?;
@@ -290,6 +293,17 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
     }
     ck.finish()?;
     refuse_features(req)?;
+    if no_globals {
+        return Err(ApiError::validation("GSI list is empty/invalid"));
+    }
+    if let Some(s) = req.obj("StreamSpecification")?
+        && s.bool("StreamEnabled")? == Some(false)
+        && s.has("StreamViewType")
+    {
+        return Err(ApiError::validation(
+            "Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present.",
+        ));
+    }
     if duplicate {
         return Err(ApiError::validation(
             "Cannot have two attributes with the same name",

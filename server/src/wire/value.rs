@@ -33,6 +33,9 @@ const MAX_DEPTH: usize = MAX_NESTING_DEPTH + 1;
 
 const NESTING: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
+/// DynamoDB's message for a JSON `null` where a value belongs.
+pub(crate) const NULL_VALUE: &str = "The supplied Item contains a null AttributeValue";
+
 /// DynamoDB's message for a number it cannot store.
 fn number_error(e: &NumberError) -> ApiError {
     ApiError::validation(match e {
@@ -149,7 +152,12 @@ fn value_at(v: &Value, path: &Path<'_>, depth: usize) -> Result<AttributeValue, 
             AttributeValue::L(
                 list(v, at)?
                     .iter()
-                    .map(|e| value_at(e, at, depth + 1))
+                    .map(|e| {
+                        if e.is_null() {
+                            return Err(ApiError::validation(NULL_VALUE));
+                        }
+                        value_at(e, at, depth + 1)
+                    })
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -184,6 +192,9 @@ fn map_at(
 ) -> Result<BTreeMap<String, AttributeValue>, ApiError> {
     let mut out = BTreeMap::new();
     for (k, v) in m {
+        if v.is_null() {
+            return Err(ApiError::validation(format!("{NULL_VALUE}: {k} is null")));
+        }
         let at = path.child(Segment::Key(k));
         out.insert(k.clone(), value_at(v, &at, depth)?);
     }
@@ -336,6 +347,21 @@ mod tests {
         assert!(e.message().contains("is empty"), "{e:?}");
         let e = parse(r#"{"NULL":false}"#).unwrap_err();
         assert!(e.message().contains("value of true"), "{e:?}");
+    }
+
+    #[test]
+    fn a_null_where_a_value_belongs_is_named() {
+        let e = parse(r#"{"M":{"a":{"S":"x"},"b":null}}"#).unwrap_err();
+        assert_eq!(e.name(), "ValidationException");
+        assert_eq!(
+            e.message(),
+            "The supplied Item contains a null AttributeValue: b is null"
+        );
+        let e = parse(r#"{"L":[{"S":"x"},null]}"#).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "The supplied Item contains a null AttributeValue"
+        );
     }
 
     #[test]
