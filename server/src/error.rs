@@ -96,6 +96,20 @@ impl ApiError {
         e
     }
 
+    /// A request body that did not arrive in time (HTTP 408).
+    pub fn request_timeout(timeout: std::time::Duration) -> Self {
+        let mut e = ApiError::new(
+            Namespace::Service,
+            "RequestTimeoutException",
+            format!(
+                "The request body did not arrive within {} s",
+                timeout.as_secs_f64()
+            ),
+        );
+        e.status = 408;
+        e
+    }
+
     /// `InternalServerError` (HTTP 500): the backend failed.
     pub fn internal(message: impl Into<String>) -> Self {
         let mut e = ApiError::new(

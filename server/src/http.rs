@@ -5,7 +5,9 @@
 //! answer carries `x-amzn-RequestId` and `x-amz-crc32` (the CRC32 of the
 //! body, which the Go SDK checks). A body over the size limit is refused
 //! from its `Content-Length`, or as soon as the bytes read pass the limit,
-//! before any parsing.
+//! before any parsing; one that does not arrive in time is answered
+//! `RequestTimeoutException`. Bodies in flight share a budget of bytes, so
+//! many large requests at once wait rather than exhaust memory.
 
 use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
@@ -20,6 +22,7 @@ use hyper::body::Incoming;
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
 use crate::wire::Obj;
@@ -32,12 +35,24 @@ const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 const CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
 
+/// The bounds on what clients send.
+pub(crate) struct Limits {
+    /// The largest request body.
+    pub(crate) max_body_bytes: usize,
+    /// The request bytes read and served at once.
+    pub(crate) body_bytes_in_flight: usize,
+    /// How long the headers, and then the body, may take to arrive.
+    pub(crate) read_timeout: std::time::Duration,
+}
+
 /// What every connection shares.
 pub(crate) struct Shared {
     pub(crate) backend: Arc<dyn Backend>,
     pub(crate) access_keys: Option<Vec<String>>,
-    pub(crate) max_body_bytes: usize,
+    pub(crate) limits: Limits,
     pub(crate) region: String,
+    /// Room for [`Limits::body_bytes_in_flight`], a permit per byte.
+    bodies: Semaphore,
     request_ids: AtomicU64,
 }
 
@@ -45,7 +60,7 @@ impl Shared {
     pub(crate) fn new(
         backend: Arc<dyn Backend>,
         access_keys: Option<Vec<String>>,
-        max_body_bytes: usize,
+        limits: Limits,
         region: String,
     ) -> Self {
         let seed = std::time::SystemTime::now()
@@ -53,11 +68,13 @@ impl Shared {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0)
             ^ u64::from(std::process::id()).rotate_left(32);
+        let room = limits.body_bytes_in_flight.min(Semaphore::MAX_PERMITS);
         Shared {
             backend,
             access_keys,
-            max_body_bytes,
+            limits,
             region,
+            bodies: Semaphore::new(room),
             request_ids: AtomicU64::new(seed),
         }
     }
@@ -109,8 +126,15 @@ fn respond(
     r
 }
 
+/// An error answer; after a body too large or too slow, whose rest is
+/// not read, the connection closes.
 fn error(e: &ApiError, request_id: HeaderValue) -> Response<Full<Bytes>> {
-    respond(e.status(), e.body(), request_id, e.status() == 413)
+    respond(
+        e.status(),
+        e.body(),
+        request_id,
+        matches!(e.status(), 408 | 413),
+    )
 }
 
 fn content_type_ok(headers: &HeaderMap) -> Result<(), ApiError> {
@@ -182,8 +206,9 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Result<Vec<u8>, ApiE
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > shared.max_body_bytes as u64) {
-        return Err(ApiError::too_large(shared.max_body_bytes));
+    let max = shared.limits.max_body_bytes;
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(ApiError::too_large(max));
     }
     content_type_ok(headers)?;
     let op = operation(headers)?;
@@ -194,12 +219,24 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Result<Vec<u8>, ApiE
     let region = credential
         .map(|c| c.region.to_owned())
         .unwrap_or_else(|| shared.region.clone());
-    let body = Limited::new(body, shared.max_body_bytes)
-        .collect()
+    // Room for the body until the answer is made: what it is parsed into
+    // is many times its size.
+    let weight = declared
+        .unwrap_or(max as u64)
+        .min(shared.limits.body_bytes_in_flight as u64)
+        .min(u64::from(u32::MAX)) as u32;
+    let _room = shared
+        .bodies
+        .acquire_many(weight)
         .await
+        .map_err(|_| ApiError::internal("the server is stopping"))?;
+    let timeout = shared.limits.read_timeout;
+    let body = tokio::time::timeout(timeout, Limited::new(body, max).collect())
+        .await
+        .map_err(|_| ApiError::request_timeout(timeout))?
         .map_err(|e| {
             if e.is::<http_body_util::LengthLimitError>() {
-                ApiError::too_large(shared.max_body_bytes)
+                ApiError::too_large(max)
             } else {
                 ApiError::serialization(format!("reading the request body failed: {e}"))
             }

@@ -14,7 +14,15 @@
 //! `CancellationReasons` of a cancelled transaction). Operations it does not
 //! implement answer `UnknownOperationException`, and request members the
 //! library cannot express (the legacy `AttributesToGet`, `KeyConditions`,
-//! `Expected`, ...) are refused by name, never ignored.
+//! `Expected`, `AttributeUpdates`, `QueryFilter`, `ScanFilter`, and
+//! `ReturnItemCollectionMetrics=SIZE`, which DynamoDB Local accepts) are
+//! refused by name, never ignored.
+//!
+//! Clients are bounded: at most [`MAX_CONNECTIONS`] connections at once
+//! (more wait to be accepted), [`READ_TIMEOUT`] for a request's headers
+//! and again for its body, bodies up to [`MAX_BODY_BYTES`], and
+//! [`MAX_BODY_BYTES_IN_FLIGHT`] of them read and served at once; each is a
+//! setting of [`Server`].
 //!
 //! Served operations: `CreateTable`, `DescribeTable`, `UpdateTable`, `DeleteTable`,
 //! `ListTables`, `UpdateTimeToLive`, `DescribeTimeToLive`, `GetItem`,
@@ -87,7 +95,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use error::ApiError;
@@ -95,6 +103,20 @@ pub use ops::OPERATIONS;
 
 /// The largest request body DynamoDB accepts: 16 MB.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most connections served at once, by default; more wait to be
+/// accepted (in the listen backlog) until one closes.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// The request bytes read and served at once, by default: a body parsed
+/// to JSON takes some tens of times its size, so requests beyond this
+/// wait for those before them to be answered.
+pub const MAX_BODY_BYTES_IN_FLIGHT: usize = 64 * 1024 * 1024;
+
+/// How long a client may take to send a request's headers, and then its
+/// body, by default; past it the connection is closed (a body too slow
+/// is answered `RequestTimeoutException` first).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a stopping server waits for requests in flight.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -111,6 +133,9 @@ pub struct Server {
     bind: SocketAddr,
     access_keys: Option<Vec<String>>,
     max_body_bytes: usize,
+    body_bytes_in_flight: usize,
+    max_connections: usize,
+    read_timeout: Duration,
     region: String,
     threads: Option<usize>,
 }
@@ -135,6 +160,9 @@ impl Server {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             access_keys: None,
             max_body_bytes: MAX_BODY_BYTES,
+            body_bytes_in_flight: MAX_BODY_BYTES_IN_FLIGHT,
+            max_connections: MAX_CONNECTIONS,
+            read_timeout: READ_TIMEOUT,
             region: "ddblocal".to_owned(),
             threads: None,
         }
@@ -166,6 +194,29 @@ impl Server {
         self
     }
 
+    /// The request bytes read and served at once (default
+    /// [`MAX_BODY_BYTES_IN_FLIGHT`]); a request counts its
+    /// `Content-Length` (a chunked one, the largest body), and waits while
+    /// those in flight leave it no room.
+    pub fn body_bytes_in_flight(mut self, bytes: usize) -> Self {
+        self.body_bytes_in_flight = bytes.max(1);
+        self
+    }
+
+    /// The most connections served at once (default [`MAX_CONNECTIONS`],
+    /// at least one).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a client may take to send a request's headers, and then
+    /// its body (default [`READ_TIMEOUT`]).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
     /// The region named in ARNs of requests that are not signed (signed
     /// requests use their signature's region); default `ddblocal`.
     pub fn region(mut self, region: impl Into<String>) -> Self {
@@ -194,9 +245,14 @@ impl Server {
         let shared = Arc::new(http::Shared::new(
             self.backend,
             self.access_keys,
-            self.max_body_bytes,
+            http::Limits {
+                max_body_bytes: self.max_body_bytes,
+                body_bytes_in_flight: self.body_bytes_in_flight,
+                read_timeout: self.read_timeout,
+            },
             self.region,
         ));
+        let connections = Arc::new(Semaphore::new(self.max_connections));
         let workers = match self.threads {
             Some(n) => (0..n)
                 .map(|i| Worker::start(i, shared.clone()))
@@ -204,7 +260,7 @@ impl Server {
             None => Vec::new(),
         };
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, shared, workers, stopped));
+        let task = tokio::spawn(serve(listener, shared, connections, workers, stopped));
         Ok(RunningServer {
             addr,
             endpoint: format!("http://{addr}"),
@@ -214,22 +270,37 @@ impl Server {
     }
 }
 
+/// An accepted connection, with its place among [`Server::max_connections`].
+struct Accepted<S> {
+    stream: S,
+    watcher: Watcher,
+    place: OwnedSemaphorePermit,
+}
+
 /// The connection of one client, served until it closes (or the server
-/// stops and its requests in flight are answered).
-async fn serve_connection(stream: TcpStream, shared: Arc<http::Shared>, watcher: Watcher) {
+/// stops and its requests in flight are answered); its place is given up
+/// then.
+async fn serve_connection(accepted: Accepted<TcpStream>, shared: Arc<http::Shared>) {
+    let Accepted {
+        stream,
+        watcher,
+        place,
+    } = accepted;
     let _ = stream.set_nodelay(true);
+    let timeout = shared.limits.read_timeout;
     let service = service_fn(move |req| http::handle(shared.clone(), req));
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(timeout)
         .serve_connection(TokioIo::new(stream), service);
     let _ = watcher.watch(conn).await;
+    drop(place);
 }
 
 /// A thread of [`Server::threads`]: a single-threaded runtime serving the
 /// connections handed to it.
 struct Worker {
-    connections: mpsc::UnboundedSender<(std::net::TcpStream, Watcher)>,
+    connections: mpsc::UnboundedSender<Accepted<std::net::TcpStream>>,
     done: oneshot::Receiver<()>,
 }
 
@@ -238,17 +309,22 @@ impl Worker {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let (connections, mut handed) = mpsc::unbounded_channel::<(std::net::TcpStream, Watcher)>();
+        let (connections, mut handed) = mpsc::unbounded_channel::<Accepted<std::net::TcpStream>>();
         let (finished, done) = oneshot::channel();
         std::thread::Builder::new()
             .name(format!("dynamodb-server-{index}"))
             .spawn(move || {
                 runtime.block_on(async move {
                     let mut served = JoinSet::new();
-                    while let Some((stream, watcher)) = handed.recv().await {
+                    while let Some(a) = handed.recv().await {
                         while served.try_join_next().is_some() {}
-                        if let Ok(stream) = TcpStream::from_std(stream) {
-                            served.spawn(serve_connection(stream, shared.clone(), watcher));
+                        if let Ok(stream) = TcpStream::from_std(a.stream) {
+                            let a = Accepted {
+                                stream,
+                                watcher: a.watcher,
+                                place: a.place,
+                            };
+                            served.spawn(serve_connection(a, shared.clone()));
                         }
                     }
                     // The server has stopped and drained what it could:
@@ -265,12 +341,21 @@ impl Worker {
 async fn serve(
     listener: TcpListener,
     shared: Arc<http::Shared>,
+    connections: Arc<Semaphore>,
     workers: Vec<Worker>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
     let mut next = 0usize;
     loop {
+        // A place among the connections served, before accepting one.
+        let place = tokio::select! {
+            p = connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = stopped.changed() => break,
+        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = stopped.changed() => break,
@@ -286,16 +371,23 @@ async fn serve(
         };
         let watcher = graceful.watcher();
         if workers.is_empty() {
-            tokio::spawn(serve_connection(stream, shared.clone(), watcher));
+            let a = Accepted {
+                stream,
+                watcher,
+                place,
+            };
+            tokio::spawn(serve_connection(a, shared.clone()));
             continue;
         }
         // A stream leaves this runtime's reactor to join the worker's.
         let Ok(stream) = stream.into_std() else {
             continue;
         };
-        let _ = workers[next % workers.len()]
-            .connections
-            .send((stream, watcher));
+        let _ = workers[next % workers.len()].connections.send(Accepted {
+            stream,
+            watcher,
+            place,
+        });
         next = next.wrapping_add(1);
     }
     drop(listener);

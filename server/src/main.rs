@@ -31,6 +31,8 @@ OPTIONS:
     --region NAME            the region in ARNs of unsigned requests (default ddblocal)
     --threads N              serve connections on N threads, each keeping the
                              connections it is given (default: one per core)
+    --max-connections N      serve at most N connections at once; more wait to
+                             be accepted (default 1024)
     -h, --help               this text
     -V, --version            the version
 
@@ -47,6 +49,7 @@ struct Options {
     flush_interval_ms: Option<u64>,
     region: Option<String>,
     threads: Option<usize>,
+    max_connections: Option<usize>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
@@ -96,14 +99,18 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
                 o.flush_interval_ms = Some(ms.max(1));
             }
             "--region" => o.region = Some(value("a region name")?),
-            "--threads" => {
-                let v = value("a number of threads")?;
+            "--threads" | "--max-connections" => {
+                let v = value("a positive number")?;
                 let n: usize = v
                     .parse()
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or_else(|| format!("--threads: `{v}` is not a positive number"))?;
-                o.threads = Some(n);
+                    .ok_or_else(|| format!("{name}: `{v}` is not a positive number"))?;
+                if name == "--threads" {
+                    o.threads = Some(n);
+                } else {
+                    o.max_connections = Some(n);
+                }
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -180,6 +187,9 @@ async fn run(o: Options) -> Result<(), String> {
     if !o.access_keys.is_empty() {
         server = server.access_keys(o.access_keys.clone());
     }
+    if let Some(n) = o.max_connections {
+        server = server.max_connections(n);
+    }
     if let Some(r) = &o.region {
         server = server.region(r.clone());
     }
@@ -231,11 +241,13 @@ mod tests {
             "a",
             "--threads",
             "3",
+            "--max-connections=7",
         ])
         .unwrap()
         .unwrap();
         assert!(o.in_memory);
         assert_eq!(o.threads, Some(3));
+        assert_eq!(o.max_connections, Some(7));
         assert_eq!(o.port, 0);
         assert_eq!(o.access_keys, ["a"]);
         let o = args(&["--data", "d", "--bind", "0.0.0.0"])
@@ -249,5 +261,6 @@ mod tests {
         assert!(args(&["--in-memory", "--port", "x"]).is_err());
         assert!(args(&["--bogus"]).is_err());
         assert!(args(&["--in-memory", "--threads", "0"]).is_err());
+        assert!(args(&["--in-memory", "--max-connections", "x"]).is_err());
     }
 }

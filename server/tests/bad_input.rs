@@ -1,7 +1,7 @@
 //! Bad input over raw HTTP: garbage, truncated JSON, wrong content types,
 //! unknown targets, bodies of 10 and 17 MB, deeply nested JSON, legacy
-//! parameters, unsigned or foreign requests. Each gets a DynamoDB-shaped
-//! error, and the server goes on serving.
+//! parameters, unsigned or foreign requests, clients too slow or idle.
+//! Each gets a DynamoDB-shaped error, and the server goes on serving.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -326,6 +326,31 @@ fn requests_the_library_cannot_express_are_refused_by_name() {
 }
 
 #[test]
+fn create_table_members_only_the_wire_can_spell_are_checked() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    let base = r#""AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST""#;
+    for (extra, message) in [
+        (
+            r#""GlobalSecondaryIndexes":[]"#,
+            "GSI list is empty/invalid",
+        ),
+        (
+            r#""StreamSpecification":{"StreamEnabled":false,"StreamViewType":"NEW_IMAGE"}"#,
+            "Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present.",
+        ),
+    ] {
+        let body = format!(r#"{{"TableName":"wire_checked",{base},{extra}}}"#);
+        let a = call(addr, "CreateTable", body.as_bytes());
+        assert_eq!(a.error("ValidationException"), message);
+    }
+    // An empty list of local indexes is no error (as in DynamoDB Local).
+    let body = format!(r#"{{"TableName":"wire_checked",{base},"LocalSecondaryIndexes":[]}}"#);
+    let a = call(addr, "CreateTable", body.as_bytes());
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+}
+
+#[test]
 fn missing_members_and_bad_enums_are_reported_together() {
     let (_rt, server) = start(memory());
     let addr = server.local_addr();
@@ -421,4 +446,92 @@ fn on_threads_of_its_own_many_clients_at_once_then_a_clean_stop() {
         TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(),
         "the port is closed once stopped"
     );
+}
+
+/// Opens a connection and sends a request whose body stops after `sent`
+/// of its `declared` bytes.
+fn unfinished_request(addr: SocketAddr, declared: usize, sent: &[u8]) -> TcpStream {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).expect("the headers");
+    s.write_all(sent).expect("part of the body");
+    s
+}
+
+#[test]
+fn slow_and_idle_clients_are_cut_off_and_give_up_their_place() {
+    let server = memory()
+        .read_timeout(Duration::from_millis(300))
+        .max_connections(1);
+    let (_rt, server) = start(server);
+    let addr = server.local_addr();
+    // A body that never finishes is answered, and its connection closed.
+    let mut slow = unfinished_request(addr, 100, b"{\"Ta");
+    let mut raw = Vec::new();
+    let _ = slow.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("RequestTimeoutException"), "{text}");
+    // The one place is held by a client that sends nothing, until its
+    // headers are overdue; then the next client is served.
+    let idle = TcpStream::connect(addr).expect("connect");
+    still_serving(addr);
+    drop(idle);
+}
+
+#[test]
+fn bodies_in_flight_share_a_budget_and_free_it() {
+    let server = memory()
+        .read_timeout(Duration::from_millis(300))
+        .body_bytes_in_flight(64);
+    let (_rt, server) = start(server);
+    let addr = server.local_addr();
+    // This body takes the whole budget, and stalls: the next request
+    // waits for it to time out, then is served.
+    let mut stalled = unfinished_request(addr, 1000, b"{");
+    still_serving(addr);
+    let mut raw = Vec::new();
+    let _ = stalled.read_to_end(&mut raw);
+    assert!(raw.starts_with(b"HTTP/1.1 408"));
+    // A body larger than the budget is still served.
+    create_table(addr, "budget");
+    let body = format!(
+        r#"{{"TableName":"budget","Item":{{"id":{{"S":"a"}},"v":{{"S":"{}"}}}}}}"#,
+        "x".repeat(1000)
+    );
+    assert_eq!(call(addr, "PutItem", body.as_bytes()).status, 200);
+}
+
+#[test]
+fn nulls_where_values_belong_are_named() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "nulls");
+    for (op, body, message) in [
+        (
+            "PutItem",
+            r#"{"TableName":"nulls","Item":{"id":{"S":"a"},"v":null}}"#,
+            "The supplied Item contains a null AttributeValue: v is null",
+        ),
+        (
+            "GetItem",
+            r#"{"TableName":"nulls","Key":{"id":null}}"#,
+            "The supplied Item contains a null AttributeValue: id is null",
+        ),
+        (
+            "UpdateItem",
+            r#"{"TableName":"nulls","Key":{"id":{"S":"a"}},"UpdateExpression":"SET x = :v","ExpressionAttributeValues":{":v":null}}"#,
+            "ExpressionAttributeValues contains invalid value: The supplied Item contains a null AttributeValue for key :v",
+        ),
+    ] {
+        assert_eq!(
+            call(addr, op, body.as_bytes()).error("ValidationException"),
+            message
+        );
+    }
+    let a = call(addr, "Scan", br#"{"TableName":"nulls"}"#);
+    assert_eq!(a.json()["Count"], 0);
 }
