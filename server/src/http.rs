@@ -39,7 +39,7 @@ const CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
 pub(crate) struct Limits {
     /// The largest request body.
     pub(crate) max_body_bytes: usize,
-    /// The request bytes read and served at once.
+    /// The request bytes parsed and served at once.
     pub(crate) body_bytes_in_flight: usize,
     /// How long the headers, and then the body, may take to arrive.
     pub(crate) read_timeout: std::time::Duration,
@@ -219,17 +219,6 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Result<Vec<u8>, ApiE
     let region = credential
         .map(|c| c.region.to_owned())
         .unwrap_or_else(|| shared.region.clone());
-    // Room for the body until the answer is made: what it is parsed into
-    // is many times its size.
-    let weight = declared
-        .unwrap_or(max as u64)
-        .min(shared.limits.body_bytes_in_flight as u64)
-        .min(u64::from(u32::MAX)) as u32;
-    let _room = shared
-        .bodies
-        .acquire_many(weight)
-        .await
-        .map_err(|_| ApiError::internal("the server is stopping"))?;
     let timeout = shared.limits.read_timeout;
     let body = tokio::time::timeout(timeout, Limited::new(body, max).collect())
         .await
@@ -247,6 +236,18 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Result<Vec<u8>, ApiE
             "The request body is empty: expected a JSON object",
         ));
     }
+    // Room for the body from its parsing until the answer is made: what it
+    // is parsed into is many times its size. It is taken once the body has
+    // arrived, so a slow client holds none of it.
+    let weight = body
+        .len()
+        .min(shared.limits.body_bytes_in_flight)
+        .min(u32::MAX as usize) as u32;
+    let _room = shared
+        .bodies
+        .acquire_many(weight)
+        .await
+        .map_err(|_| ApiError::internal("the server is stopping"))?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::serialization(format!("The request body is not valid JSON: {e}")))?;
     drop(body);

@@ -21,8 +21,8 @@
 //! Clients are bounded: at most [`MAX_CONNECTIONS`] connections at once
 //! (more wait to be accepted), [`READ_TIMEOUT`] for a request's headers
 //! and again for its body, bodies up to [`MAX_BODY_BYTES`], and
-//! [`MAX_BODY_BYTES_IN_FLIGHT`] of them read and served at once; each is a
-//! setting of [`Server`].
+//! [`MAX_BODY_BYTES_IN_FLIGHT`] of them parsed and served at once; each is
+//! a setting of [`Server`].
 //!
 //! Served operations: `CreateTable`, `DescribeTable`, `UpdateTable`, `DeleteTable`,
 //! `ListTables`, `UpdateTimeToLive`, `DescribeTimeToLive`, `GetItem`,
@@ -108,7 +108,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// accepted (in the listen backlog) until one closes.
 pub const MAX_CONNECTIONS: usize = 1024;
 
-/// The request bytes read and served at once, by default: a body parsed
+/// The request bytes parsed and served at once, by default: a body parsed
 /// to JSON takes some tens of times its size, so requests beyond this
 /// wait for those before them to be answered.
 pub const MAX_BODY_BYTES_IN_FLIGHT: usize = 64 * 1024 * 1024;
@@ -194,10 +194,10 @@ impl Server {
         self
     }
 
-    /// The request bytes read and served at once (default
-    /// [`MAX_BODY_BYTES_IN_FLIGHT`]); a request counts its
-    /// `Content-Length` (a chunked one, the largest body), and waits while
-    /// those in flight leave it no room.
+    /// The request bytes parsed and served at once (default
+    /// [`MAX_BODY_BYTES_IN_FLIGHT`]): a request whose body has arrived
+    /// waits while those being served leave it no room (a body larger than
+    /// the whole budget waits for all of it).
     pub fn body_bytes_in_flight(mut self, bytes: usize) -> Self {
         self.body_bytes_in_flight = bytes.max(1);
         self

@@ -483,21 +483,42 @@ fn slow_and_idle_clients_are_cut_off_and_give_up_their_place() {
 }
 
 #[test]
-fn bodies_in_flight_share_a_budget_and_free_it() {
-    let server = memory()
-        .read_timeout(Duration::from_millis(300))
-        .body_bytes_in_flight(64);
+fn bodies_in_flight_share_a_budget_that_slow_clients_do_not_hold() {
+    let store = MemoryBackend::new();
+    let faults = store.faults().clone();
+    let server = Server::new(Arc::new(store))
+        .read_timeout(Duration::from_secs(5))
+        .body_bytes_in_flight(100);
     let (_rt, server) = start(server);
     let addr = server.local_addr();
-    // This body takes the whole budget, and stalls: the next request
-    // waits for it to time out, then is served.
-    let mut stalled = unfinished_request(addr, 1000, b"{");
-    still_serving(addr);
-    let mut raw = Vec::new();
-    let _ = stalled.read_to_end(&mut raw);
-    assert!(raw.starts_with(b"HTTP/1.1 408"));
-    // A body larger than the budget is still served.
     create_table(addr, "budget");
+    // A client declaring a large body and sending little holds no room:
+    // others are served meanwhile.
+    let _stalled = unfinished_request(addr, 1 << 20, b"{");
+    still_serving(addr);
+    // Two bodies of 60 bytes do not fit in 100 together: with every call
+    // taking 300 ms, the second waits for the first to be answered.
+    let latency = Duration::from_millis(300);
+    faults.set_latency(Some(latency));
+    let started = std::time::Instant::now();
+    let clients: Vec<_> = (0..2)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let body = format!(r#"{{"TableName":"budget","Key":{{"id":{{"S":"{i:0>16}"}}}}}}"#);
+                assert_eq!(body.len(), 60);
+                assert_eq!(call(addr, "GetItem", body.as_bytes()).status, 200);
+                started.elapsed()
+            })
+        })
+        .collect();
+    let mut took: Vec<Duration> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    took.sort();
+    assert!(
+        took[1] >= 2 * latency,
+        "the second request ran beside the first: {took:?}"
+    );
+    // A body larger than the whole budget is still served.
+    faults.set_latency(None);
     let body = format!(
         r#"{{"TableName":"budget","Item":{{"id":{{"S":"a"}},"v":{{"S":"{}"}}}}}}"#,
         "x".repeat(1000)
