@@ -16,7 +16,9 @@
 //! library cannot express (the legacy `AttributesToGet`, `KeyConditions`,
 //! `Expected`, `AttributeUpdates`, `QueryFilter`, `ScanFilter`, and
 //! `ReturnItemCollectionMetrics=SIZE`, which DynamoDB Local accepts) are
-//! refused by name, never ignored.
+//! refused by name, never ignored. So is `UpdateTable`'s
+//! `ProvisionedThroughput` without a `BillingMode` on an on-demand table,
+//! as DynamoDB refuses it (DynamoDB Local ignores it).
 //!
 //! Clients are bounded: at most [`MAX_CONNECTIONS`] connections at once
 //! (more wait to be accepted), [`READ_TIMEOUT`] for a request's headers

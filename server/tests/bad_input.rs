@@ -556,3 +556,28 @@ fn nulls_where_values_belong_are_named() {
     let a = call(addr, "Scan", br#"{"TableName":"nulls"}"#);
     assert_eq!(a.json()["Count"], 0);
 }
+
+#[test]
+fn capacity_for_an_on_demand_table_without_a_billing_mode_is_refused() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "on_demand");
+    let capacity = r#""ProvisionedThroughput":{"ReadCapacityUnits":2,"WriteCapacityUnits":2}"#;
+    let body = format!(r#"{{"TableName":"on_demand",{capacity}}}"#);
+    let m = call(addr, "UpdateTable", body.as_bytes()).error("ValidationException");
+    assert!(m.contains("when BillingMode is PAY_PER_REQUEST"), "{m}");
+    let a = call(addr, "DescribeTable", br#"{"TableName":"on_demand"}"#);
+    assert_eq!(
+        a.json()["Table"]["BillingModeSummary"]["BillingMode"],
+        "PAY_PER_REQUEST"
+    );
+    // Asked for by name, the switch is made.
+    let body = format!(r#"{{"TableName":"on_demand","BillingMode":"PROVISIONED",{capacity}}}"#);
+    let a = call(addr, "UpdateTable", body.as_bytes());
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let a = call(addr, "DescribeTable", br#"{"TableName":"on_demand"}"#);
+    assert_eq!(
+        a.json()["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"],
+        2
+    );
+}

@@ -46,6 +46,9 @@ fn typed_key(
     })
 }
 
+/// DynamoDB's message for table capacity given to an on-demand table.
+const PAY_PER_REQUEST_CAPACITY: &str = "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST";
+
 /// The update of an `UpdateTable` request.
 fn update_table_input(req: &Obj<'_>) -> Result<UpdateTable, ApiError> {
     let mut ck = Check::default();
@@ -110,11 +113,7 @@ fn update_table_input(req: &Obj<'_>) -> Result<UpdateTable, ApiError> {
         }
     }
     update.billing = match (billing, table_throughput) {
-        (Some(true), Some(_)) => {
-            return Err(ApiError::validation(
-                "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-            ));
-        }
+        (Some(true), Some(_)) => return Err(ApiError::validation(PAY_PER_REQUEST_CAPACITY)),
         (Some(true), None) => Some(BillingMode::PayPerRequest),
         (Some(false), None) => {
             return Err(ApiError::validation(
@@ -134,6 +133,15 @@ pub(crate) async fn update_table(
     cx: &Context,
 ) -> Result<Vec<u8>, ApiError> {
     let input = update_table_input(req)?;
+    // Capacity without a billing mode keeps the table's mode: on an
+    // on-demand table it is refused, as DynamoDB does (Local ignores it),
+    // rather than switching the table to provisioned capacity unasked.
+    if !req.has("BillingMode")
+        && matches!(input.billing, Some(BillingMode::Provisioned(_)))
+        && b.describe_table(&input.table).await?.definition.billing == BillingMode::PayPerRequest
+    {
+        return Err(ApiError::validation(PAY_PER_REQUEST_CAPACITY));
+    }
     let d = b.update_table(input).await?;
     to_body(&json!({"TableDescription": description_json(&d, cx)}))
 }
