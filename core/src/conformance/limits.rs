@@ -2,14 +2,17 @@
 //! hostile requests that must be refused cleanly with nothing changed.
 
 use super::{Reference, case, case_list, expect_err, key_s, message, n};
-use crate::backend::{GetItem, PutItem, Scan, TransactWrite, TransactWriteItem, UpdateItem};
+use crate::backend::{
+    BatchWrite, GetItem, PutItem, Scan, TransactWrite, TransactWriteItem, UpdateItem,
+};
 use crate::error::Error;
 use crate::model::{IndexProjection, KeySchema, ScalarType, TableDefinition};
 use crate::value::AttributeValue;
 
 case_list!("limits": expression_size, operator_count, substituted_size, placeholder_and_name_sizes,
     empty_names_through_placeholders, attribute_name_size, index_projection_count,
-    number_overflow_message, client_request_token, token_fingerprint, large_sets_add_and_delete);
+    number_overflow_message, client_request_token, token_fingerprint, large_sets_add_and_delete,
+    local_index_entries_count_toward_a_put);
 
 fn put_if(t: &str, condition: &str) -> PutItem {
     PutItem::new(t, key_s("k")).condition_expression(condition)
@@ -378,4 +381,98 @@ case!(large_sets_add_and_delete, |ctx| {
     assert_eq!(left.len(), 12_500);
     let scan = ctx.backend().scan(Scan::new(&t)).await.unwrap();
     assert_eq!(scan.count, 1);
+});
+
+// A put's item counts toward 400 KB with its entries in the table's local
+// indexes (DynamoDB Local's rule; its updates count the item alone). The
+// item `pk`, `sk`, `l` (a number), `big` is `big`'s length plus 12 bytes.
+case!(local_index_entries_count_toward_a_put, |ctx| {
+    let def = TableDefinition::new(
+        ctx.table("t"),
+        KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::S),
+    );
+    let def = def
+        .with_local_index(
+            "all",
+            crate::model::KeyAttribute::new("l", ScalarType::N),
+            IndexProjection::All,
+        )
+        .with_local_index(
+            "keys",
+            crate::model::KeyAttribute::new("k", ScalarType::N),
+            IndexProjection::KeysOnly,
+        );
+    let t = ctx.create(def).await;
+    let b = ctx.backend();
+    let item = |sk: &str, n: usize| {
+        crate::value::Item::new()
+            .with("pk", "p")
+            .with("sk", sk)
+            .with("l", 1)
+            .with("big", "x".repeat(n))
+    };
+    let too_large = |e: &Error| {
+        assert!(matches!(e, Error::LimitExceeded { .. }), "{e:?}");
+        assert_eq!(
+            message(e),
+            "Item size has exceeded the maximum allowed size"
+        );
+    };
+    // In the `ALL` index, the item counts twice: 2 x 204,800 is the limit.
+    b.put_item(PutItem::new(&t, item("a", 204_788)))
+        .await
+        .unwrap();
+    too_large(
+        &b.put_item(PutItem::new(&t, item("b", 204_789)))
+            .await
+            .unwrap_err(),
+    );
+    too_large(
+        &b.batch_write_item(BatchWrite::new().put(&t, item("b", 204_789)))
+            .await
+            .unwrap_err(),
+    );
+    too_large(
+        &b.transact_write_items(TransactWrite {
+            items: vec![TransactWriteItem::Put(PutItem::new(&t, item("b", 204_789)))],
+            ..TransactWrite::default()
+        })
+        .await
+        .unwrap_err(),
+    );
+    // With `k` (3 bytes more), in both: twice the item and the `KEYS_ONLY`
+    // index's keys `pk` and `k` (6 bytes), 2 x 204,797 + 6 at most.
+    let keyed = |n: usize| item("c", n).with("k", 1);
+    let e = b
+        .put_item(PutItem::new(&t, keyed(204_783)))
+        .await
+        .unwrap_err();
+    too_large(&e);
+    b.put_item(PutItem::new(&t, keyed(204_782))).await.unwrap();
+    // Outside the indexes, or written by an update, the item counts alone.
+    let outside = crate::value::Item::new()
+        .with("pk", "p")
+        .with("sk", "d")
+        .with("big", "x".repeat(300_000));
+    b.put_item(PutItem::new(&t, outside)).await.unwrap();
+    b.update_item(
+        UpdateItem::new(
+            &t,
+            crate::value::Item::new().with("pk", "p").with("sk", "e"),
+        )
+        .update(
+            &crate::expr::Update::new()
+                .set(crate::expr::attr("l"), 1)
+                .set(crate::expr::attr("big"), "x".repeat(300_000)),
+        ),
+    )
+    .await
+    .unwrap();
+    let kept = ctx
+        .get(
+            &t,
+            crate::value::Item::new().with("pk", "p").with("sk", "b"),
+        )
+        .await;
+    assert_eq!(kept, None, "nothing of the refused puts was written");
 });

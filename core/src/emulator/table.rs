@@ -356,7 +356,23 @@ impl TableMeta {
         if !part.faults {
             return Ok(());
         }
-        let size = size.unwrap_or_else(|| item.size());
+        self.check_size(item, size.unwrap_or_else(|| item.size()), from_update)
+    }
+
+    /// Refuses an item to put whose size, with what it adds to the local
+    /// indexes, is over the limit (a transaction refuses it whole).
+    pub(crate) fn check_put_size(&self, item: &Item) -> Result<(), Error> {
+        self.check_size(item, item.size(), false)
+    }
+
+    /// The item's size (`size`, and for a put what it adds to the local
+    /// indexes) against the 400 KB limit.
+    fn check_size(&self, item: &Item, size: usize, from_update: bool) -> Result<(), Error> {
+        let size = if from_update {
+            size
+        } else {
+            size + self.local_entries_size(item)
+        };
         if size > MAX_ITEM_SIZE {
             return Err(Error::limit(if from_update {
                 "Item size to update has exceeded the maximum allowed size"
@@ -365,6 +381,41 @@ impl TableMeta {
             }));
         }
         Ok(())
+    }
+
+    /// What a put's item adds to its size in the table's local indexes,
+    /// which DynamoDB Local counts toward the 400 KB limit with the item
+    /// (its updates count only the item): for each local index the item
+    /// is in, the index's key attributes and the attributes it projects
+    /// (all of them for `ALL`, the table's key among them; only the named
+    /// ones for `INCLUDE`).
+    fn local_entries_size(&self, item: &Item) -> usize {
+        let attribute = |name: &str| item.get(name).map_or(0, |v| name.len() + v.size());
+        let mut total = 0;
+        for index in self.def.local_indexes() {
+            let Some(range) = &index.key.range else {
+                continue;
+            };
+            if item.get(&range.name).is_none() {
+                continue;
+            }
+            total += match &index.projection {
+                IndexProjection::All => item.size(),
+                projection => {
+                    let keys = attribute(&index.key.hash.name) + attribute(&range.name);
+                    let named = match projection {
+                        IndexProjection::Include(names) => names
+                            .iter()
+                            .filter(|n| !index.key.contains(n))
+                            .map(|n| attribute(n))
+                            .sum(),
+                        _ => 0,
+                    };
+                    keys + named
+                }
+            };
+        }
+        total
     }
 
     // --- storage keys -------------------------------------------------------

@@ -425,6 +425,7 @@ impl<S: Storage> Emulator<S> {
         let (key, key_item, effect, fault) = match item {
             TransactWriteItem::Put(p) => {
                 meta.check_item_shape(&p.item)?;
+                meta.check_put_size(&p.item)?;
                 match meta.check_item_faults(&p.item, false) {
                     Err(e) => (
                         Vec::new(),
