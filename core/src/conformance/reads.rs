@@ -10,7 +10,7 @@ use crate::value::{AttributeValue, Item};
 
 case_list!("reads": query_range_conditions, query_number_order, query_string_byte_order,
     query_limit_and_last_key, query_filter_counts_after_limit, query_pages_to_the_end, query_pages_of_one_megabyte,
-    query_select_and_projection, query_errors, query_start_key_errors);
+    query_select_and_projection, query_errors, query_start_key_errors, query_range_values_are_bounded);
 
 /// Writes items in batches of 25.
 pub(super) async fn put_all(ctx: &super::Ctx, table: &str, items: Vec<Item>) {
@@ -557,4 +557,52 @@ case!(query_start_key_errors, |ctx| {
         message(&e).contains("does not match the range key predicate"),
         "{e}"
     );
+});
+
+// A range key value of a key condition longer than a range key can be
+// (1,024 bytes of UTF-8, each bound on its own) is refused; a hash key
+// value is not checked there (as in DynamoDB Local).
+case!(query_range_values_are_bounded, |ctx| {
+    let t = ctx
+        .create(TableDefinition::new(
+            ctx.table("s"),
+            KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::S),
+        ))
+        .await;
+    let b = ctx.backend();
+    let query = |condition: &str, values: &[(&str, &str)]| {
+        values.iter().fold(
+            Query::with_expression(&t, condition).value(":p", "p"),
+            |q, (name, v)| q.value(*name, *v),
+        )
+    };
+    let long = "x".repeat(1025);
+    let wide = "é".repeat(513);
+    for q in [
+        query("pk = :p AND sk = :a", &[(":a", &long)]),
+        query("pk = :p AND sk > :a", &[(":a", &long)]),
+        query("pk = :p AND begins_with(sk, :a)", &[(":a", &long)]),
+        query(
+            "pk = :p AND sk BETWEEN :b AND :a",
+            &[(":a", &long), (":b", "b")],
+        ),
+        query("pk = :p AND sk = :a", &[(":a", &wide)]),
+    ] {
+        let e = expect_err!(b.query(q).await, Error::InvalidRequest { .. });
+        assert_eq!(
+            message(&e),
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+        );
+    }
+    let fits = "x".repeat(1024);
+    let page = b
+        .query(query(
+            "pk = :p AND sk BETWEEN :a AND :b",
+            &[(":a", &fits), (":b", &fits)],
+        ))
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    let hash = Query::with_expression(&t, "pk = :p").value(":p", "x".repeat(2049));
+    assert!(b.query(hash).await.unwrap().items.is_empty());
 });

@@ -203,8 +203,11 @@ impl<S: Storage> Emulator<S> {
                 | RangeCondition::BeginsWith(v) => condition_values.push((name, v)),
             }
         }
-        for (name, v) in condition_values {
+        for (n, (name, v)) in condition_values.into_iter().enumerate() {
             check_not_empty(&meta, source, name, v, "")?;
+            if n > 0 {
+                super::table::check_range_condition_value(v)?;
+            }
         }
 
         let partition = meta.partition_prefix(source, &key_condition.hash.1);

@@ -96,6 +96,18 @@ fn key_error() -> Error {
     Error::invalid("One or more parameter values were invalid: Type mismatch for key")
 }
 
+/// Refuses a range key value of a query's key condition longer than a
+/// range key can be, with DynamoDB's message (the hash key's length is not
+/// checked there, as in DynamoDB Local).
+pub(crate) fn check_range_condition_value(v: &AttributeValue) -> Result<(), Error> {
+    if key_len(v) > MAX_RANGE_KEY_BYTES {
+        return Err(Error::invalid(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+        ));
+    }
+    Ok(())
+}
+
 fn key_len(v: &AttributeValue) -> usize {
     match v {
         AttributeValue::S(s) => s.len(),
