@@ -226,6 +226,42 @@ case!(write_limits, |ctx| {
         .await,
         Error::TableNotFound { .. }
     );
+    // Missing tables and repeated items are found in request order.
+    let nope = ctx.table("nope");
+    for (items, missing) in [
+        (
+            vec![
+                put(&t, key_s("z")),
+                put(&nope, key_s("z")),
+                put(&t, key_s("z")),
+            ],
+            true,
+        ),
+        (
+            vec![
+                put(&t, key_s("z")),
+                put(&t, key_s("z")),
+                put(&nope, key_s("z")),
+            ],
+            false,
+        ),
+    ] {
+        let e = b
+            .transact_write_items(TransactWrite {
+                items,
+                ..TransactWrite::default()
+            })
+            .await
+            .unwrap_err();
+        if missing {
+            assert!(matches!(e, Error::TableNotFound { .. }), "{e:?}");
+        } else {
+            assert_eq!(
+                message(&e),
+                "Transaction request cannot include multiple operations on one item"
+            );
+        }
+    }
     assert_eq!(ctx.get(&t, key_s("ok")).await, None);
     assert_eq!(ctx.get(&t, key_s("k0")).await, None);
     b.transact_write_items(puts(100)).await.unwrap();

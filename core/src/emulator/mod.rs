@@ -89,7 +89,8 @@
 //!   where it is deterministic: the key condition, then paths into key
 //!   attributes (filter before projection), the start key, the select, and
 //!   what the index projects; transactions check each action's own
-//!   expressions first, then distinct items, then each action against its
+//!   expressions first, then, in request order, that its table exists and
+//!   its item is not an earlier action's, then each action against its
 //!   table.
 //! - `UpdateTable` answers with a new index `CREATING`; the next
 //!   `DescribeTable` still reports it so and backfills it, and the one

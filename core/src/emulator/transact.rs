@@ -325,8 +325,9 @@ impl<S: Storage> Emulator<S> {
         })
     }
 
-    /// Refuses two actions on one item. Actions on missing tables or with
-    /// malformed keys are left for planning to refuse.
+    /// Refuses two actions on one item, and, in the same walk in request
+    /// order, an action on a missing table (as DynamoDB Local does).
+    /// Actions with malformed keys are left for planning to refuse.
     fn check_distinct_items(&self, items: &[TransactWriteItem]) -> Result<(), Error> {
         let mut touched: Vec<(&str, Vec<u8>)> = Vec::with_capacity(items.len());
         for action in items {
@@ -336,9 +337,7 @@ impl<S: Storage> Emulator<S> {
                 TransactWriteItem::Delete(d) => (&d.table, Some(&d.key)),
                 TransactWriteItem::ConditionCheck(c) => (&c.table, Some(&c.key)),
             };
-            let Ok(meta) = self.meta(&self.read_state(), table) else {
-                continue;
-            };
+            let meta = self.meta(&self.read_state(), table)?;
             let position = match (action, key) {
                 (TransactWriteItem::Put(p), _) => {
                     let key = meta.key().key_of(&p.item);
