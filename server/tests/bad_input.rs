@@ -581,3 +581,39 @@ fn capacity_for_an_on_demand_table_without_a_billing_mode_is_refused() {
         2
     );
 }
+
+#[test]
+fn invalid_expression_values_name_their_placeholder() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "values");
+    for (value, message) in [
+        (
+            r#"{"N":"1e126"}"#,
+            "Number overflow. Attempting to store a number with magnitude larger than supported range",
+        ),
+        (
+            r#"{"N":"abc"}"#,
+            "A value provided cannot be converted into a number",
+        ),
+        (
+            r#"{"N":"111111111111111111111111111111111111111"}"#,
+            "DynamoDB only supports precision up to 38 digits",
+        ),
+        (
+            "{}",
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
+        ),
+        ("null", "The supplied Item contains a null AttributeValue"),
+    ] {
+        let body = format!(
+            r#"{{"TableName":"values","Key":{{"id":{{"S":"a"}}}},"UpdateExpression":"SET x = :v","ExpressionAttributeValues":{{":v":{value}}}}}"#
+        );
+        assert_eq!(
+            call(addr, "UpdateItem", body.as_bytes()).error("ValidationException"),
+            format!("ExpressionAttributeValues contains invalid value: {message} for key :v")
+        );
+    }
+    let a = call(addr, "Scan", br#"{"TableName":"values"}"#);
+    assert_eq!(a.json()["Count"], 0);
+}

@@ -115,6 +115,22 @@ case!(placeholder_and_name_sizes, |ctx| {
         message(&e),
         "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;"
     );
+    // An empty placeholder.
+    for (put, map) in [
+        (put_if(&t, "attribute_exists(a)").name("", "x"), "Names"),
+        (put_if(&t, "attribute_exists(a)").value("", 1), "Values"),
+    ] {
+        let e = expect_err!(
+            ctx.backend().put_item(put).await,
+            Error::InvalidRequest { .. }
+        );
+        assert_eq!(
+            message(&e),
+            format!(
+                "ExpressionAttribute{map} contains invalid key: The expression attribute map contains an empty key;"
+            )
+        );
+    }
     let e = expect_err!(
         ctx.backend()
             .put_item(put_if(&t, "attribute_exists(#a)").name("#a", "y".repeat(65_536)))

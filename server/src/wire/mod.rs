@@ -380,14 +380,24 @@ impl<'a> Obj<'a> {
             }
             let path = self.at("ExpressionAttributeValues");
             for (k, v) in values {
-                if v.is_null() {
-                    return Err(ApiError::validation(format!(
-                        "ExpressionAttributeValues contains invalid value: {} for key {k}",
-                        value::NULL_VALUE
-                    )));
-                }
                 let at = path.child(Segment::Key(k));
-                out.values.insert(k.clone(), value::from_json(v, &at)?);
+                let value = if v.is_null() {
+                    Err(ApiError::validation(value::NULL_VALUE))
+                } else {
+                    value::from_json(v, &at)
+                };
+                // DynamoDB names the placeholder of an invalid value.
+                let value = value.map_err(|e| {
+                    if e.name() == "ValidationException" {
+                        ApiError::validation(format!(
+                            "ExpressionAttributeValues contains invalid value: {} for key {k}",
+                            e.message()
+                        ))
+                    } else {
+                        e
+                    }
+                })?;
+                out.values.insert(k.clone(), value);
             }
         }
         Ok(out)

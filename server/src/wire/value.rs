@@ -39,9 +39,7 @@ pub(crate) const NULL_VALUE: &str = "The supplied Item contains a null Attribute
 /// DynamoDB's message for a number it cannot store.
 fn number_error(e: &NumberError) -> ApiError {
     ApiError::validation(match e {
-        NumberError::TooManyDigits { .. } => {
-            "Attempting to store more than 38 significant digits in a Number"
-        }
+        NumberError::TooManyDigits { .. } => "DynamoDB only supports precision up to 38 digits",
         NumberError::Overflow(_) => {
             "Number overflow. Attempting to store a number with magnitude larger than supported range"
         }
@@ -312,7 +310,7 @@ mod tests {
         );
         assert_eq!(round_trip(r#"{"N":"1.50"}"#), r#"{"N":"1.50"}"#);
         let e = parse(&format!(r#"{{"N":"{}"}}"#, "1".repeat(39))).unwrap_err();
-        assert!(e.message().contains("38 significant digits"), "{e:?}");
+        assert!(e.message().contains("precision up to 38 digits"), "{e:?}");
         let e = parse(r#"{"N":"abc"}"#).unwrap_err();
         assert_eq!(e.name(), "ValidationException");
         let e = parse(r#"{"N":1}"#).unwrap_err();

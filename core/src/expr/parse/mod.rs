@@ -360,6 +360,13 @@ pub fn java_hash_set_order(mut keys: Vec<&str>) -> Vec<&str> {
     keys
 }
 
+/// DynamoDB's message for an empty placeholder in `map`.
+fn empty_key(map: &str) -> Error {
+    Error::invalid(format!(
+        "{map} contains invalid key: The expression attribute map contains an empty key;"
+    ))
+}
+
 /// Checks the placeholder maps of a request themselves: key syntax and
 /// valid values.
 pub fn check_attribute_maps(
@@ -367,6 +374,9 @@ pub fn check_attribute_maps(
     values: &BTreeMap<String, AttributeValue>,
 ) -> Result<(), Error> {
     for (k, name) in names {
+        if k.is_empty() {
+            return Err(empty_key("ExpressionAttributeNames"));
+        }
         if k.len() > MAX_PLACEHOLDER_BYTES {
             return Err(Error::limit(format!(
                 "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: {}",
@@ -390,6 +400,9 @@ pub fn check_attribute_maps(
         }
     }
     for (k, v) in values {
+        if k.is_empty() {
+            return Err(empty_key("ExpressionAttributeValues"));
+        }
         if k.len() > MAX_PLACEHOLDER_BYTES {
             return Err(Error::limit(
                 "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;",
