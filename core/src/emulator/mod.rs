@@ -111,6 +111,18 @@
 //!   deleted is DynamoDB's `LimitExceededException` ("Only 1 online index
 //!   can be created or deleted simultaneously per table"); Local answers
 //!   `ResourceInUseException`, or accepts the change.
+//! - Consumed capacity follows DynamoDB's documented rules where Local's
+//!   figures differ: a transaction's writes count twice (two units per
+//!   KB; Local counts them once), a batch get's missing key is a read of
+//!   nothing (half a unit, eventually consistent; Local counts none), and
+//!   a batch delete of a missing item one unit (Local two).
+//! - A query or scan of a `KEYS_ONLY` or `INCLUDE` index counts the index
+//!   entries read toward a page's 1 MB, which is what DynamoDB reads;
+//!   Local counts the table's whole items.
+//! - An update that gives a local index's sort key a value of the wrong
+//!   type is refused ("Type mismatch for Index Key"), as a put is and as
+//!   DynamoDB documents; Local stores it and leaves the item out of the
+//!   index.
 //! - The `ConsumedCapacity` list of a request over several tables (batch
 //!   reads and writes, transactions) is in table-name order; Local lists
 //!   the tables in request order. DynamoDB documents no order.
