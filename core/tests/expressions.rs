@@ -197,6 +197,20 @@ fn reserved_words_and_functions() {
         message(cond("list_append(a, b) = :v", &Names::new(), &v)),
         "Invalid ConditionExpression: The function is not allowed in a condition expression; function: list_append"
     );
+    // A function that is a condition, used as a comparison's operand.
+    for f in [
+        "attribute_exists(l)",
+        "begins_with(l, :v)",
+        "contains(l, :v)",
+    ] {
+        let name = f.split('(').next().unwrap_or_default();
+        assert_eq!(
+            message(cond(&format!("{f} = :v"), &Names::new(), &v)),
+            format!(
+                "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: {name}"
+            )
+        );
+    }
     assert_eq!(
         message(cond("size(s)", &Names::new(), &Values::new())),
         "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size"

@@ -248,6 +248,10 @@ case!(expression_errors_change_nothing, |ctx| {
             "The first operand must be distinct",
         ),
         (
+            UpdateItem::new(&t, key_s("a")).update_expression("SET q = if_not_exists(zz, zz)"),
+            "Invalid UpdateExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: if_not_exists, first operand: [zz]",
+        ),
+        (
             UpdateItem::new(&t, key_s("a"))
                 .update_expression("ADD v :s")
                 .value(":s", "x"),

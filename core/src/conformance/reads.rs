@@ -480,6 +480,26 @@ case!(query_errors, |ctx| {
             "Invalid operator used in KeyConditionExpression: NOT",
         ),
         (
+            Query::with_expression(&t, "pk = :p AND m.x = :p").value(":p", "p"),
+            "KeyConditionExpressions cannot have conditions on nested attributes",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND q[0] = :p").value(":p", "p"),
+            "KeyConditionExpressions cannot have conditions on nested attributes",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND l[0] = :p").value(":p", "p"),
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: l",
+        ),
+        (
+            Query::with_expression(&t, "pk.x = :p").value(":p", "p"),
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND sk.y = :p").value(":p", "p"),
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: sk",
+        ),
+        (
             Query::with_expression(&t, "pk IN (:p)").value(":p", "p"),
             "Invalid operator used in KeyConditionExpression: IN",
         ),

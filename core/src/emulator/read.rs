@@ -169,7 +169,9 @@ impl<S: Storage> Emulator<S> {
             .transpose()?;
         parser.finish()?;
         // Paths into key attributes are refused before the key condition is
-        // checked against the schema, as DynamoDB Local does.
+        // checked against the schema, as DynamoDB Local does: the key
+        // condition's first (any key of the table or its indexes).
+        meta.check_key_paths(key_condition.paths().into_iter())?;
         check_read_paths(&meta, filter.as_ref(), projection.as_ref())?;
         let key_condition = crate::expr::key_condition_on(key_condition, schema)?;
         if let Some(f) = &filter {

@@ -2,8 +2,8 @@
 
 use super::lex::Tok;
 use super::{
-    CONDITION_FUNCTIONS, MAX_IN_OPERANDS, PResult, RANK_MISUSED_FUNCTION, RANK_OTHER, RANK_PARENS,
-    RANK_TYPE, Run, Snapshot, Term, UPDATE_FUNCTIONS, describe_value,
+    MAX_IN_OPERANDS, PResult, RANK_MISUSED_FUNCTION, RANK_OTHER, RANK_PARENS, RANK_TYPE, Run,
+    Snapshot, Term, UPDATE_FUNCTIONS, describe_value,
 };
 use crate::expr::{Comparator, Condition, Operand, Path, PathElement};
 use crate::value::{AttributeValue, ValueType};
@@ -111,13 +111,12 @@ impl Run<'_, '_, '_> {
     fn comparison(&mut self) -> PResult<Condition> {
         let first = match self.term()? {
             Term::Func { name, args } => {
-                let is_boolean = CONDITION_FUNCTIONS.contains(&name.as_str()) && name != "size";
                 let is_operand_position = matches!(
                     self.peek(),
                     Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge
                 ) || self.at_keyword("BETWEEN")
                     || self.at_keyword("IN");
-                if is_boolean || !is_operand_position {
+                if !is_operand_position {
                     return Ok(self.function_condition(name, args));
                 }
                 Term::Func { name, args }

@@ -102,7 +102,14 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
             _ => return Err(unsupported()),
         };
         if !path.is_top_level() {
-            return Err(missed());
+            return Err(Error::invalid(if key.contains(path.head()) {
+                format!(
+                    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {}",
+                    path.head()
+                )
+            } else {
+                "KeyConditionExpressions cannot have conditions on nested attributes".to_owned()
+            }));
         }
         on_keys.push((path.head().to_owned(), cond));
     }

@@ -5,7 +5,7 @@ use super::{
     PResult, RANK_MISUSED_FUNCTION, RANK_OTHER, RANK_TYPE, Run, Term, UPDATE_FUNCTIONS,
     type_name_long,
 };
-use crate::expr::{Path, PathElement, Projection, SetOperand, SetValue, Update};
+use crate::expr::{Operand, Path, PathElement, Projection, SetOperand, SetValue, Update};
 use crate::value::{AttributeValue, ValueType};
 
 impl Run<'_, '_, '_> {
@@ -35,6 +35,13 @@ impl Run<'_, '_, '_> {
                 if name == "if_not_exists" {
                     let path = self.require_path(&name, a);
                     let default = self.set_operand(b);
+                    if let SetOperand::Path(p) = &default {
+                        self.check_distinct(
+                            &name,
+                            &Operand::Path(path.clone()),
+                            &Operand::Path(p.clone()),
+                        );
+                    }
                     SetOperand::IfNotExists(path, Box::new(default))
                 } else {
                     let (a, b) = (self.set_operand(a), self.set_operand(b));
