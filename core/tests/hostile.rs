@@ -308,3 +308,35 @@ fn create_table_checks_the_time_to_live_attribute_name() {
         backend.create_table(def).await.expect("accepted");
     });
 }
+
+#[test]
+fn huge_definitions_are_refused_without_a_quadratic_walk() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let backend = MemoryBackend::new();
+        // 200,000 indexes of distinct names (DynamoDB allows 20), and one
+        // projecting 200,000 names twice: each compared with all before
+        // it, 2 x 10^10 comparisons.
+        let mut def = TableDefinition::new("wide_table", KeySchema::hash("id", ScalarType::S));
+        for n in 0..200_000 {
+            def = def.with_global_index(
+                format!("index{n}"),
+                KeySchema::hash("id", ScalarType::S),
+                dynamodb_mapper::IndexProjection::KeysOnly,
+            );
+        }
+        let e = backend.create_table(def).await.expect_err("refused");
+        assert!(message(e).contains("GlobalSecondaryIndex count exceeds"));
+        let names: Vec<String> = (0..200_000).map(|n| format!("a{}", n % 100_000)).collect();
+        let def = TableDefinition::new("wide_table", KeySchema::hash("id", ScalarType::S))
+            .with_global_index(
+                "byid",
+                KeySchema::hash("id", ScalarType::S),
+                dynamodb_mapper::IndexProjection::Include(names),
+            );
+        let e = backend.create_table(def).await.expect_err("refused");
+        assert_eq!(message(e), "Cannot have two attributes with the same name");
+    });
+}

@@ -1,6 +1,6 @@
 //! `CreateTable`'s checks of a table definition, with DynamoDB's messages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::Error;
 use crate::model::{
@@ -116,19 +116,18 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
     if let BillingMode::Provisioned(t) = &def.billing {
         check_throughput(t, Units::Table)?;
     }
-    let mut seen = Vec::new();
+    let mut seen = BTreeSet::new();
     let (mut globals, mut locals) = (0, 0);
     for index in &def.indexes {
         if !valid_name(&index.name) {
             return Err(bad_name());
         }
-        if seen.contains(&index.name.as_str()) {
+        if !seen.insert(index.name.as_str()) {
             return Err(Error::invalid(format!(
                 "One or more parameter values were invalid: Duplicate index name: {}",
                 index.name
             )));
         }
-        seen.push(&index.name);
         for a in index.key.attributes() {
             if !valid_attribute_name(&a.name) {
                 return Err(attr_name());
@@ -143,11 +142,8 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
             if names.iter().any(|n| !valid_attribute_name(n)) {
                 return Err(attr_name());
             }
-            if names
-                .iter()
-                .enumerate()
-                .any(|(n, a)| names[..n].contains(a))
-            {
+            let mut distinct = BTreeSet::new();
+            if !names.iter().all(|a| distinct.insert(a.as_str())) {
                 return Err(Error::invalid(
                     "Cannot have two attributes with the same name",
                 ));

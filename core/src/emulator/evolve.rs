@@ -194,15 +194,11 @@ impl TableMeta {
                 return Err(local_index_update_error(&i.name));
             }
         }
-        let named: Vec<&str> = input
+        let mut named = std::collections::BTreeSet::new();
+        if !input
             .index_updates
             .iter()
-            .map(GlobalIndexUpdate::index_name)
-            .collect();
-        if named
-            .iter()
-            .enumerate()
-            .any(|(n, a)| named[..n].contains(a))
+            .all(|u| named.insert(u.index_name()))
         {
             return Err(Error::invalid(
                 "Only one global secondary index update per index is allowed simultaneously.",

@@ -310,13 +310,13 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
         ));
     }
     let key = to_key_schema(&table_key, &types, &defined)?;
-    let mut used: Vec<String> = key.names().map(str::to_owned).collect();
+    let mut used: std::collections::BTreeSet<String> = key.names().map(str::to_owned).collect();
     let mut definitions = Vec::new();
     for (index_name, kind, k, projection, tp) in indexes {
         let k = to_key_schema(&k, &types, &defined)?;
         for n in k.names() {
-            if !used.iter().any(|u| u == n) {
-                used.push(n.to_owned());
+            if !used.contains(n) {
+                used.insert(n.to_owned());
             }
         }
         definitions.push(IndexDefinition {
