@@ -340,3 +340,79 @@ fn huge_definitions_are_refused_without_a_quadratic_walk() {
         assert_eq!(message(e), "Cannot have two attributes with the same name");
     });
 }
+
+/// A memory store with the table `costly` (hash key `id`), on a
+/// current-thread runtime.
+fn costly_store() -> (tokio::runtime::Runtime, MemoryBackend) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let backend = MemoryBackend::new();
+    rt.block_on(backend.create_table(TableDefinition::new(
+        "costly",
+        KeySchema::hash("id", ScalarType::S),
+    )))
+    .unwrap();
+    (rt, backend)
+}
+
+#[test]
+fn costly_expressions_over_large_items_take_linear_time() {
+    let (rt, backend) = costly_store();
+    rt.block_on(async {
+        // `contains` of a 100 KB binary in a 300 KB one, 150 times: a
+        // comparison at every offset is 3 x 10^12 byte steps.
+        let mut needle = vec![0u8; 99_999];
+        needle.push(1);
+        let item = Item::new()
+            .with("id", "k")
+            .with("a", AttributeValue::B(vec![0u8; 300_000]))
+            .with("b", AttributeValue::B(needle));
+        backend
+            .put_item(PutItem::new("costly", item))
+            .await
+            .unwrap();
+        let filter = vec!["contains(a, b)"; 150].join(" OR ");
+        let mut scan = dynamodb_mapper::backend::Scan::new("costly");
+        scan.filter_expression = Some(filter);
+        let page = backend.scan(scan).await.unwrap();
+        assert_eq!((page.count, page.scanned_count), (0, 1));
+
+        // A placeholder holding a number padded to a megabyte, referenced
+        // a thousand times, is measured once.
+        let padded = format!("{}1", "0".repeat(1 << 20));
+        let refs = vec![":v"; 100].join(",");
+        let condition = vec![format!("n IN({refs})"); 10].join(" OR ");
+        let put = PutItem::new("costly", Item::new().with("id", "p"))
+            .condition_expression(condition.as_str())
+            .value(":v", AttributeValue::N(padded.parse().unwrap()));
+        expect_conflict(backend.put_item(put).await);
+
+        // `SET a000=l, a001=l, ...` of a 400 KB list stops once the values
+        // set outgrow an item, before copying it 500 times.
+        let list = AttributeValue::L(vec![AttributeValue::Null; 200_000]);
+        backend
+            .put_item(PutItem::new(
+                "costly",
+                Item::new().with("id", "l").with("l", list),
+            ))
+            .await
+            .unwrap();
+        let sets: Vec<String> = (0..500).map(|n| format!("a{n:03}=l")).collect();
+        let update =
+            dynamodb_mapper::backend::UpdateItem::new("costly", Item::new().with("id", "l"))
+                .update_expression(format!("SET {}", sets.join(",")));
+        let e = backend.update_item(update).await.expect_err("too large");
+        assert_eq!(
+            message(e),
+            "Item size to update has exceeded the maximum allowed size"
+        );
+    });
+}
+
+fn expect_conflict<T: std::fmt::Debug>(r: Result<T, Error>) {
+    match r {
+        Err(Error::Conflict { .. }) => {}
+        other => panic!("expected the condition to fail, got {other:?}"),
+    }
+}

@@ -231,13 +231,10 @@ impl Request {
             }
             Request::TransactGetItems(r) => r.items.iter().map(|g| g.table.as_str()).collect(),
         };
-        let mut out: Vec<&str> = Vec::with_capacity(all.len());
-        for t in all {
-            if !out.contains(&t) {
-                out.push(t);
-            }
-        }
-        out
+        // In first-seen order, each once (a set finds the repeats: a batch
+        // may name a great many tables before any limit refuses it).
+        let mut seen = std::collections::BTreeSet::new();
+        all.into_iter().filter(|t| seen.insert(*t)).collect()
     }
 
     /// The capacity reporting the request asks for (`None` for table

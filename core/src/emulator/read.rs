@@ -13,8 +13,8 @@ use super::{Emulator, Storage, Usage, read_units};
 use crate::backend::{GetItem, GetItemOutput, Page, Query, Scan, Select};
 use crate::error::Error;
 use crate::expr::{
-    Condition, ExpressionKind, Parser, Path, RangeCondition, check_attribute_maps, compare_scalars,
-    project,
+    Condition, ExpressionKind, Parser, Projector, RangeCondition, check_attribute_maps,
+    compare_scalars, project,
 };
 use crate::model::{IndexKind, IndexProjection};
 use crate::value::{AttributeValue, Item};
@@ -34,7 +34,7 @@ struct Plan<'a> {
     reverse: bool,
     limit: Option<u32>,
     filter: Option<Condition>,
-    projection: Option<Vec<Path>>,
+    projection: Option<Projector>,
     select: Select,
     consistent: bool,
 }
@@ -242,7 +242,7 @@ impl<S: Storage> Emulator<S> {
                 reverse: !input.scan_index_forward,
                 limit: input.limit,
                 filter,
-                projection: projection.map(|p| p.0),
+                projection: projection.map(|p| Projector::new(&p.0)),
                 select,
                 consistent: input.consistent_read,
             },
@@ -363,7 +363,7 @@ impl<S: Storage> Emulator<S> {
                 reverse: false,
                 limit: input.limit,
                 filter,
-                projection: projection.map(|p| p.0),
+                projection: projection.map(|p| Projector::new(&p.0)),
                 select,
                 consistent: input.consistent_read,
             },
@@ -480,7 +480,7 @@ impl<S: Storage> Emulator<S> {
                             }
                         };
                         page.items.push(match &plan.projection {
-                            Some(p) => project(&base, p),
+                            Some(p) => p.apply(&base),
                             None => base,
                         });
                     }

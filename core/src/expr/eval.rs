@@ -81,9 +81,9 @@ pub fn compare_scalars(a: &AttributeValue, b: &AttributeValue) -> Option<Orderin
 fn contains(container: &AttributeValue, needle: &AttributeValue) -> bool {
     match (container, needle) {
         (AttributeValue::S(s), AttributeValue::S(n)) => s.contains(n.as_str()),
-        (AttributeValue::B(b), AttributeValue::B(n)) => {
-            n.is_empty() || b.windows(n.len()).any(|w| w == n.as_slice())
-        }
+        // A linear search: comparing the needle at every offset is
+        // quadratic, and both may be attributes of 400 KB items.
+        (AttributeValue::B(b), AttributeValue::B(n)) => memchr::memmem::find(b, n).is_some(),
         (AttributeValue::Ss(s), AttributeValue::S(n)) => s.contains(n),
         (AttributeValue::Ns(s), AttributeValue::N(n)) => s.contains(n),
         (AttributeValue::Bs(s), AttributeValue::B(n)) => s.contains(n),
@@ -484,8 +484,20 @@ pub fn apply_update(item: &mut Item, update: &Update) -> Result<UpdateOutcome, E
         }
     }
     let mut sets: Vec<(&Path, AttributeValue)> = Vec::with_capacity(update.set.len());
+    // Paths of one update never overlap, so every value set lands in the
+    // item: once they add up to more than an item may hold, the update is
+    // refused before another copy is made (`SET a = l, b = l, ...` of a
+    // large `l` copied it once per action).
+    let mut set_size = 0usize;
     for (path, value) in &update.set {
-        sets.push((path, eval_set_value(value, item)?));
+        let value = eval_set_value(value, item)?;
+        set_size = set_size.saturating_add(value.size());
+        if set_size > crate::rules::MAX_ITEM_SIZE {
+            return Err(Error::limit(
+                "Item size to update has exceeded the maximum allowed size",
+            ));
+        }
+        sets.push((path, value));
     }
     // Work on a copy so that a failure leaves the item untouched.
     let mut out = item.0.clone();

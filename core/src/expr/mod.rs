@@ -37,5 +37,5 @@ pub use key::{KeyCondition, Projection, RangeCondition};
 pub(crate) use parse::key_condition_on;
 pub use parse::{ExpressionKind, Parser, check_attribute_maps, java_hash_set_order};
 pub use path::{Path, PathElement, attr};
-pub use project::project;
+pub use project::{Projector, project};
 pub use update::{SetOperand, SetValue, Update};

@@ -68,20 +68,52 @@ impl Selection {
 
 /// The part of an item a projection selects: nested map keys keep their
 /// structure, selected list elements are compacted in their original order.
+/// (To project many items, build a [`Projector`] once.)
 pub fn project(item: &Item, paths: &[Path]) -> Item {
-    let mut root: BTreeMap<String, Selection> = BTreeMap::new();
-    for p in paths {
-        root.entry(p.head().to_owned())
-            .or_insert_with(|| Selection::Keys(BTreeMap::new()))
-            .add(&p.elements()[1..]);
+    Projector::new(paths).apply(item)
+}
+
+/// A projection made ready to apply: the paths merged into one tree once,
+/// so that each item projected walks only what it selects.
+pub struct Projector {
+    root: BTreeMap<String, Selection>,
+}
+
+impl Projector {
+    /// The projection of these paths.
+    pub fn new(paths: &[Path]) -> Self {
+        let mut root: BTreeMap<String, Selection> = BTreeMap::new();
+        for p in paths {
+            root.entry(p.head().to_owned())
+                .or_insert_with(|| Selection::Keys(BTreeMap::new()))
+                .add(&p.elements()[1..]);
+        }
+        Projector { root }
     }
-    Item(
-        root.iter()
-            .filter_map(|(k, sel)| {
-                item.get(k)
-                    .and_then(|v| sel.apply(v))
-                    .map(|v| (k.clone(), v))
-            })
-            .collect(),
-    )
+
+    /// The part of `item` the projection selects (see [`project`]).
+    pub fn apply(&self, item: &Item) -> Item {
+        // Walk the smaller side: a projection of a thousand names over
+        // items of two attributes looks up two.
+        let pick =
+            |k: &String, sel: &Selection, v: &AttributeValue| sel.apply(v).map(|v| (k.clone(), v));
+        Item(if item.len() < self.root.len() {
+            item.iter()
+                .filter_map(|(k, v)| self.root.get(k).and_then(|sel| pick(k, sel, v)))
+                .collect()
+        } else {
+            self.root
+                .iter()
+                .filter_map(|(k, sel)| item.get(k).and_then(|v| pick(k, sel, v)))
+                .collect()
+        })
+    }
+}
+
+impl std::fmt::Debug for Projector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projector")
+            .field("attributes", &self.root.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }

@@ -158,6 +158,10 @@ pub struct Parser<'a> {
     /// those numbers in canonical text: what each use of such a value
     /// substitutes, made once per placeholder (see [`Run::value`]).
     shortened: BTreeMap<String, AttributeValue>,
+    /// Each referenced value's [`size`](AttributeValue::size), measured
+    /// once per placeholder: measuring walks the value (a number's whole
+    /// text), and a placeholder may be referenced a thousand times.
+    sizes: BTreeMap<String, usize>,
 }
 
 struct Run<'p, 'a, 't> {
@@ -206,6 +210,7 @@ impl<'a> Parser<'a> {
             used_names: BTreeSet::new(),
             used_values: BTreeSet::new(),
             shortened: BTreeMap::new(),
+            sizes: BTreeMap::new(),
         }
     }
 
@@ -356,7 +361,7 @@ pub fn java_hash_set_order(mut keys: Vec<&str>) -> Vec<&str> {
         let spread = (h ^ ((h as u32) >> 16) as i32) as u32;
         spread as usize & (capacity - 1)
     };
-    keys.sort_by_key(|k| bucket(k));
+    keys.sort_by_cached_key(|k| bucket(k));
     keys
 }
 
@@ -549,10 +554,19 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
         result
     }
 
-    /// Charges a substituted value against the expression's size; false
-    /// (and the parse stops) once the expression is over DynamoDB's limit.
-    fn substitute(&mut self, v: &AttributeValue) -> bool {
-        self.substituted = self.substituted.saturating_add(v.size());
+    /// Charges a substituted value (of placeholder `name`) against the
+    /// expression's size; false (and the parse stops) once the expression
+    /// is over DynamoDB's limit.
+    fn substitute(&mut self, name: &str, v: &AttributeValue) -> bool {
+        let size = match self.parser.sizes.get(name) {
+            Some(size) => *size,
+            None => {
+                let size = v.size();
+                self.parser.sizes.insert(name.to_owned(), size);
+                size
+            }
+        };
+        self.substituted = self.substituted.saturating_add(size);
         if self.substituted > MAX_SUBSTITUTED_BYTES {
             self.fatal = Some("Expression size has exceeded the maximum allowed size;".to_owned());
             return false;

@@ -119,7 +119,7 @@ impl Run<'_, '_, '_> {
                 // Each reference substitutes the value again: charge it
                 // before copying, so that no expression copies more than
                 // DynamoDB's limit.
-                if self.fatal.is_some() || !self.substitute(v) {
+                if self.fatal.is_some() || !self.substitute(placeholder, v) {
                     return Some(AttributeValue::Null);
                 }
                 // A number's size is counted by its digits, not its text: a
