@@ -617,3 +617,26 @@ fn invalid_expression_values_name_their_placeholder() {
     let a = call(addr, "Scan", br#"{"TableName":"values"}"#);
     assert_eq!(a.json()["Count"], 0);
 }
+
+#[test]
+fn a_flood_of_empty_entries_is_counted_not_listed() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    create_table(addr, "flood");
+    let entries = vec![r#"{"PutRequest":{}}"#; 200_000].join(",");
+    let body = format!(r#"{{"RequestItems":{{"flood":[{entries}]}}}}"#);
+    let a = call(addr, "BatchWriteItem", body.as_bytes());
+    let m = a.error("ValidationException");
+    assert!(
+        m.starts_with("200000 validation errors detected: "),
+        "{}",
+        &m[..80]
+    );
+    assert!(m.ends_with("; and 199900 more"), "{}", &m[m.len() - 80..]);
+    assert!(
+        a.body.len() < 100_000,
+        "an answer of {} bytes",
+        a.body.len()
+    );
+    still_serving(addr);
+}

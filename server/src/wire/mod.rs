@@ -86,12 +86,21 @@ impl fmt::Display for Path<'_> {
 #[derive(Default)]
 pub(crate) struct Check {
     violations: Vec<String>,
+    /// Violations found, listed or not.
+    count: usize,
 }
+
+/// The most violations a message lists (all are counted): a request of
+/// 16 MB of empty entries would otherwise be answered hundreds of MB.
+const MAX_LISTED_VIOLATIONS: usize = 100;
 
 impl Check {
     /// Records a violation.
     pub(crate) fn violation(&mut self, text: String) {
-        self.violations.push(text);
+        self.count += 1;
+        if self.violations.len() < MAX_LISTED_VIOLATIONS {
+            self.violations.push(text);
+        }
     }
 
     /// A required member is missing.
@@ -103,14 +112,19 @@ impl Check {
 
     /// Ok when nothing was violated; DynamoDB's combined message otherwise.
     pub(crate) fn finish(self) -> Result<(), ApiError> {
-        match self.violations.len() {
+        let unlisted = self.count - self.violations.len();
+        match self.count {
             0 => Ok(()),
             1 => Err(ApiError::validation(format!(
                 "1 validation error detected: {}",
                 self.violations[0]
             ))),
-            n => Err(ApiError::validation(format!(
+            n if unlisted == 0 => Err(ApiError::validation(format!(
                 "{n} validation errors detected: {}",
+                self.violations.join("; ")
+            ))),
+            n => Err(ApiError::validation(format!(
+                "{n} validation errors detected: {}; and {unlisted} more",
                 self.violations.join("; ")
             ))),
         }
