@@ -98,9 +98,10 @@
 //!   a second). A deleted index is `DELETING` until the next description
 //!   has removed its entries. The table stays `ACTIVE` throughout, as on
 //!   Local (DynamoDB reports `UPDATING`). Reading an index being created is
-//!   DynamoDB's `Cannot read from backfilling global secondary index`;
-//!   Local fails with an internal error. Index item counts and sizes are
-//!   not reported.
+//!   DynamoDB's `Cannot read from backfilling global secondary index`
+//!   (Local fails with an internal error), and that read finishes the
+//!   backfill, so the next read finds the index. Index item counts and
+//!   sizes are not reported.
 //! - Where Local fails with an internal error on `UpdateTable` (capacity of
 //!   an index on an on-demand table, provisioned billing without the
 //!   indexes' capacity), the emulator answers a validation error, or, for

@@ -147,10 +147,34 @@ impl<S: Storage> Emulator<S> {
         })
     }
 
+    /// What a query or scan reads. A read of an index still being built is
+    /// refused, as DynamoDB refuses it while it backfills, and finishes the
+    /// build: the next read finds the index `ACTIVE`, as the next
+    /// description does (an index is never left building for want of a
+    /// `DescribeTable`).
+    fn read_source<'m>(
+        &self,
+        meta: &'m TableMeta,
+        index: Option<&str>,
+    ) -> Result<Source<'m>, Error> {
+        let source = meta.source(index);
+        let building = index.is_some_and(|name| {
+            meta.def
+                .indexes
+                .iter()
+                .zip(&meta.slots)
+                .any(|(i, s)| i.name == name && s.creating)
+        });
+        if building {
+            self.settle_indexes(meta.name())?;
+        }
+        source
+    }
+
     /// `Query`.
     pub fn query(&self, input: Query) -> Result<Page, Error> {
         let meta = self.meta(&self.read_state(), &input.table)?;
-        let source = meta.source(input.index.as_deref())?;
+        let source = self.read_source(&meta, input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;
         let attrs = &input.expression_attributes;
         check_attribute_maps(&attrs.names, &attrs.values)?;
@@ -273,7 +297,7 @@ impl<S: Storage> Emulator<S> {
     /// `Scan`.
     pub fn scan(&self, input: Scan) -> Result<Page, Error> {
         let meta = self.meta(&self.read_state(), &input.table)?;
-        let source = meta.source(input.index.as_deref())?;
+        let source = self.read_source(&meta, input.index.as_deref())?;
         check_read_options(source, input.consistent_read, input.limit)?;
         if let Some(seg) = input.segment {
             if seg.total == 0 {
