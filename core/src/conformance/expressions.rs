@@ -248,6 +248,20 @@ case!(expression_errors_change_nothing, |ctx| {
             "The first operand must be distinct",
         ),
         (
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("SET v = :v")
+                .condition_expression("v IN (:v, v)")
+                .value(":v", 1),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: IN, first operand: [v]",
+        ),
+        (
+            UpdateItem::new(&t, key_s("a"))
+                .update_expression("SET v = :v")
+                .condition_expression("v BETWEEN :v AND v")
+                .value(":v", 1),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: BETWEEN, first operand: [v]",
+        ),
+        (
             UpdateItem::new(&t, key_s("a")).update_expression("SET q = if_not_exists(zz, zz)"),
             "Invalid UpdateExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: if_not_exists, first operand: [zz]",
         ),

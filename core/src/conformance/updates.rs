@@ -135,6 +135,27 @@ case!(update_arithmetic, |ctx| {
         message(&e),
         "DynamoDB only supports precision up to 38 digits"
     );
+    // A sum in parentheses is a whole value, not an operand of another.
+    let b = ctx.backend();
+    let sum = |text: &str| {
+        UpdateItem::new(&t, key_s("a"))
+            .update_expression(text)
+            .value(":a", 1)
+            .value(":b", 2)
+            .return_values(ReturnValues::AllNew)
+    };
+    let out = b.update_item(sum("SET s = (:a + :b)")).await.unwrap();
+    assert_eq!(out.attributes.unwrap()["s"], n("3"));
+    let out = b.update_item(sum("SET s = (:a) - :b")).await.unwrap();
+    assert_eq!(out.attributes.unwrap()["s"], n("-1"));
+    let e = expect_err!(
+        b.update_item(sum("SET s = (:a + :b) + :a")).await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(
+        message(&e).starts_with("Invalid UpdateExpression: Syntax error"),
+        "{e:?}"
+    );
 });
 
 case!(update_lists, |ctx| {

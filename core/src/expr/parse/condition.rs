@@ -54,6 +54,7 @@ impl Run<'_, '_, '_> {
             used_values: self.parser.used_values.clone(),
             last_group: self.last_group,
             operators: self.operators,
+            substituted: self.substituted,
         }
     }
 
@@ -64,6 +65,7 @@ impl Run<'_, '_, '_> {
         self.parser.used_values = s.used_values;
         self.last_group = s.last_group;
         self.operators = s.operators;
+        self.substituted = s.substituted;
     }
 
     pub(super) fn primary_condition(&mut self) -> PResult<Condition> {
@@ -140,6 +142,8 @@ impl Run<'_, '_, '_> {
                 self.advance();
                 let high = self.term()?;
                 let (low, high) = (self.condition_operand(low), self.condition_operand(high));
+                self.check_distinct("BETWEEN", &left, &low);
+                self.check_distinct("BETWEEN", &left, &high);
                 self.check_ordered_operand("BETWEEN", &left);
                 self.check_ordered_operand("BETWEEN", &low);
                 self.check_ordered_operand("BETWEEN", &high);
@@ -187,6 +191,9 @@ impl Run<'_, '_, '_> {
                     }
                 }
                 self.expect(Tok::RParen)?;
+                for o in &list {
+                    self.check_distinct("IN", &left, o);
+                }
                 if list.len() > MAX_IN_OPERANDS {
                     self.semantic_limit(
                         RANK_OTHER,

@@ -196,6 +196,8 @@ struct Snapshot {
     used_values: BTreeSet<String>,
     last_group: Option<(usize, usize)>,
     operators: usize,
+    /// Values charged: a reparsed stretch charges its values again.
+    substituted: usize,
 }
 
 impl<'a> Parser<'a> {

@@ -71,6 +71,32 @@ impl Run<'_, '_, '_> {
     }
 
     pub(super) fn set_value(&mut self) -> PResult<SetValue> {
+        // `(a + b)`: a sum or difference in parentheses, which DynamoDB
+        // takes as a whole value (and not as the first operand of another).
+        if self.peek() == Tok::LParen {
+            let saved = self.snapshot();
+            self.advance();
+            let inner = self.nested(|r| {
+                let v = r.arithmetic_value()?;
+                r.expect(Tok::RParen)?;
+                Ok(v)
+            });
+            if let Ok(v @ (SetValue::Plus(..) | SetValue::Minus(..))) = inner {
+                if matches!(self.peek(), Tok::Plus | Tok::Minus) {
+                    return Err(self.syntax_error());
+                }
+                return Ok(v);
+            }
+            if self.fatal.is_some() {
+                return Err(String::new());
+            }
+            self.restore(saved);
+        }
+        self.arithmetic_value()
+    }
+
+    /// An operand, or two joined by `+` or `-`.
+    fn arithmetic_value(&mut self) -> PResult<SetValue> {
         let first = self.term()?;
         let first = self.set_operand(first);
         let op = self.peek();
