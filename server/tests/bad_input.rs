@@ -640,3 +640,30 @@ fn a_flood_of_empty_entries_is_counted_not_listed() {
     );
     still_serving(addr);
 }
+
+#[test]
+fn index_update_entries_count_each_action_they_hold() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    let create = r#"{"TableName":"entries","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST","GlobalSecondaryIndexes":[{"IndexName":"gix","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}"#;
+    assert_eq!(call(addr, "CreateTable", create.as_bytes()).status, 200);
+    let index = r#"{"IndexName":"hix","KeySchema":[{"AttributeName":"h","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}"#;
+    // A delete and a create in one entry are two online index changes,
+    // refused as such before the create's missing definitions.
+    let both = format!(
+        r#"{{"TableName":"entries","GlobalSecondaryIndexUpdates":[{{"Delete":{{"IndexName":"gix"}},"Create":{index}}}]}}"#
+    );
+    let m = call(addr, "UpdateTable", both.as_bytes()).error("LimitExceededException");
+    assert!(
+        m.contains("Only 1 online index can be created or deleted"),
+        "{m}"
+    );
+    let create_only = format!(
+        r#"{{"TableName":"entries","GlobalSecondaryIndexUpdates":[{{"Create":{index}}}]}}"#
+    );
+    let m = call(addr, "UpdateTable", create_only.as_bytes()).error("ValidationException");
+    assert_eq!(m, "No Attribute Schema Defined");
+    let empty = br#"{"TableName":"entries","GlobalSecondaryIndexUpdates":[{}]}"#;
+    let m = call(addr, "UpdateTable", empty).error("ValidationException");
+    assert_eq!(m, "Update global secondary index action is null");
+}

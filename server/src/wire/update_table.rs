@@ -76,7 +76,17 @@ fn update_table_input(req: &Obj<'_>) -> Result<UpdateTable, ApiError> {
         let path = req.at("GlobalSecondaryIndexUpdates");
         for (i, v) in list.iter().enumerate() {
             let e = element(&path, i, v)?;
-            if let Some(c) = e.obj("Create")? {
+            // Each action an entry holds counts (DynamoDB Local refuses two
+            // in one entry as two online index changes); an entry with none
+            // is refused.
+            let (create, delete, update_one) =
+                (e.obj("Create")?, e.obj("Delete")?, e.obj("Update")?);
+            if create.is_none() && delete.is_none() && update_one.is_none() {
+                return Err(ApiError::validation(
+                    "Update global secondary index action is null",
+                ));
+            }
+            if let Some(c) = create {
                 let name = c.req_str(&mut ck, "IndexName")?.to_owned();
                 keys.push((update.index_updates.len(), key_schema(&mut ck, &c)?));
                 let index = IndexDefinition {
@@ -87,10 +97,12 @@ fn update_table_input(req: &Obj<'_>) -> Result<UpdateTable, ApiError> {
                     throughput: throughput(&mut ck, &c)?,
                 };
                 update.index_updates.push(GlobalIndexUpdate::Create(index));
-            } else if let Some(d) = e.obj("Delete")? {
+            }
+            if let Some(d) = delete {
                 let name = d.req_str(&mut ck, "IndexName")?.to_owned();
                 update.index_updates.push(GlobalIndexUpdate::Delete(name));
-            } else if let Some(u) = e.obj("Update")? {
+            }
+            if let Some(u) = update_one {
                 let name = u.req_str(&mut ck, "IndexName")?.to_owned();
                 match throughput(&mut ck, &u)? {
                     Some(t) => update.index_updates.push(GlobalIndexUpdate::Update {
@@ -103,10 +115,10 @@ fn update_table_input(req: &Obj<'_>) -> Result<UpdateTable, ApiError> {
         }
     }
     ck.finish()?;
-    if !keys.is_empty() && defined.is_none() {
-        return Err(ApiError::validation("No Attribute Schema Defined"));
-    }
-    for (at, elements) in keys {
+    // Without definitions, the keys stay untyped: the backend refuses the
+    // creation ("No Attribute Schema Defined") after the checks DynamoDB
+    // Local makes first (such as one online index change at a time).
+    for (at, elements) in keys.into_iter().filter(|_| defined.is_some()) {
         let key = typed_key(&elements, &types)?;
         if let Some(GlobalIndexUpdate::Create(index)) = update.index_updates.get_mut(at) {
             index.key = key;
