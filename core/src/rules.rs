@@ -27,6 +27,20 @@ fn has_duplicates<T: Ord>(members: &[T]) -> bool {
     sorted.windows(2).any(|w| w[0] == w[1])
 }
 
+/// [`has_duplicates`] for numbers, each decomposed once: comparing two
+/// numbers decomposes both, which reads their whole text (`000…1` may be
+/// megabytes long).
+fn has_duplicate_numbers(members: &[crate::Number]) -> bool {
+    if members.len() <= 8 {
+        return has_duplicates(members);
+    }
+    let mut decomposed: Vec<_> = members.iter().map(crate::Number::decomposed).collect();
+    decomposed.sort_unstable_by(|a, b| a.cmp_value(b));
+    decomposed
+        .windows(2)
+        .any(|w| w[0].cmp_value(&w[1]) == std::cmp::Ordering::Equal)
+}
+
 /// Checks one value: no empty set, no duplicate member, no empty map key,
 /// no more than [`MAX_NESTING_DEPTH`] levels of lists and maps (a
 /// [`Error::LimitExceeded`]; the rest are [`Error::InvalidRequest`]).
@@ -59,7 +73,7 @@ fn check_at(v: &AttributeValue, depth: usize) -> Result<usize, Error> {
                     "One or more parameter values were invalid: An number set  may not be empty",
                 ));
             }
-            if has_duplicates(s) {
+            if has_duplicate_numbers(s) {
                 return Err(Error::invalid("Input collection contains duplicates"));
             }
         }
@@ -161,6 +175,24 @@ pub fn is_limit_message(message: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_sets_find_duplicates_equal_as_numbers() {
+        let set = |texts: Vec<String>| {
+            AttributeValue::Ns(texts.iter().map(|t| t.parse().unwrap()).collect())
+        };
+        let distinct: Vec<String> = (0..20).map(|n| format!("{n}.5")).collect();
+        assert!(check_value(&set(distinct.clone())).is_ok());
+        let mut twice = distinct;
+        twice.push("0005.50".to_owned());
+        let e = check_value(&set(twice)).unwrap_err();
+        assert!(e.to_string().contains("duplicates"), "{e}");
+        // Numbers padded to 100 KB each, 40 of them: each decomposed once.
+        let padded: Vec<String> = (0..40)
+            .map(|n| format!("{}{n}", "0".repeat(100_000)))
+            .collect();
+        assert!(check_value(&set(padded)).is_ok());
+    }
 
     proptest::proptest! {
         /// The size the check sums on its way is the item's size, for

@@ -159,7 +159,7 @@ impl<'a> Decomposed<'a> {
             .then_with(|| self.digits().cmp(other.digits()))
     }
 
-    fn cmp_value(&self, other: &Self) -> Ordering {
+    pub(crate) fn cmp_value(&self, other: &Self) -> Ordering {
         match (self.is_negative(), other.is_negative()) {
             (false, true) => Ordering::Greater,
             (true, false) => Ordering::Less,
