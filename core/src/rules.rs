@@ -1,6 +1,8 @@
 //! DynamoDB's rules on values and items, with the messages DynamoDB gives.
 //! Shared by the expression parser and the emulator.
 
+use std::cmp::Ordering;
+
 use crate::error::Error;
 use crate::value::{AttributeValue, Item, MAX_NESTING_DEPTH};
 
@@ -15,30 +17,29 @@ const NAME_TOO_LARGE: &str = "One or more parameter values were invalid: Attribu
 const NESTING: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
 fn has_duplicates<T: Ord>(members: &[T]) -> bool {
-    // A small set is compared pair by pair, without sorting a copy.
+    has_duplicates_by(members, T::cmp)
+}
+
+/// Whether two members are equal by `cmp`. A small set is compared pair
+/// by pair, without sorting a copy.
+fn has_duplicates_by<T>(members: &[T], cmp: impl Fn(&T, &T) -> Ordering) -> bool {
     if members.len() <= 8 {
         return members
             .iter()
             .enumerate()
-            .any(|(i, m)| members[i + 1..].contains(m));
+            .any(|(i, m)| members[i + 1..].iter().any(|o| cmp(m, o).is_eq()));
     }
     let mut sorted: Vec<&T> = members.iter().collect();
-    sorted.sort_unstable();
-    sorted.windows(2).any(|w| w[0] == w[1])
+    sorted.sort_unstable_by(|a, b| cmp(a, b));
+    sorted.windows(2).any(|w| cmp(w[0], w[1]).is_eq())
 }
 
 /// [`has_duplicates`] for numbers, each decomposed once: comparing two
 /// numbers decomposes both, which reads their whole text (`000…1` may be
 /// megabytes long).
 fn has_duplicate_numbers(members: &[crate::Number]) -> bool {
-    if members.len() <= 8 {
-        return has_duplicates(members);
-    }
-    let mut decomposed: Vec<_> = members.iter().map(crate::Number::decomposed).collect();
-    decomposed.sort_unstable_by(|a, b| a.cmp_value(b));
-    decomposed
-        .windows(2)
-        .any(|w| w[0].cmp_value(&w[1]) == std::cmp::Ordering::Equal)
+    let decomposed: Vec<_> = members.iter().map(crate::Number::decomposed).collect();
+    has_duplicates_by(&decomposed, |a, b| a.cmp_value(b))
 }
 
 /// Checks one value: no empty set, no duplicate member, no empty map key,
@@ -141,6 +142,16 @@ pub(crate) fn check_item_sized(item: &Item) -> Result<usize, Error> {
         size += name.len() + check_at(v, 0)?;
     }
     Ok(size)
+}
+
+/// DynamoDB's error for an item over [`MAX_ITEM_SIZE`]: one to put, or one
+/// an update made (`from_update`).
+pub(crate) fn item_too_large(from_update: bool) -> Error {
+    Error::limit(if from_update {
+        "Item size to update has exceeded the maximum allowed size"
+    } else {
+        "Item size has exceeded the maximum allowed size"
+    })
 }
 
 /// DynamoDB's `ValidationException` messages that report a size or count

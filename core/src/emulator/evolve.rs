@@ -93,7 +93,7 @@ fn unchanged() -> Error {
 impl TableMeta {
     /// The places in `def.indexes` of the indexes that are fully built.
     pub(crate) fn built_indexes(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.def.indexes.len()).filter(|n| !self.slots.get(*n).is_some_and(|s| s.creating))
+        (0..self.def.indexes.len()).filter(|n| !self.building(*n))
     }
 
     /// Each global index's state, those being deleted last.
@@ -106,7 +106,7 @@ impl TableMeta {
             .filter(|(_, i)| i.kind == IndexKind::Global)
             .map(|(n, i)| IndexDescription {
                 name: i.name.clone(),
-                status: if self.slots.get(n).is_some_and(|s| s.creating) {
+                status: if self.building(n) {
                     IndexStatus::Creating
                 } else {
                     IndexStatus::Active
@@ -392,7 +392,7 @@ impl<S: Storage> Emulator<S> {
             return Ok(());
         };
         for n in 0..meta.def.indexes.len() {
-            if meta.slots.get(n).is_some_and(|s| s.creating) {
+            if meta.building(n) {
                 self.backfill(&meta, n)?;
             }
         }

@@ -543,7 +543,7 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
             )));
         }
         for (n, count) in expected.iter_mut().enumerate() {
-            if meta.slots.get(n).is_some_and(|s| s.creating) {
+            if meta.building(n) {
                 continue;
             }
             if meta.index_key(n, &item).is_some() {
@@ -556,7 +556,7 @@ fn load_table<S: Storage>(storage: &S, meta: TableMeta) -> Result<TableState, Er
     for (n, want) in expected.into_iter().enumerate() {
         // An index still being backfilled (a crash interrupted it) is
         // rebuilt from the items; its entries are not counted.
-        if meta.slots.get(n).is_some_and(|s| s.creating) {
+        if meta.building(n) {
             continue;
         }
         let prefix = meta.index_prefix(n);

@@ -158,14 +158,12 @@ impl<S: Storage> Emulator<S> {
         index: Option<&str>,
     ) -> Result<Source<'m>, Error> {
         let source = meta.source(index);
-        let building = index.is_some_and(|name| {
-            meta.def
-                .indexes
-                .iter()
-                .zip(&meta.slots)
-                .any(|(i, s)| i.name == name && s.creating)
-        });
-        if building {
+        let building = || {
+            let name = index.unwrap_or_default();
+            let n = meta.def.indexes.iter().position(|i| i.name == name);
+            n.is_some_and(|n| meta.building(n))
+        };
+        if source.is_err() && building() {
             self.settle_indexes(meta.name())?;
         }
         source

@@ -133,6 +133,11 @@ impl TableMeta {
         }
     }
 
+    /// Whether the index at `n` of the definition is still being built.
+    pub(crate) fn building(&self, n: usize) -> bool {
+        self.slots.get(n).is_some_and(|s| s.creating)
+    }
+
     /// Resolves an index name.
     pub(crate) fn source(&self, index: Option<&str>) -> Result<Source<'_>, Error> {
         match index {
@@ -145,9 +150,9 @@ impl TableMeta {
                     .enumerate()
                     .find(|(_, i)| i.name == name);
                 match found {
-                    Some((n, _)) if self.slots.get(n).is_some_and(|s| s.creating) => Err(
-                        Error::invalid("Cannot read from backfilling global secondary index"),
-                    ),
+                    Some((n, _)) if self.building(n) => Err(Error::invalid(
+                        "Cannot read from backfilling global secondary index",
+                    )),
                     Some((n, i)) => Ok(Source::Index(n, i)),
                     None => Err(Error::invalid(format!(
                         "The table does not have the specified index: {name}"
@@ -386,11 +391,7 @@ impl TableMeta {
             size + self.local_entries_size(item)
         };
         if size > MAX_ITEM_SIZE {
-            return Err(Error::limit(if from_update {
-                "Item size to update has exceeded the maximum allowed size"
-            } else {
-                "Item size has exceeded the maximum allowed size"
-            }));
+            return Err(crate::rules::item_too_large(from_update));
         }
         Ok(())
     }

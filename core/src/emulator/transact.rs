@@ -93,9 +93,7 @@ fn check_expressions(items: &[TransactWriteItem]) -> Result<(), Error> {
                 // DynamoDB Local; one that grows too large by an update
                 // cancels its action.
                 if crate::rules::check_item_sized(&p.item)? > crate::rules::MAX_ITEM_SIZE {
-                    return Err(Error::limit(
-                        "Item size has exceeded the maximum allowed size",
-                    ));
+                    return Err(crate::rules::item_too_large(false));
                 }
                 (
                     p.condition_expression.as_deref(),

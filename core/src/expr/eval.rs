@@ -493,9 +493,7 @@ pub fn apply_update(item: &mut Item, update: &Update) -> Result<UpdateOutcome, E
         let value = eval_set_value(value, item)?;
         set_size = set_size.saturating_add(value.size());
         if set_size > crate::rules::MAX_ITEM_SIZE {
-            return Err(Error::limit(
-                "Item size to update has exceeded the maximum allowed size",
-            ));
+            return Err(crate::rules::item_too_large(true));
         }
         sets.push((path, value));
     }

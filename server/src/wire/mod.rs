@@ -112,19 +112,18 @@ impl Check {
 
     /// Ok when nothing was violated; DynamoDB's combined message otherwise.
     pub(crate) fn finish(self) -> Result<(), ApiError> {
-        let unlisted = self.count - self.violations.len();
+        let unlisted = match self.count - self.violations.len() {
+            0 => String::new(),
+            n => format!("; and {n} more"),
+        };
         match self.count {
             0 => Ok(()),
             1 => Err(ApiError::validation(format!(
                 "1 validation error detected: {}",
                 self.violations[0]
             ))),
-            n if unlisted == 0 => Err(ApiError::validation(format!(
-                "{n} validation errors detected: {}",
-                self.violations.join("; ")
-            ))),
             n => Err(ApiError::validation(format!(
-                "{n} validation errors detected: {}; and {unlisted} more",
+                "{n} validation errors detected: {}{unlisted}",
                 self.violations.join("; ")
             ))),
         }

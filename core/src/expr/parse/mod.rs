@@ -154,14 +154,19 @@ pub struct Parser<'a> {
     values: &'a BTreeMap<String, AttributeValue>,
     used_names: BTreeSet<String>,
     used_values: BTreeSet<String>,
-    /// Values holding numbers written at great length (`000…1`), with
-    /// those numbers in canonical text: what each use of such a value
-    /// substitutes, made once per placeholder (see [`Run::value`]).
-    shortened: BTreeMap<String, AttributeValue>,
-    /// Each referenced value's [`size`](AttributeValue::size), measured
-    /// once per placeholder: measuring walks the value (a number's whole
-    /// text), and a placeholder may be referenced a thousand times.
-    sizes: BTreeMap<String, usize>,
+    /// What each referenced placeholder substitutes, worked out on its
+    /// first reference (see [`Run::value`]): a placeholder may be
+    /// referenced a thousand times, and its value be megabytes of text.
+    resolved: BTreeMap<String, Resolved>,
+}
+
+/// A placeholder's value as an expression substitutes it.
+struct Resolved {
+    /// The value's [`size`](AttributeValue::size), charged per reference.
+    size: usize,
+    /// For a value holding numbers written at great length (`000…1`), the
+    /// value with those numbers in canonical text, substituted instead.
+    shortened: Option<AttributeValue>,
 }
 
 struct Run<'p, 'a, 't> {
@@ -211,8 +216,7 @@ impl<'a> Parser<'a> {
             values,
             used_names: BTreeSet::new(),
             used_values: BTreeSet::new(),
-            shortened: BTreeMap::new(),
-            sizes: BTreeMap::new(),
+            resolved: BTreeMap::new(),
         }
     }
 
@@ -556,18 +560,10 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
         result
     }
 
-    /// Charges a substituted value (of placeholder `name`) against the
-    /// expression's size; false (and the parse stops) once the expression
-    /// is over DynamoDB's limit.
-    fn substitute(&mut self, name: &str, v: &AttributeValue) -> bool {
-        let size = match self.parser.sizes.get(name) {
-            Some(size) => *size,
-            None => {
-                let size = v.size();
-                self.parser.sizes.insert(name.to_owned(), size);
-                size
-            }
-        };
+    /// Charges a substituted value of `size` against the expression's
+    /// size; false (and the parse stops) once the expression is over
+    /// DynamoDB's limit.
+    fn substitute(&mut self, size: usize) -> bool {
         self.substituted = self.substituted.saturating_add(size);
         if self.substituted > MAX_SUBSTITUTED_BYTES {
             self.fatal = Some("Expression size has exceeded the maximum allowed size;".to_owned());

@@ -4,7 +4,7 @@ use super::lex::Tok;
 use super::{
     CONDITION_FUNCTIONS, MAX_PATH_DEPTH, PResult, RANK_DISTINCT, RANK_MISUSED_FUNCTION,
     RANK_OPERAND_COUNT, RANK_OTHER, RANK_PARENS, RANK_RESERVED, RANK_TYPE, RANK_UNDEFINED,
-    RANK_UNKNOWN_FUNCTION, Run, Term, UPDATE_FUNCTIONS, is_scalar,
+    RANK_UNKNOWN_FUNCTION, Resolved, Run, Term, UPDATE_FUNCTIONS, is_scalar,
 };
 use crate::expr::reserved::is_reserved;
 use crate::expr::{Operand, Path, PathElement};
@@ -116,28 +116,29 @@ impl Run<'_, '_, '_> {
         match self.parser.values.get(placeholder) {
             Some(v) => {
                 self.parser.used_values.insert(placeholder.to_owned());
+                if !self.parser.resolved.contains_key(placeholder) {
+                    // A number's size is counted by its digits, not its
+                    // text: a value whose numbers are padded to megabytes
+                    // substitutes their canonical text, so that neither
+                    // copying it per use nor comparing it per item costs
+                    // its length.
+                    let resolved = Resolved {
+                        size: v.size(),
+                        shortened: shortened(v),
+                    };
+                    self.parser
+                        .resolved
+                        .insert(placeholder.to_owned(), resolved);
+                }
+                let resolved = &self.parser.resolved[placeholder];
+                let (size, short) = (resolved.size, resolved.shortened.clone());
                 // Each reference substitutes the value again: charge it
                 // before copying, so that no expression copies more than
                 // DynamoDB's limit.
-                if self.fatal.is_some() || !self.substitute(placeholder, v) {
+                if self.fatal.is_some() || !self.substitute(size) {
                     return Some(AttributeValue::Null);
                 }
-                // A number's size is counted by its digits, not its text: a
-                // value whose numbers are padded to megabytes substitutes
-                // their canonical text, made once, so that neither copying
-                // it per use nor comparing it per item costs its length.
-                if let Some(short) = self.parser.shortened.get(placeholder) {
-                    return Some(short.clone());
-                }
-                match shortened(v) {
-                    Some(short) => {
-                        self.parser
-                            .shortened
-                            .insert(placeholder.to_owned(), short.clone());
-                        Some(short)
-                    }
-                    None => Some(v.clone()),
-                }
+                Some(short.unwrap_or_else(|| v.clone()))
             }
             None => {
                 self.semantic(
