@@ -121,8 +121,12 @@ fn syntax_errors_name_the_token_and_its_neighbours() {
         "Invalid UpdateExpression: Syntax error; token: \".\", near: \"1.5\""
     );
     assert_eq!(
-        message(update("  ", &Names::new(), &Values::new())),
+        message(update("", &Names::new(), &Values::new())),
         "Invalid UpdateExpression: The expression can not be empty;"
+    );
+    assert_eq!(
+        message(update("  ", &Names::new(), &Values::new())),
+        "Invalid UpdateExpression: Syntax error; token: \"<EOF>\", near: \"  \""
     );
     assert_eq!(
         message(update("SET a = :v SET b = :v", &Names::new(), &v)),

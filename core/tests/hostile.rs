@@ -51,13 +51,23 @@ fn nasty() -> Vec<(String, &'static str)> {
             format!("{}a = :v", "NOT ".repeat(1000)),
             "too many operators",
         ),
+        // A size of a size is a type error (a size is a number), which
+        // DynamoDB Local reports before the operator count.
         (
             format!("{}a{} = :v", "size(".repeat(600), ")".repeat(600)),
-            "too many operators",
+            "operator or function: size, operand type: N",
         ),
+        // Nested deeper than the parser descends (680 levels), the
+        // expression is refused by its operator count before any operand's
+        // type is known (Local, which descends all the way, names the
+        // type): a listed difference of the emulator.
         (
             format!("{}a{} = :v", "size((".repeat(340), "))".repeat(340)),
             "too many operators",
+        ),
+        (
+            format!("size(size(a)) = :v{}", " AND a = :v".repeat(300)),
+            "operator or function: size, operand type: N",
         ),
         (vec!["a = :v"; 370].join(" AND "), "too many operators"),
         (vec!["a = :v"; 400].join(" OR "), "too many operators"),

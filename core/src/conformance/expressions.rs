@@ -2,14 +2,14 @@
 //! `updates.rs`).
 
 use super::{case, case_list, expect_err, key_s, message, n, s};
-use crate::backend::{DeleteItem, GetItem, PutItem, UpdateItem};
+use crate::backend::{DeleteItem, GetItem, PutItem, Scan, UpdateItem};
 use crate::error::Error;
 use crate::expr::{Condition, Update, attr};
 use crate::value::{AttributeValue, Item, ValueType};
 
 case_list!("expressions": create_only_if_absent, failed_condition_returns_stored_item,
     condition_functions, comparison_semantics, guarded_delete, expression_errors_change_nothing,
-    list_indexes_and_clause_words_are_checked);
+    list_indexes_and_clause_words_are_checked, function_operands_and_blank_text);
 
 case!(create_only_if_absent, |ctx| {
     let t = ctx.simple_table("t").await;
@@ -368,4 +368,89 @@ case!(list_indexes_and_clause_words_are_checked, |ctx| {
         .unwrap();
     let got = ctx.get(&t, key_s("a")).await.unwrap();
     assert_eq!(got["l"], AttributeValue::L(vec![n("1"), n("2")]));
+});
+
+case!(function_operands_and_blank_text, |ctx| {
+    // What DynamoDB Local answers: a `size()` is a number wherever it is an
+    // operand, so a function that refuses numbers refuses it before any
+    // item is read; blank text is a syntax error at its end (only the empty
+    // text is "empty"). (`size` and `convert` as bare names: a listed
+    // difference, see the emulator's module docs.)
+    let t = ctx.simple_table("t").await;
+    let b = ctx.backend();
+    let stored = key_s("a")
+        .with("s", "abc")
+        .with("l", AttributeValue::L(vec![n("1")]));
+    ctx.put(&t, stored.clone()).await;
+    let guarded = |condition: &str| {
+        UpdateItem::new(&t, key_s("a"))
+            .update_expression("SET x = :one")
+            .condition_expression(condition)
+            .value(":one", 1)
+    };
+    let type_error = |f: &str| {
+        format!(
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: {f}, operand type: N"
+        )
+    };
+    for (condition, f) in [
+        ("size(size(s)) = :one", "size"),
+        ("size(size(l)) > :one", "size"),
+        ("size(:one) = :one", "size"),
+        ("begins_with(s, size(l))", "begins_with"),
+        ("attribute_type(s, size(l))", "attribute_type"),
+    ] {
+        let e = expect_err!(
+            b.update_item(guarded(condition)).await,
+            Error::InvalidRequest { .. }
+        );
+        assert_eq!(message(&e), type_error(f), "{condition}");
+    }
+    // A number is a fine operand of these: they are evaluated.
+    for condition in ["contains(s, size(l))", "size(l) BETWEEN size(s) AND :one"] {
+        expect_err!(
+            b.update_item(guarded(condition)).await,
+            Error::Conflict { .. }
+        );
+    }
+    assert_eq!(ctx.get(&t, key_s("a")).await, Some(stored.clone()));
+
+    let blank = " \t\n ";
+    let syntax =
+        |kind: &str| format!("Invalid {kind}: Syntax error; token: \"<EOF>\", near: \"{blank}\"");
+    let e = expect_err!(
+        b.update_item(UpdateItem::new(&t, key_s("a")).update_expression(blank))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(message(&e), syntax("UpdateExpression"));
+    let e = expect_err!(
+        b.put_item(PutItem::new(&t, key_s("a")).condition_expression(blank))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(message(&e), syntax("ConditionExpression"));
+    let e = expect_err!(
+        b.get_item(GetItem::new(&t, key_s("a")).projection_expression(blank))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(message(&e), syntax("ProjectionExpression"));
+    let e = expect_err!(
+        b.scan(Scan::new(&t).filter_expression(blank)).await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(message(&e), syntax("FilterExpression"));
+
+    // `size` is not a function an update may call.
+    let e = expect_err!(
+        b.update_item(UpdateItem::new(&t, key_s("a")).update_expression("SET x = size(s)"))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "Invalid UpdateExpression: The function is not allowed in an update expression; function: size"
+    );
+    assert_eq!(ctx.get(&t, key_s("a")).await, Some(stored));
 });

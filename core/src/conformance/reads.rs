@@ -428,6 +428,20 @@ case!(query_errors, |ctx| {
             "Query key condition not supported",
         ),
         (
+            Query::with_expression(&t, "pk = :p AND size(sk) = :a")
+                .value(":p", "p")
+                .value(":a", 1),
+            "KeyConditionExpressions cannot contain nested operations",
+        ),
+        (
+            Query::with_expression(&t, "size(pk) = :a").value(":a", 1),
+            "KeyConditionExpressions cannot contain nested operations",
+        ),
+        (
+            Query::with_expression(&t, " \t\n "),
+            "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \" \t\n \"",
+        ),
+        (
             Query::with_expression(&t, "pk = :p OR sk = :s")
                 .value(":p", "p")
                 .value(":s", 1),

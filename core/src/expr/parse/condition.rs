@@ -1,6 +1,7 @@
 //! Conditions: `OR`, `AND`, `NOT`, comparisons and condition functions.
 
 use super::lex::Tok;
+use super::terms::known_type;
 use super::{
     MAX_IN_OPERANDS, PResult, RANK_MISUSED_FUNCTION, RANK_OTHER, RANK_PARENS, RANK_TYPE, Run,
     Snapshot, Term, UPDATE_FUNCTIONS, describe_value,
@@ -280,20 +281,19 @@ impl Run<'_, '_, '_> {
                                         ),
                                     );
                             }
-                            Operand::Value(v) if !matches!(v, AttributeValue::S(_)) => {
-                                let t = v.value_type();
-                                self.type_error("attribute_type", t);
+                            other => {
+                                if let Some(t) = known_type(other).filter(|t| *t != ValueType::S) {
+                                    self.type_error("attribute_type", t);
+                                }
                             }
-                            _ => {}
                         }
                         Condition::AttributeType(path, second)
                     }
                     "begins_with" => {
-                        if let Operand::Value(v) = &second {
-                            let t = v.value_type();
-                            if !matches!(t, ValueType::S | ValueType::B) {
-                                self.type_error("begins_with", t);
-                            }
+                        if let Some(t) = known_type(&second)
+                            && !matches!(t, ValueType::S | ValueType::B)
+                        {
+                            self.type_error("begins_with", t);
                         }
                         Condition::BeginsWith(path, second)
                     }

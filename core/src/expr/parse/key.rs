@@ -57,6 +57,7 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
     }
     let missed = || Error::invalid("Query condition missed key schema element");
     let unsupported = || Error::invalid("Query key condition not supported");
+    let nested = || Error::invalid("KeyConditionExpressions cannot contain nested operations");
     let mut parts = Vec::new();
     leaves(&condition, &mut parts)?;
 
@@ -77,6 +78,7 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
                         };
                         (p, v, flipped)
                     }
+                    (l, r) if is_size(l) || is_size(r) => return Err(nested()),
                     _ => return Err(unsupported()),
                 };
                 let value = value.clone();
@@ -94,6 +96,7 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
                 (Operand::Path(p), Operand::Value(a), Operand::Value(b)) => {
                     (p, RangeCondition::Between(a.clone(), b.clone()))
                 }
+                (v, l, h) if is_size(v) || is_size(l) || is_size(h) => return Err(nested()),
                 _ => return Err(unsupported()),
             },
             Condition::BeginsWith(p, Operand::Value(v)) => {
@@ -173,4 +176,9 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
         hash: (hash_name, hash_value),
         range,
     })
+}
+
+/// True for a `size()`: a function, which a key condition may not hold.
+fn is_size(o: &Operand) -> bool {
+    matches!(o, Operand::Size(_))
 }

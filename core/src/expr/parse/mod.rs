@@ -227,7 +227,9 @@ impl<'a> Parser<'a> {
         f: impl FnOnce(&mut Run<'p, 'a, 't>) -> PResult<T> + Send,
     ) -> Result<T, Error> {
         let prefix = format!("Invalid {}: ", kind.name());
-        if text.trim().is_empty() {
+        // Only the empty text is "empty": blank text is a syntax error at
+        // its end, as DynamoDB answers.
+        if text.is_empty() {
             return Err(Error::invalid(format!(
                 "{prefix}The expression can not be empty;"
             )));
@@ -483,6 +485,9 @@ impl<'p, 'a, 't> Run<'p, 'a, 't> {
         };
         let from = if self.pos > 0 {
             self.tokens[self.pos - 1].start
+        } else if cur.tok == Tok::Eof {
+            // Blank text: DynamoDB quotes all of it.
+            0
         } else {
             cur.start
         };

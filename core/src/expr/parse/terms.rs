@@ -273,11 +273,10 @@ impl Run<'_, '_, '_> {
                 }
                 let inner = args.into_iter().next().expect("one argument");
                 let inner = self.condition_operand(inner);
-                if let Operand::Value(v) = &inner {
-                    let t = v.value_type();
-                    if matches!(t, ValueType::N | ValueType::Bool | ValueType::Null) {
-                        self.type_error("size", t);
-                    }
+                if let Some(t) = known_type(&inner)
+                    && matches!(t, ValueType::N | ValueType::Bool | ValueType::Null)
+                {
+                    self.type_error("size", t);
                 }
                 self.operator();
                 Operand::Size(Box::new(inner))
@@ -306,6 +305,18 @@ impl Run<'_, '_, '_> {
                 self.type_error(op, t);
             }
         }
+    }
+}
+
+/// The type an operand has whatever the item: a value's, or `N` for a
+/// `size()` (whose result is a number); `None` for a path, whose type is
+/// the item's. DynamoDB refuses an operand of the wrong known type before
+/// it reads any item.
+pub(super) fn known_type(o: &Operand) -> Option<ValueType> {
+    match o {
+        Operand::Value(v) => Some(v.value_type()),
+        Operand::Size(_) => Some(ValueType::N),
+        Operand::Path(_) => None,
     }
 }
 

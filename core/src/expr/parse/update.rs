@@ -132,6 +132,10 @@ impl Run<'_, '_, '_> {
         let mut update = Update::default();
         let mut seen: Vec<&'static str> = Vec::new();
         let mut targets: Vec<Path> = Vec::new();
+        // At least one clause: blank text is a syntax error at its end.
+        if self.peek() == Tok::Eof {
+            return Err(self.syntax_error());
+        }
         while self.peek() != Tok::Eof {
             let Some(clause) = self.clause_keyword() else {
                 return Err(self.syntax_error());
