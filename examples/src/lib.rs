@@ -18,3 +18,10 @@ pub fn init_logging() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+// The README's Rust code blocks, compiled (and, unless marked `no_run`,
+// run) by `cargo test --doc -p dynamodb-mapper-examples`, so they stay true
+// to the library. This crate depends on everything they use.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
