@@ -79,6 +79,12 @@
 //!   outside [`OPERATIONS`] answer `UnknownOperationException`.
 //! - `DescribeLimits` answers DynamoDB's default quotas, which the stores
 //!   do not enforce.
+//!
+//! Errors carry the engine's messages, which are DynamoDB Local's (see the
+//! engine's list of its deliberate differences), but for a missing table:
+//! the server says DynamoDB's `Requested resource not found: Table: NAME
+//! not found`, naming the table, where Local says `Cannot do operations on
+//! a non-existent table`.
 
 mod auth;
 mod error;

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::{case, case_list, expect_err, key_ps, key_s, message, n, s};
-use crate::backend::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem};
+use crate::backend::{
+    BatchGet, BatchWrite, DeleteItem, GetItem, PutItem, ReturnValues, TransactGet, TransactWrite,
+    TransactWriteItem, UpdateItem,
+};
 use crate::error::Error;
 use crate::expr::{Projection, Update, attr};
 use crate::model::{KeySchema, ScalarType, TableDefinition};
@@ -14,7 +17,7 @@ case_list!("items": every_type_round_trips, numbers_compare_by_value_and_are_one
     put_overwrites_and_returns_old, get_projection, delete_returns_old_and_ignores_missing,
     invalid_keys_are_refused, invalid_values_are_refused, item_size_limit, key_size_limits, number_limits,
     index_key_values_are_checked, return_values_are_checked, binary_and_number_keys,
-    set_members_come_back_sorted);
+    set_members_come_back_sorted, key_values_of_other_kinds_and_missing_names);
 
 fn everything() -> Item {
     Item::new()
@@ -568,4 +571,203 @@ case!(set_members_come_back_sorted, |ctx| {
         }
         other => panic!("{other:?}"),
     }
+});
+
+case!(key_values_of_other_kinds_and_missing_names, |ctx| {
+    // As DynamoDB Local answers: a key attribute (of the table or an
+    // index) holding a set, list, map, boolean or null refuses the request
+    // ("Invalid attribute value type"), a whole transaction too; a key of
+    // the right size that names another attribute is one without a key
+    // attribute; the key's attributes are checked in the schema's order.
+
+    // The call is refused as invalid, with this message.
+    macro_rules! refused {
+        ($call:expr, $want:expr, $($what:tt)+) => {{
+            let e = expect_err!($call, Error::InvalidRequest { .. });
+            assert_eq!(message(&e), $want, $($what)+);
+        }};
+    }
+    let t = ctx.ranged_table("t").await;
+    let b = ctx.backend();
+    ctx.put(&t, key_ps("k", 1).with("v", 1)).await;
+    let before = ctx.get(&t, key_ps("k", 1)).await;
+    let others = [
+        AttributeValue::Ss(vec!["a".into()]),
+        AttributeValue::Ns(vec!["1".parse().unwrap()]),
+        AttributeValue::Bs(vec![vec![1]]),
+        AttributeValue::M(Default::default()),
+        AttributeValue::L(vec![]),
+        AttributeValue::Bool(true),
+        AttributeValue::Null,
+    ];
+    let kind = "Invalid attribute value type";
+    for v in others {
+        let hash = Item::new().with("pk", v.clone()).with("sk", 1);
+        let range = Item::new().with("pk", "k").with("sk", v.clone());
+        refused!(
+            b.get_item(GetItem::new(&t, hash.clone())).await,
+            kind,
+            "get with a {v:?} hash key"
+        );
+        refused!(
+            b.get_item(GetItem::new(&t, range.clone())).await,
+            kind,
+            "get with a {v:?} range key"
+        );
+        refused!(
+            b.delete_item(DeleteItem::new(&t, range.clone())).await,
+            kind,
+            "delete with a {v:?} range key"
+        );
+        refused!(
+            b.update_item(
+                UpdateItem::new(&t, hash.clone()).update(&Update::new().set(attr("v"), 2))
+            )
+            .await,
+            kind,
+            "update with a {v:?} hash key"
+        );
+        refused!(
+            b.put_item(PutItem::new(&t, range.clone())).await,
+            kind,
+            "put with a {v:?} range key"
+        );
+        refused!(
+            b.put_item(PutItem::new(&t, key_ps("k", 1).with("g", v.clone())))
+                .await,
+            kind,
+            "put with a {v:?} global index key"
+        );
+        refused!(
+            b.update_item(
+                UpdateItem::new(&t, key_ps("k", 1))
+                    .update(&Update::new().set(attr("l"), v.clone()))
+            )
+            .await,
+            kind,
+            "update setting a {v:?} local index key"
+        );
+        refused!(
+            b.batch_get_item(BatchGet::new().keys(&t, [hash.clone()]))
+                .await,
+            kind,
+            "batch get of a {v:?} hash key"
+        );
+        refused!(
+            b.batch_write_item(BatchWrite::new().put(&t, range.clone()))
+                .await,
+            kind,
+            "batch put of a {v:?} range key"
+        );
+        // A transaction is refused whole, not cancelled, even after an
+        // action that would only be cancelled (a number for a string).
+        refused!(
+            b.transact_write_items(TransactWrite {
+                items: vec![
+                    TransactWriteItem::Put(PutItem::new(
+                        &t,
+                        Item::new().with("pk", 5).with("sk", 2)
+                    )),
+                    TransactWriteItem::Put(PutItem::new(&t, key_ps("k", 3).with("g", v.clone()))),
+                    TransactWriteItem::Delete(DeleteItem::new(&t, hash.clone())),
+                ],
+                ..Default::default()
+            })
+            .await,
+            kind,
+            "transaction with a {v:?} key"
+        );
+        refused!(
+            b.transact_get_items(TransactGet {
+                items: vec![GetItem::new(&t, range.clone())],
+                ..Default::default()
+            })
+            .await,
+            kind,
+            "transactional get of a {v:?} range key"
+        );
+    }
+    // The hash key is checked first: a wrong type or an empty string there
+    // is what is said, whatever the range key holds.
+    let set = AttributeValue::Ss(vec!["a".into()]);
+    refused!(
+        b.get_item(GetItem::new(
+            &t,
+            Item::new().with("pk", 5).with("sk", set.clone())
+        ))
+        .await,
+        "One or more parameter values were invalid: Type mismatch for key",
+        "a number hash key before a set range key"
+    );
+    let e = expect_err!(
+        b.get_item(GetItem::new(
+            &t,
+            Item::new().with("pk", "").with("sk", set.clone())
+        ))
+        .await,
+        Error::InvalidRequest { .. }
+    );
+    assert!(
+        message(&e).contains("cannot contain an empty string value. Key: pk"),
+        "{e}"
+    );
+    // In a transaction, a hash key of the wrong type cancels the action,
+    // and nothing after it in the key refuses the request.
+    let e = expect_err!(
+        b.transact_write_items(TransactWrite {
+            items: vec![TransactWriteItem::Delete(DeleteItem::new(
+                &t,
+                Item::new().with("pk", 5).with("sk", set.clone())
+            ))],
+            ..Default::default()
+        })
+        .await,
+        Error::TransactionCanceled { .. }
+    );
+    assert!(e.to_string().contains("Type mismatch for key"), "{e}");
+    // A key of two attributes that names one not in the schema.
+    let missing = "One of the required keys was not given a value";
+    let misnamed = [
+        Item::new().with("pk", "k").with("x", 1),
+        Item::new().with("x", "k").with("y", 1),
+        Item::new().with("x", set.clone()).with("sk", 1),
+    ];
+    for key in misnamed {
+        refused!(
+            b.get_item(GetItem::new(&t, key.clone())).await,
+            missing,
+            "get of {key:?}"
+        );
+        refused!(
+            b.delete_item(DeleteItem::new(&t, key.clone())).await,
+            missing,
+            "delete of {key:?}"
+        );
+        refused!(
+            b.batch_get_item(BatchGet::new().keys(&t, [key.clone()]))
+                .await,
+            missing,
+            "batch get of {key:?}"
+        );
+        refused!(
+            b.transact_write_items(TransactWrite {
+                items: vec![TransactWriteItem::Delete(DeleteItem::new(&t, key.clone()))],
+                ..Default::default()
+            })
+            .await,
+            missing,
+            "transactional delete of {key:?}"
+        );
+    }
+    // A key with another count of attributes is still that.
+    let e = expect_err!(
+        b.get_item(GetItem::new(&t, Item::new().with("pk", set.clone())))
+            .await,
+        Error::InvalidRequest { .. }
+    );
+    assert_eq!(
+        message(&e),
+        "The number of conditions on the keys is invalid"
+    );
+    assert_eq!(ctx.get(&t, key_ps("k", 1)).await, before, "nothing changed");
 });

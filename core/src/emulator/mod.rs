@@ -31,8 +31,9 @@
 //!   a value there (a condition constant over the item).
 //! - A transaction that updates a key attribute is cancelled with a reason
 //!   per action (DynamoDB documents one per action); Local gives one reason.
-//! - `TransactGetItems` with a wrongly typed key is a validation error; Local
-//!   cancels the transaction without reasons.
+//! - `TransactGetItems` with a wrongly typed key, or one without a key
+//!   attribute, is a validation error; Local cancels the transaction
+//!   without reasons.
 //! - Batch get keys equal as numbers (`1`, `1.0`) are duplicates, as they are
 //!   in batch writes and transactions; Local's batch get accepts them.
 //! - Items whose time to live has passed are deleted only when
@@ -65,7 +66,8 @@
 //!   and last evaluated keys of such a query under `Limit`) differs from
 //!   Local's, as for global indexes; every item still comes exactly once.
 //! - An update's evaluation errors inside a transaction (a missing operand,
-//!   a wrong type, an invalid path, an item grown too large) cancel it with
+//!   a wrong type, an invalid path, an item grown too large, an index key
+//!   given a value that is not a string, number or binary) cancel it with
 //!   a `ValidationError` reason for that action, as DynamoDB documents;
 //!   Local answers a plain validation error.
 //! - Keys equal as numbers (`0`, `-0`) in one transaction are refused as

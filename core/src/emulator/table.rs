@@ -68,32 +68,60 @@ pub(crate) enum Source<'a> {
     Index(usize, &'a IndexDefinition),
 }
 
-/// Which checks of a key or an item to run.
+/// Which checks of a key or an item to run. The checks run in DynamoDB
+/// Local's order, attribute by attribute, and the first that fails
+/// decides. Shape errors (a key attribute missing, not a string, number or
+/// binary, or empty) refuse a whole transaction; faults (a wrong type or
+/// size) cancel its action. The shape checks of a transaction stop, passed,
+/// at the first fault; the action's checks run after them in full, so the
+/// first error they find is that fault.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Checks {
-    /// Presence and emptiness: a transaction is refused on these.
-    shape: bool,
-    /// Types and sizes: a transaction's action is cancelled on these.
+    /// Faults are errors (else the checks stop at the first, passed).
     faults: bool,
 }
 
+/// Whether the checks of a key or an item go on to the next attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    Next,
+    /// A fault was found and faults were not asked for: nothing after it
+    /// decides.
+    Stop,
+}
+
 impl Checks {
-    const ALL: Checks = Checks {
-        shape: true,
-        faults: true,
-    };
-    const SHAPE: Checks = Checks {
-        shape: true,
-        faults: false,
-    };
-    const FAULTS: Checks = Checks {
-        shape: false,
-        faults: true,
-    };
+    const ALL: Checks = Checks { faults: true };
+    const SHAPE: Checks = Checks { faults: false };
+
+    /// A fault found: the error when faults are asked for, else the stop.
+    fn fault(self, e: Error) -> Result<Flow, Error> {
+        if self.faults { Err(e) } else { Ok(Flow::Stop) }
+    }
 }
 
 fn key_error() -> Error {
     Error::invalid("One or more parameter values were invalid: Type mismatch for key")
+}
+
+/// A key attribute (of the table or an index) that holds neither a string,
+/// a number nor a binary: DynamoDB Local refuses the whole request, before
+/// it looks at the value's type against the schema.
+fn value_type_error() -> Error {
+    Error::invalid("Invalid attribute value type")
+}
+
+/// The key attributes named but not all given: DynamoDB Local's message.
+fn missing_key_error() -> Error {
+    Error::invalid("One of the required keys was not given a value")
+}
+
+/// Whether `v` can be a key value at all (a string, a number or a binary).
+fn is_scalar(v: &AttributeValue) -> bool {
+    matches!(
+        v,
+        AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_)
+    )
 }
 
 /// Refuses a range key value of a query's key condition longer than a
@@ -168,43 +196,41 @@ impl TableMeta {
         v: &AttributeValue,
         is_hash: bool,
         part: Checks,
-    ) -> Result<(), Error> {
-        let typed = v.value_type() == attr.scalar_type.value_type();
-        if !typed {
-            return if part.faults {
-                Err(key_error())
-            } else {
-                Ok(())
-            };
+    ) -> Result<Flow, Error> {
+        // A shape error found is always refused: with faults only, the
+        // shape checks passed before, so none comes before a fault.
+        if !is_scalar(v) {
+            return Err(value_type_error());
         }
-        if part.shape {
-            match v {
-                AttributeValue::S(s) if s.is_empty() => {
-                    return Err(Error::invalid(format!(
-                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
-                        attr.name
-                    )));
-                }
-                AttributeValue::B(b) if b.is_empty() => {
-                    return Err(Error::invalid(format!(
-                        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
-                        attr.name
-                    )));
-                }
-                _ => {}
+        if v.value_type() != attr.scalar_type.value_type() {
+            return part.fault(key_error());
+        }
+        match v {
+            AttributeValue::S(s) if s.is_empty() => {
+                return Err(Error::invalid(format!(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: {}",
+                    attr.name
+                )));
             }
+            AttributeValue::B(b) if b.is_empty() => {
+                return Err(Error::invalid(format!(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: {}",
+                    attr.name
+                )));
+            }
+            _ => {}
         }
         let limit = if is_hash {
             MAX_HASH_KEY_BYTES
         } else {
             MAX_RANGE_KEY_BYTES
         };
-        if part.faults && key_len(v) > limit {
-            return Err(Error::limit(
+        if key_len(v) > limit {
+            return part.fault(Error::limit(
                 "Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes",
             ));
         }
-        Ok(())
+        Ok(Flow::Next)
     }
 
     /// Checks a key given to get, update, delete, batch get: exactly the
@@ -214,16 +240,18 @@ impl TableMeta {
     }
 
     /// The checks of a key that refuse a whole transaction: the key
-    /// attributes present, none of them empty.
+    /// attributes present, strings, numbers or binaries, none of them
+    /// empty (up to the first fault, see [`Checks`]).
     pub(crate) fn check_key_shape(&self, key: &Item) -> Result<(), Error> {
         self.check_key_part(key, Checks::SHAPE)
     }
 
     /// The checks of a key that cancel its action in a transaction (with a
     /// `ValidationError` reason): the key values' types and sizes. Run
-    /// after [`TableMeta::check_key_shape`].
+    /// after [`TableMeta::check_key_shape`], so the first error of the
+    /// key's checks left is one of these.
     pub(crate) fn check_key_faults(&self, key: &Item) -> Result<(), Error> {
-        self.check_key_part(key, Checks::FAULTS)
+        self.check_key_part(key, Checks::ALL)
     }
 
     fn check_key_part(&self, key: &Item, part: Checks) -> Result<(), Error> {
@@ -239,21 +267,25 @@ impl TableMeta {
         self.key_values(key, Checks::ALL)
     }
 
-    /// The checks of `part`, and the key's values. Each attribute of the
-    /// key is matched to the schema's names in one pass: with as many
-    /// attributes as the schema names (distinct, as are the map's), every
-    /// name is there exactly when every attribute is one of them.
+    /// The checks of `part`, and the key's values, in DynamoDB Local's
+    /// order: as many attributes as the schema names, then the hash key
+    /// attribute (present, a string, number or binary, of its type, not
+    /// empty, not too long), then the range key attribute. The attributes
+    /// are matched to the schema's names in one pass.
     fn key_values<'k>(
         &self,
         key: &'k Item,
         part: Checks,
     ) -> Result<(&'k AttributeValue, Option<&'k AttributeValue>), Error> {
         let schema = self.key();
-        let invalid = || Error::invalid("The number of conditions on the keys is invalid");
         let expected = 1 + usize::from(schema.range.is_some());
         if key.len() != expected {
-            return Err(invalid());
+            return Err(Error::invalid(
+                "The number of conditions on the keys is invalid",
+            ));
         }
+        // With as many attributes as the schema names, another name means
+        // one of the schema's is missing: found below.
         let (mut hash, mut range) = (None, None);
         for (name, v) in key.iter() {
             if *name == schema.hash.name {
@@ -262,14 +294,13 @@ impl TableMeta {
                 && *name == r.name
             {
                 range = Some(v);
-            } else {
-                return Err(invalid());
             }
         }
-        let hash = hash.ok_or_else(invalid)?;
-        self.check_key_value(&schema.hash, hash, true, part)?;
-        if let Some(r) = &schema.range {
-            self.check_key_value(r, range.ok_or_else(invalid)?, false, part)?;
+        let hash = hash.ok_or_else(missing_key_error)?;
+        if self.check_key_value(&schema.hash, hash, true, part)? == Flow::Next
+            && let Some(r) = &schema.range
+        {
+            self.check_key_value(r, range.ok_or_else(missing_key_error)?, false, part)?;
         }
         Ok((hash, range))
     }
@@ -293,20 +324,24 @@ impl TableMeta {
     }
 
     /// The checks of an item that refuse a whole transaction (its values
-    /// are checked on their own before): every key attribute present, none
-    /// empty.
+    /// are checked on their own before): every key attribute present, and
+    /// the table's and indexes' key attributes strings, numbers or
+    /// binaries, none empty (up to the first fault, see [`Checks`]).
     pub(crate) fn check_item_shape(&self, item: &Item) -> Result<(), Error> {
         self.check_item_part(item, false, Checks::SHAPE, None)
     }
 
     /// The checks of an item that cancel its action in a transaction: key
-    /// and index key types and sizes, and the item's size.
+    /// and index key types and sizes, and the item's size (run after
+    /// [`TableMeta::check_item_shape`], as for keys).
     pub(crate) fn check_item_faults(&self, item: &Item, from_update: bool) -> Result<(), Error> {
-        self.check_item_part(item, from_update, Checks::FAULTS, None)
+        self.check_item_part(item, from_update, Checks::ALL, None)
     }
 
-    /// The checks of `part`; with the faults, the item's size against the
-    /// limit (`size`, when the caller has it; else the item is sized).
+    /// The checks of `part`, in DynamoDB Local's order (the table's key
+    /// attributes, then each index's); with the faults, the item's size
+    /// against the limit (`size`, when the caller has it; else the item
+    /// is sized).
     fn check_item_part(
         &self,
         item: &Item,
@@ -318,10 +353,10 @@ impl TableMeta {
         for (attr, is_hash) in
             std::iter::once((&schema.hash, true)).chain(schema.range.iter().map(|r| (r, false)))
         {
-            let v = item
-                .get(&attr.name)
-                .ok_or_else(|| Error::invalid("One of the required keys was not given a value"))?;
-            self.check_key_value(attr, v, is_hash, part)?;
+            let v = item.get(&attr.name).ok_or_else(missing_key_error)?;
+            if self.check_key_value(attr, v, is_hash, part)? == Flow::Stop {
+                return Ok(());
+            }
         }
         for index in &self.def.indexes {
             for (attr, is_hash) in std::iter::once((&index.key.hash, true))
@@ -333,15 +368,17 @@ impl TableMeta {
                 let Some(v) = item.get(&attr.name) else {
                     continue;
                 };
-                if v.value_type() != attr.scalar_type.value_type() {
-                    if !part.faults {
-                        continue;
-                    }
-                    return Err(Error::invalid(
-                        "One or more parameter values were invalid: Type mismatch for Index Key",
-                    ));
+                if !is_scalar(v) {
+                    return Err(value_type_error());
                 }
-                if part.shape && key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
+                if v.value_type() != attr.scalar_type.value_type() {
+                    return part
+                        .fault(Error::invalid(
+                            "One or more parameter values were invalid: Type mismatch for Index Key",
+                        ))
+                        .map(drop);
+                }
+                if key_len(v) == 0 && !matches!(v, AttributeValue::N(_)) {
                     let what = if matches!(v, AttributeValue::B(_)) {
                         "binary"
                     } else {
@@ -363,10 +400,12 @@ impl TableMeta {
                 } else {
                     MAX_RANGE_KEY_BYTES
                 };
-                if part.faults && key_len(v) > limit {
-                    return Err(Error::limit(
-                        "One or more parameter values were invalid: Size limit exceeded",
-                    ));
+                if key_len(v) > limit {
+                    return part
+                        .fault(Error::limit(
+                            "One or more parameter values were invalid: Size limit exceeded",
+                        ))
+                        .map(drop);
                 }
             }
         }

@@ -154,11 +154,19 @@ pub(crate) async fn transact_write_items(
                     });
                 }
             }
-            if found.len() != 1 {
-                return Err(ApiError::validation(format!(
-                    "TransactItems can only contain one of Check, Put, Update or Delete (at '{}')",
-                    action.path()
-                )));
+            // DynamoDB Local's messages, which name no member.
+            match found.len() {
+                0 => {
+                    return Err(ApiError::validation(
+                        "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request",
+                    ));
+                }
+                1 => {}
+                _ => {
+                    return Err(ApiError::validation(
+                        "TransactItems can only contain one of Check, Put, Update or Delete",
+                    ));
+                }
             }
             if let Some(TransactWriteItem::Update(u)) = found.first()
                 && u.update_expression.is_none()
@@ -231,7 +239,12 @@ pub(crate) async fn transact_get_items(
             let action = element(&path, i, v)?;
             match action.obj("Get")? {
                 Some(g) => input.items.push(get_input(&mut ck, &g)?),
-                None => ck.missing(&action.at("Get")),
+                // DynamoDB Local's message, alone and naming the list.
+                None => {
+                    return Err(ApiError::validation(
+                        "Value null at 'transactItems' failed to satisfy constraint: Member must not be null",
+                    ));
+                }
             }
         }
     }
