@@ -84,7 +84,12 @@
 //! engine's list of its deliberate differences), but for a missing table:
 //! the server says DynamoDB's `Requested resource not found: Table: NAME
 //! not found`, naming the table, where Local says `Cannot do operations on
-//! a non-existent table`.
+//! a non-existent table`. Request members out of their range or their
+//! set (a `Limit` under 1, an unknown `Select` or `ReturnValues`, a
+//! `Segment` without `TotalSegments`) are answered in DynamoDB's words
+//! (`1 validation error detected: Value 'BOGUS' at 'select' failed to
+//! satisfy constraint: Member must satisfy enum value set: [...]`), where
+//! Local words each its own way.
 
 mod auth;
 mod error;
