@@ -2,13 +2,13 @@
 
 use super::reads::{put_all, query, sks};
 use super::{case, case_list, expect_err, key_ps, message, n, s};
-use crate::backend::{Query, Scan, Select};
+use crate::backend::{PutItem, Query, Scan, Select, TransactWrite, TransactWriteItem};
 use crate::error::Error;
 use crate::expr::{KeyCondition, RangeCondition};
-use crate::model::{IndexProjection, KeySchema, ScalarType, TableDefinition};
-use crate::value::Item;
+use crate::model::{IndexProjection, KeyAttribute, KeySchema, ScalarType, TableDefinition};
+use crate::value::{AttributeValue, Item};
 
-case_list!("reads": global_index_queries, local_index_queries);
+case_list!("reads": global_index_queries, local_index_queries, index_keys_are_checked_in_locals_order);
 
 case!(global_index_queries, |ctx| {
     let t = ctx.ranged_table("t").await;
@@ -195,4 +195,85 @@ case!(local_index_queries, |ctx| {
     )
     .await;
     assert_eq!(sks(&page), [4, 3]);
+});
+
+case!(index_keys_are_checked_in_locals_order, |ctx| {
+    // DynamoDB Local checks an item's index keys local indexes first, then
+    // global ones, each in the order of a Java hash map of their names
+    // (here `bix` before `aix`, whatever the definition's order), and an
+    // index key over its size limit refuses a whole transaction.
+    let def = TableDefinition::new(
+        ctx.table("t"),
+        KeySchema::hash("pk", ScalarType::S).with_range("sk", ScalarType::N),
+    )
+    .with_local_index(
+        "lix",
+        KeyAttribute::new("l", ScalarType::S),
+        IndexProjection::All,
+    )
+    .with_local_index(
+        "mix",
+        KeyAttribute::new("m", ScalarType::S),
+        IndexProjection::All,
+    )
+    .with_global_index(
+        "aix",
+        KeySchema::hash("a", ScalarType::S),
+        IndexProjection::All,
+    )
+    .with_global_index(
+        "bix",
+        KeySchema::hash("b", ScalarType::N).with_range("a", ScalarType::S),
+        IndexProjection::All,
+    );
+    let t = ctx.create(def).await;
+    let b = ctx.backend();
+    let set = AttributeValue::Ss(vec!["x".into()]);
+    let mismatch = "One or more parameter values were invalid: Type mismatch for Index Key";
+    let cases: Vec<(Item, &str)> = vec![
+        (key_ps("k", 1).with("a", "").with("b", "x"), mismatch),
+        (
+            key_ps("k", 1).with("a", 1).with("b", set.clone()),
+            "Invalid attribute value type",
+        ),
+        (key_ps("k", 1).with("l", 1).with("a", ""), mismatch),
+        (
+            key_ps("k", 1).with("m", 1).with("l", ""),
+            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: lix, IndexKey: l",
+        ),
+        (
+            key_ps("k", 1).with("b", 1).with("a", ""),
+            "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: bix, IndexKey: a",
+        ),
+    ];
+    for (item, want) in cases {
+        let e = expect_err!(
+            b.put_item(PutItem::new(&t, item.clone())).await,
+            Error::InvalidRequest { .. }
+        );
+        assert_eq!(message(&e), want, "put of {item:?}");
+    }
+    let size = "One or more parameter values were invalid: Size limit exceeded";
+    for item in [
+        key_ps("k", 2).with("a", "x".repeat(2049)),
+        key_ps("k", 2).with("l", "x".repeat(1025)).with("m", 1),
+    ] {
+        let e = b
+            .transact_write_items(TransactWrite {
+                items: vec![TransactWriteItem::Put(PutItem::new(&t, item.clone()))],
+                ..Default::default()
+            })
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(
+                e,
+                Error::InvalidRequest { .. } | Error::LimitExceeded { .. }
+            ),
+            "a transaction with {item:?} is refused whole: {e:?}"
+        );
+        assert_eq!(message(&e), size);
+    }
+    let scan = b.scan(Scan::new(&t)).await.unwrap();
+    assert!(scan.items.is_empty(), "nothing was written");
 });

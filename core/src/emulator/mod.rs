@@ -126,6 +126,9 @@
 //!   type is refused ("Type mismatch for Index Key"), as a put is and as
 //!   DynamoDB documents; Local stores it and leaves the item out of the
 //!   index.
+//! - `DescribeTable` lists a table's indexes in definition order; Local
+//!   lists them in the order of a Java hash map of their names (the order
+//!   in which the emulator, as Local, checks an item's index keys).
 //! - The `ConsumedCapacity` list of a request over several tables (batch
 //!   reads and writes, transactions) is in table-name order; Local lists
 //!   the tables in request order. DynamoDB documents no order.

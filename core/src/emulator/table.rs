@@ -358,7 +358,7 @@ impl TableMeta {
                 return Ok(());
             }
         }
-        for index in &self.def.indexes {
+        for index in self.indexes_in_check_order() {
             for (attr, is_hash) in std::iter::once((&index.key.hash, true))
                 .chain(index.key.range.iter().map(|r| (r, false)))
             {
@@ -400,12 +400,12 @@ impl TableMeta {
                 } else {
                     MAX_RANGE_KEY_BYTES
                 };
+                // Refuses a whole transaction, as in DynamoDB Local (a table
+                // key too long only cancels its action).
                 if key_len(v) > limit {
-                    return part
-                        .fault(Error::limit(
-                            "One or more parameter values were invalid: Size limit exceeded",
-                        ))
-                        .map(drop);
+                    return Err(Error::limit(
+                        "One or more parameter values were invalid: Size limit exceeded",
+                    ));
                 }
             }
         }
@@ -413,6 +413,37 @@ impl TableMeta {
             return Ok(());
         }
         self.check_size(item, size.unwrap_or_else(|| item.size()), from_update)
+    }
+
+    /// The table's indexes in the order DynamoDB Local checks an item's
+    /// index keys: the local ones, then the global ones, each in the
+    /// iteration order of a Java `HashMap` of their names filled in
+    /// definition order. That order is deterministic: by the bucket of
+    /// each name's hash (Java's `String.hashCode`, spread as `HashMap`
+    /// does) in a table of 16 buckets, doubled while the map would be over
+    /// three quarters full; names in one bucket stay in definition order.
+    fn indexes_in_check_order(&self) -> Vec<&IndexDefinition> {
+        fn bucket(name: &str, buckets: u32) -> u32 {
+            let h = name
+                .encode_utf16()
+                .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
+                .cast_unsigned();
+            (h ^ (h >> 16)) & (buckets - 1)
+        }
+        let mut order = Vec::with_capacity(self.def.indexes.len());
+        for kind in [IndexKind::Local, IndexKind::Global] {
+            let of_kind = || self.def.indexes.iter().filter(move |i| i.kind == kind);
+            let n = of_kind().count();
+            let mut buckets: u32 = 16;
+            while n > (buckets as usize) / 4 * 3 {
+                buckets *= 2;
+            }
+            let start = order.len();
+            order.extend(of_kind());
+            // Stable: one bucket's names stay in definition order.
+            order[start..].sort_by_key(|i| bucket(&i.name, buckets));
+        }
+        order
     }
 
     /// Refuses an item to put whose size, with what it adds to the local
