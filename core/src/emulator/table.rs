@@ -246,14 +246,6 @@ impl TableMeta {
         self.check_key_part(key, Checks::SHAPE)
     }
 
-    /// The checks of a key that cancel its action in a transaction (with a
-    /// `ValidationError` reason): the key values' types and sizes. Run
-    /// after [`TableMeta::check_key_shape`], so the first error of the
-    /// key's checks left is one of these.
-    pub(crate) fn check_key_faults(&self, key: &Item) -> Result<(), Error> {
-        self.check_key_part(key, Checks::ALL)
-    }
-
     fn check_key_part(&self, key: &Item, part: Checks) -> Result<(), Error> {
         self.key_values(key, part).map(drop)
     }
@@ -422,28 +414,47 @@ impl TableMeta {
     /// each name's hash (Java's `String.hashCode`, spread as `HashMap`
     /// does) in a table of 16 buckets, doubled while the map would be over
     /// three quarters full; names in one bucket stay in definition order.
-    fn indexes_in_check_order(&self) -> Vec<&IndexDefinition> {
-        fn bucket(name: &str, buckets: u32) -> u32 {
-            let h = name
-                .encode_utf16()
-                .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
-                .cast_unsigned();
-            (h ^ (h >> 16)) & (buckets - 1)
-        }
-        let mut order = Vec::with_capacity(self.def.indexes.len());
-        for kind in [IndexKind::Local, IndexKind::Global] {
-            let of_kind = || self.def.indexes.iter().filter(move |i| i.kind == kind);
-            let n = of_kind().count();
+    /// A definition already in that order (every table of one index) is
+    /// walked as it is, without a copy.
+    fn indexes_in_check_order(&self) -> impl Iterator<Item = &IndexDefinition> {
+        let indexes = &self.def.indexes;
+        let locals = indexes
+            .iter()
+            .filter(|i| i.kind == IndexKind::Local)
+            .count();
+        let buckets_for = |n: usize| {
             let mut buckets: u32 = 16;
             while n > (buckets as usize) / 4 * 3 {
                 buckets *= 2;
             }
-            let start = order.len();
-            order.extend(of_kind());
+            buckets
+        };
+        let (local_buckets, global_buckets) =
+            (buckets_for(locals), buckets_for(indexes.len() - locals));
+        let rank = move |i: &IndexDefinition| {
+            let h = i
+                .name
+                .encode_utf16()
+                .fold(0i32, |h, u| h.wrapping_mul(31).wrapping_add(i32::from(u)))
+                .cast_unsigned();
+            let (kind, buckets) = match i.kind {
+                IndexKind::Local => (0, local_buckets),
+                IndexKind::Global => (1, global_buckets),
+            };
+            (kind, (h ^ (h >> 16)) & (buckets - 1))
+        };
+        let in_order = indexes.len() < 2 || indexes.windows(2).all(|w| rank(&w[0]) <= rank(&w[1]));
+        let sorted = (!in_order).then(|| {
+            let mut sorted: Vec<&IndexDefinition> = indexes.iter().collect();
             // Stable: one bucket's names stay in definition order.
-            order[start..].sort_by_key(|i| bucket(&i.name, buckets));
-        }
-        order
+            sorted.sort_by_key(|i| rank(i));
+            sorted
+        });
+        let defined = in_order.then(|| indexes.iter());
+        sorted
+            .into_iter()
+            .flatten()
+            .chain(defined.into_iter().flatten())
     }
 
     /// Refuses an item to put whose size, with what it adds to the local

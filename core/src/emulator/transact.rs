@@ -441,7 +441,9 @@ impl<S: Storage> Emulator<S> {
             | TransactWriteItem::Delete(TransactDelete { key, .. })
             | TransactWriteItem::ConditionCheck(TransactCheck { key, .. }) => {
                 meta.check_key_shape(key)?;
-                match meta.check_key_faults(key) {
+                // After the shape checks passed, what the key's checks
+                // find first is a fault, which cancels the action.
+                match meta.check_key(key) {
                     Err(e) => (
                         Vec::new(),
                         Item::new(),
