@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types as sdk;
 use dynamodb_mapper::backend::{
     Backend, GlobalIndexUpdate, TableDescription, UpdateTable, local_index_update_error,
 };
-use dynamodb_mapper::{BillingMode, IndexKind, Result};
+use dynamodb_mapper::{BillingMode, Error, IndexKind, Result};
 
 use crate::convert::{build_err, key_schema, projection, scalar, throughput};
 use crate::errors::map_err;
@@ -132,11 +132,45 @@ impl Sdk {
             .set_global_secondary_index_updates((!updates.is_empty()).then_some(updates))
             .send()
             .await
-            .map_err(|e| map_err(e, table))?;
+            .map_err(|e| map_err(e, table));
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => return Err(self.missing_index(&input, e).await),
+        };
         self.cache().remove(table);
         match out.table_description {
             Some(d) => self.description(&d).await,
             None => self.describe_table_call(table).await,
+        }
+    }
+
+    /// DynamoDB answers an index to delete that is not there as it answers
+    /// a missing table (`ResourceNotFoundException`); when the table is
+    /// there, the error is the index's.
+    async fn missing_index(&self, input: &UpdateTable, e: Error) -> Error {
+        if !matches!(e, Error::TableNotFound { .. }) {
+            return e;
+        }
+        let deleted = input.index_updates.iter().filter_map(|u| match u {
+            GlobalIndexUpdate::Delete(name) => Some(name),
+            _ => None,
+        });
+        let deleted: Vec<&String> = deleted.collect();
+        if deleted.is_empty() {
+            return e;
+        }
+        match self.describe_table_call(&input.table).await {
+            Ok(d) => match deleted
+                .into_iter()
+                .find(|n| d.definition.global_indexes().all(|i| i.name != **n))
+            {
+                Some(index) => Error::IndexNotFound {
+                    table: input.table.clone(),
+                    index: index.clone(),
+                },
+                None => e,
+            },
+            Err(_) => e,
         }
     }
 }

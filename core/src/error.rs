@@ -194,6 +194,16 @@ pub enum Error {
         table: String,
     },
 
+    /// The table has no global secondary index of this name (an
+    /// `UpdateTable` deleting one; DynamoDB's `ResourceNotFoundException`).
+    #[error("table `{table}` has no global secondary index `{index}`")]
+    IndexNotFound {
+        /// The table.
+        table: String,
+        /// The index asked for.
+        index: String,
+    },
+
     /// The table already exists, or is being created or deleted
     /// (DynamoDB's `ResourceInUseException`).
     #[error("table `{table}` is in use: {message}")]

@@ -170,6 +170,7 @@ const LIMIT_MESSAGES: &[&str] = &[
     "The IN operator is provided with too many operands",
     "exceeds the per-table limit",
     "exceeds per-table limit",
+    "Cannot have more than 5 local secondary indexes per table",
     "Expression size has exceeded the maximum allowed size",
     "The expression contains too many operators",
     "The expression attribute map contains a key that is too long",

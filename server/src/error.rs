@@ -255,6 +255,10 @@ impl From<Error> for ApiError {
                 "ResourceNotFoundException",
                 format!("Requested resource not found: Table: {table} not found"),
             ),
+            // DynamoDB Local's message, which names neither.
+            Error::IndexNotFound { .. } => {
+                service("ResourceNotFoundException", "Requested resource not found")
+            }
             Error::NotFound { table, key } => service(
                 "ResourceNotFoundException",
                 format!("Requested resource not found: no item with key {key} in table {table}"),

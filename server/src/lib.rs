@@ -79,6 +79,21 @@
 //!   outside [`OPERATIONS`] answer `UnknownOperationException`.
 //! - `DescribeLimits` answers DynamoDB's default quotas, which the stores
 //!   do not enforce.
+//! - A description's `AttributeDefinitions` list the table's key, then the
+//!   local indexes' keys, then the global indexes' (the definition keeps
+//!   typed keys, not the request's list); Local lists them in request
+//!   order, and after an `UpdateTable` in its hash-map order.
+//! - `CreateTable` with `PAY_PER_REQUEST` and a `ProvisionedThroughput`
+//!   (the table's or an index's) is refused, as DynamoDB refuses it; Local
+//!   accepts it.
+//! - Malformed requests (a body that is not one JSON object, a missing or
+//!   foreign `X-Amz-Target`) answer `SerializationException` or
+//!   `UnknownOperationException` naming the fault; Local answers HTTP 500
+//!   `InternalFailure` to most of them. A member of the wrong JSON type is
+//!   a `SerializationException` (Local coerces some, and fails on others).
+//! - Error bodies spell the message member `message`, as DynamoDB does
+//!   (Local: `Message`); ARNs carry the request's signing region (Local:
+//!   `ddblocal`); `GET /` answers a health line (Local: an error).
 //!
 //! Errors carry the engine's messages, which are DynamoDB Local's (see the
 //! engine's list of its deliberate differences), but for a missing table:

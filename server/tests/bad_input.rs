@@ -351,6 +351,63 @@ fn create_table_members_only_the_wire_can_spell_are_checked() {
 }
 
 #[test]
+fn attribute_definitions_are_checked_with_local_messages() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    let ad = |names: &[&str]| {
+        let defs: Vec<String> = names
+            .iter()
+            .map(|n| format!(r#"{{"AttributeName":"{n}","AttributeType":"S"}}"#))
+            .collect();
+        format!(r#""AttributeDefinitions":[{}]"#, defs.join(","))
+    };
+    let ranged = r#""KeySchema":[{"AttributeName":"h","KeyType":"HASH"},{"AttributeName":"r","KeyType":"RANGE"}]"#;
+    let lsi = |hash: &str, range: &str| {
+        format!(
+            r#""LocalSecondaryIndexes":[{{"IndexName":"lll","KeySchema":[{{"AttributeName":"{hash}","KeyType":"HASH"}},{{"AttributeName":"{range}","KeyType":"RANGE"}}],"Projection":{{"ProjectionType":"ALL"}}}}]"#
+        )
+    };
+    let gsi = r#""GlobalSecondaryIndexes":[{"IndexName":"ggg","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]"#;
+    for (members, message) in [
+        (ad(&[]), "No Attribute Schema Defined".to_owned()),
+        (
+            ad(&["x", "r"]),
+            "Hash Key not specified in Attribute Definitions.  Type unknown.".to_owned(),
+        ),
+        (
+            ad(&["h"]),
+            "Range Key not specified in Attribute Definitions.  Type unknown.".to_owned(),
+        ),
+        (
+            format!("{},{}", ad(&["h", "r"]), lsi("h", "l")),
+            "Local Secondary Index range key not specified in Attribute Definitions.Type unknown."
+                .to_owned(),
+        ),
+        (
+            format!("{},{}", ad(&["h", "r", "l"]), lsi("x", "l")),
+            "Local Secondary indices must have the same hash key as the main table".to_owned(),
+        ),
+        (
+            format!("{},{gsi}", ad(&["h", "r"])),
+            "Attribute g is not defined in AttributeDefinitions".to_owned(),
+        ),
+        (
+            ad(&["h", "r", "x"]),
+            "The number of attributes in key schema must match the number of attributes defined in attribute definitions."
+                .to_owned(),
+        ),
+    ] {
+        let body = format!(
+            r#"{{"TableName":"defs_checked",{members},{ranged},"BillingMode":"PAY_PER_REQUEST"}}"#
+        );
+        let a = call(addr, "CreateTable", body.as_bytes());
+        assert_eq!(a.error("ValidationException"), message, "{body}");
+    }
+    let a = call(addr, "DescribeTable", br#"{"TableName":"defs_checked"}"#);
+    a.error("ResourceNotFoundException");
+}
+
+#[test]
 fn missing_members_and_bad_enums_are_reported_together() {
     let (_rt, server) = start(memory());
     let addr = server.local_addr();

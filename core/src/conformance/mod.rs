@@ -26,6 +26,7 @@
 mod batch;
 mod capacity;
 mod concurrency;
+mod definitions;
 mod expressions;
 mod fidelity;
 mod harness;
@@ -299,6 +300,7 @@ pub fn cases() -> Vec<Case> {
     let mut all = Vec::new();
     all.extend(tables::cases());
     all.extend(tables_update::cases());
+    all.extend(definitions::cases());
     all.extend(items::cases());
     all.extend(capacity::cases());
     all.extend(expressions::cases());

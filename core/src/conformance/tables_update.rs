@@ -285,11 +285,13 @@ case!(bad_index_changes, |ctx| {
             "Only one global secondary index update per index is allowed simultaneously.",
         );
     }
-    // An index the table does not have.
-    expect_err!(
-        send(ctx, UpdateTable::new(&name).delete_index("nope")).await,
-        Error::TableNotFound { .. }
-    );
+    // An index the table does not have: its own error, not the table's.
+    match send(ctx, UpdateTable::new(&name).delete_index("nope")).await {
+        Err(Error::IndexNotFound { table, index }) => {
+            assert_eq!((table.as_str(), index.as_str()), (name.as_str(), "nope"));
+        }
+        other => panic!("expected IndexNotFound, got {other:?}"),
+    }
     // A local index cannot be deleted.
     let e = send(ctx, UpdateTable::new(&name).delete_index("lsi1"))
         .await

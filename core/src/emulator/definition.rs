@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::Error;
 use crate::model::{
-    BillingMode, IndexKind, IndexProjection, ScalarType, TableDefinition, Throughput,
+    BillingMode, IndexDefinition, IndexKind, IndexProjection, ScalarType, TableDefinition,
+    Throughput,
 };
 
 /// The most non-key attributes all of a table's indexes project together.
@@ -66,6 +67,25 @@ pub(super) fn missing_table(name: &str) -> Error {
     }
 }
 
+/// DynamoDB Local's message for an `INCLUDE` projection without attributes.
+pub(crate) const INCLUDE_WITHOUT_ATTRIBUTES: &str = "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well";
+
+/// Refuses throughput of no units (DynamoDB Local's messages, the table's
+/// and a global index's) or over [`MAX_UNITS`].
+pub(super) fn check_throughput(t: &Throughput, of: Units) -> Result<(), Error> {
+    if t.read_capacity_units == 0 || t.write_capacity_units == 0 {
+        return Err(Error::invalid(match of {
+            Units::Table => {
+                "Table read and write throughput must be at least 1, and cannot be null"
+            }
+            Units::GlobalIndex => {
+                "Global Secondary Index's read and write throughput must be at least 1, and cannot be null"
+            }
+        }));
+    }
+    check_max_throughput(t, of)
+}
+
 /// Checks a table definition the way `CreateTable` does.
 pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
     if !valid_name(&def.name) {
@@ -104,40 +124,75 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
             )));
         }
     }
-    let check_throughput = |t: &Throughput, of: Units| {
-        if t.read_capacity_units == 0 || t.write_capacity_units == 0 {
-            Err(Error::invalid(
-                "One or more parameter values were invalid: Provisioned throughput must be at least 1 read and 1 write capacity unit",
-            ))
-        } else {
-            check_max_throughput(t, of)
-        }
-    };
     if let BillingMode::Provisioned(t) = &def.billing {
         check_throughput(t, Units::Table)?;
     }
-    let mut seen = BTreeSet::new();
-    let (mut globals, mut locals) = (0, 0);
-    for index in &def.indexes {
+    // DynamoDB Local's order (probed): the index counts, then local
+    // indexes on a table without a range key, then each local index and
+    // each global one, locals first.
+    let locals: Vec<&IndexDefinition> = def
+        .indexes
+        .iter()
+        .filter(|i| i.kind == IndexKind::Local)
+        .collect();
+    let globals: Vec<&IndexDefinition> = def
+        .indexes
+        .iter()
+        .filter(|i| i.kind == IndexKind::Global)
+        .collect();
+    if locals.len() > 5 {
+        return Err(Error::limit(
+            "Cannot have more than 5 local secondary indexes per table",
+        ));
+    }
+    if globals.len() > 20 {
+        return Err(Error::limit(
+            "GlobalSecondaryIndex count exceeds the per-table limit",
+        ));
+    }
+    if !locals.is_empty() && def.key.range.is_none() {
+        return Err(Error::invalid(
+            "Local Secondary indices are not allowed on hash tables, only hash and range tables",
+        ));
+    }
+    let mut local_names = BTreeSet::new();
+    let mut global_names = BTreeSet::new();
+    for index in locals.iter().chain(&globals) {
         if !valid_name(&index.name) {
             return Err(bad_name());
         }
-        if !seen.insert(index.name.as_str()) {
-            return Err(Error::invalid(format!(
-                "One or more parameter values were invalid: Duplicate index name: {}",
-                index.name
-            )));
+        let duplicate = match index.kind {
+            IndexKind::Local => (!local_names.insert(index.name.as_str()))
+                .then_some("Two local secondary indices have the same name"),
+            IndexKind::Global if local_names.contains(index.name.as_str()) => Some(
+                "Local Secondary Indices AND Global Secondary Indices must have different names",
+            ),
+            IndexKind::Global => (!global_names.insert(index.name.as_str()))
+                .then_some("Two global secondary indices have the same name"),
+        };
+        if let Some(message) = duplicate {
+            return Err(Error::invalid(message));
         }
         for a in index.key.attributes() {
             if !valid_attribute_name(&a.name) {
                 return Err(attr_name());
             }
         }
+        if index.kind == IndexKind::Local {
+            if index.key.hash != def.key.hash {
+                return Err(Error::invalid(
+                    "Local Secondary indices must have the same hash key as the main table",
+                ));
+            }
+            if index.key.range.is_none() {
+                return Err(Error::invalid(
+                    "Local secondary indices must have a range key",
+                ));
+            }
+        }
         if let IndexProjection::Include(names) = &index.projection {
             if names.is_empty() {
-                return Err(Error::invalid(
-                    "One or more parameter values were invalid: NonKeyAttributes must not be empty",
-                ));
+                return Err(Error::invalid(INCLUDE_WITHOUT_ATTRIBUTES));
             }
             if names.iter().any(|n| !valid_attribute_name(n)) {
                 return Err(attr_name());
@@ -151,23 +206,6 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
         }
         if let Some(t) = &index.throughput {
             check_throughput(t, Units::GlobalIndex)?;
-        }
-        match index.kind {
-            IndexKind::Global => globals += 1,
-            IndexKind::Local => {
-                locals += 1;
-                if def.key.range.is_none() {
-                    return Err(Error::invalid(
-                        "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
-                    ));
-                }
-                if index.key.hash != def.key.hash || index.key.range.is_none() {
-                    return Err(Error::invalid(format!(
-                        "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
-                        index.name, index.key.hash.name, def.key.hash.name
-                    )));
-                }
-            }
         }
     }
     let projected: usize = def
@@ -188,16 +226,6 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
     {
         return Err(Error::invalid(
             "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
-        ));
-    }
-    if globals > 20 {
-        return Err(Error::limit(
-            "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20",
-        ));
-    }
-    if locals > 5 {
-        return Err(Error::limit(
-            "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5",
         ));
     }
     Ok(())

@@ -259,8 +259,9 @@ impl TableMeta {
                         ));
                     }
                     if self.def.global_indexes().all(|i| i.name != *name) {
-                        return Err(Error::TableNotFound {
+                        return Err(Error::IndexNotFound {
                             table: table.to_owned(),
+                            index: name.clone(),
                         });
                     }
                 }

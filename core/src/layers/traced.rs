@@ -113,7 +113,9 @@ fn key_text(request: &Request) -> Option<String> {
 /// The kind of an error, as a word for the outcome field.
 fn outcome(e: &Error) -> &'static str {
     match e {
-        Error::NotFound { .. } | Error::TableNotFound { .. } => "not_found",
+        Error::NotFound { .. } | Error::TableNotFound { .. } | Error::IndexNotFound { .. } => {
+            "not_found"
+        }
         Error::Conflict { .. } => "conditional_check_failed",
         Error::AlreadyExists { .. } => "already_exists",
         Error::TransactionCanceled { .. } => "transaction_canceled",

@@ -42,11 +42,22 @@ pub(super) fn key_schema(
     Ok(out)
 }
 
+/// Whose key a `KeySchema` is, for DynamoDB Local's messages.
+#[derive(Clone, Copy)]
+enum Role<'a> {
+    Table,
+    /// A local index of a table whose hash key is this attribute.
+    LocalIndex {
+        table_hash: &'a str,
+    },
+    GlobalIndex,
+}
+
 /// Turns (name, is hash) pairs into a key schema, with DynamoDB's messages.
 fn to_key_schema(
     elements: &[(String, bool)],
     types: &BTreeMap<String, ScalarType>,
-    defined: &[String],
+    role: Role<'_>,
 ) -> Result<KeySchema, ApiError> {
     let invalid = |m: &str| Err(ApiError::validation(m));
     if elements.is_empty() {
@@ -78,23 +89,38 @@ fn to_key_schema(
     if elements.len() == 2 && elements[0].0 == elements[1].0 {
         return invalid("Two keys can not have the same name");
     }
-    let attribute = |name: &str| -> Result<KeyAttribute, ApiError> {
+    if let Role::LocalIndex { table_hash } = role
+        && elements[0].0 != table_hash
+    {
+        return invalid("Local Secondary indices must have the same hash key as the main table");
+    }
+    let attribute = |name: &str, hash: bool| -> Result<KeyAttribute, ApiError> {
         match types.get(name) {
             Some(t) => Ok(KeyAttribute::new(name, *t)),
-            None => Err(ApiError::validation(format!(
-                "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-                elements
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                defined.join(", ")
-            ))),
+            // DynamoDB Local's messages, by the key's role.
+            None => Err(ApiError::validation(match (role, hash) {
+                (Role::Table, true) => {
+                    "Hash Key not specified in Attribute Definitions.  Type unknown.".to_owned()
+                }
+                (Role::Table, false) => {
+                    "Range Key not specified in Attribute Definitions.  Type unknown.".to_owned()
+                }
+                (Role::LocalIndex { .. }, _) => {
+                    "Local Secondary Index range key not specified in Attribute Definitions.Type unknown."
+                        .to_owned()
+                }
+                (Role::GlobalIndex, _) => {
+                    format!("Attribute {name} is not defined in AttributeDefinitions")
+                }
+            })),
         }
     };
     Ok(KeySchema {
-        hash: attribute(&elements[0].0)?,
-        range: elements.get(1).map(|(n, _)| attribute(n)).transpose()?,
+        hash: attribute(&elements[0].0, true)?,
+        range: elements
+            .get(1)
+            .map(|(n, _)| attribute(n, false))
+            .transpose()?,
     })
 }
 
@@ -241,7 +267,6 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
     let mut ck = Check::default();
     let name = req.req_str(&mut ck, "TableName")?.to_owned();
     let mut types = BTreeMap::new();
-    let mut defined = Vec::new();
     let mut duplicate = false;
     match req.list("AttributeDefinitions")? {
         None => ck.missing(&req.at("AttributeDefinitions")),
@@ -249,8 +274,7 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
             let path = req.at("AttributeDefinitions");
             for (i, v) in list.iter().enumerate() {
                 let (n, t) = attribute_definition(&mut ck, &path, i, v)?;
-                duplicate |= types.insert(n.clone(), t).is_some();
-                defined.push(n);
+                duplicate |= types.insert(n, t).is_some();
             }
         }
     }
@@ -309,11 +333,20 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
             "Cannot have two attributes with the same name",
         ));
     }
-    let key = to_key_schema(&table_key, &types, &defined)?;
+    if types.is_empty() {
+        return Err(ApiError::validation("No Attribute Schema Defined"));
+    }
+    let key = to_key_schema(&table_key, &types, Role::Table)?;
     let mut used: std::collections::BTreeSet<String> = key.names().map(str::to_owned).collect();
     let mut definitions = Vec::new();
     for (index_name, kind, k, projection, tp) in indexes {
-        let k = to_key_schema(&k, &types, &defined)?;
+        let role = match kind {
+            IndexKind::Local => Role::LocalIndex {
+                table_hash: &key.hash.name,
+            },
+            IndexKind::Global => Role::GlobalIndex,
+        };
+        let k = to_key_schema(&k, &types, role)?;
         for n in k.names() {
             if !used.contains(n) {
                 used.insert(n.to_owned());
@@ -329,7 +362,7 @@ pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiEr
     }
     if used.len() != types.len() {
         return Err(ApiError::validation(
-            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+            "The number of attributes in key schema must match the number of attributes defined in attribute definitions.",
         ));
     }
     let pay_per_request = billing == Some(true);
