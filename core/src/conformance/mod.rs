@@ -23,6 +23,7 @@
 //! case checks DynamoDB Local's answer when [`Reference::DynamoDbLocal`] is
 //! given, and says why in its code.
 
+mod arns;
 mod batch;
 mod capacity;
 mod concurrency;
@@ -301,6 +302,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(tables::cases());
     all.extend(tables_update::cases());
     all.extend(definitions::cases());
+    all.extend(arns::cases());
     all.extend(items::cases());
     all.extend(capacity::cases());
     all.extend(expressions::cases());

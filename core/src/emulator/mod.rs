@@ -129,10 +129,16 @@
 //! - `DescribeTable` lists a table's indexes in definition order; Local
 //!   lists them in the order of a Java hash map of their names (the order
 //!   in which the emulator, as Local, checks an item's index keys).
+//! - A table may be named by its ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`)
+//!   in every request on an existing table, as in DynamoDB and Local; in
+//!   transactions too, as DynamoDB documents (Local answers them as missing
+//!   tables). A batch naming one table twice (by its name and its ARN) is
+//!   refused; Local keeps one of the entries and drops the other's requests.
 //! - The `ConsumedCapacity` list of a request over several tables (batch
 //!   reads and writes, transactions) is in table-name order; Local lists
 //!   the tables in request order. DynamoDB documents no order.
 
+mod arn;
 mod backend;
 mod batch;
 pub mod codec;

@@ -150,7 +150,8 @@ impl<S: Storage> EmulatorBackend<S> {
 impl<S: Storage> Emulator<S> {
     /// Runs a request on the engine, synchronously: what the engine's
     /// [`Backend`] methods do, without their futures.
-    pub fn run(&self, request: Request) -> Result<Response> {
+    pub fn run(&self, mut request: Request) -> Result<Response> {
+        super::arn::resolve_request(&mut request)?;
         Ok(match request {
             Request::CreateTable(d) => Response::Table(self.create_table(d)?),
             Request::DescribeTable(t) => Response::Table(self.describe_table(&t)?),
