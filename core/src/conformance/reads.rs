@@ -428,6 +428,41 @@ case!(query_errors, |ctx| {
             "Query key condition not supported",
         ),
         (
+            Query::with_expression(&t, "pk = sk"),
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND sk BETWEEN :a AND x")
+                .value(":p", "p")
+                .value(":a", 1),
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND :a = :a")
+                .value(":p", "p")
+                .value(":a", 1),
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND :a BETWEEN :a AND :b")
+                .value(":p", "p")
+                .value(":a", 1)
+                .value(":b", 2),
+            "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND sk = :a AND x = :a")
+                .value(":p", "p")
+                .value(":a", 1),
+            "Conditions can be of length 1 or 2 only",
+        ),
+        (
+            Query::with_expression(&t, "pk = :p AND pk = :p AND sk = :a")
+                .value(":p", "p")
+                .value(":a", 1),
+            "KeyConditionExpressions must only contain one condition per key",
+        ),
+        (
             Query::with_expression(&t, "pk = :p AND size(sk) = :a")
                 .value(":p", "p")
                 .value(":a", 1),

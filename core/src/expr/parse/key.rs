@@ -58,6 +58,9 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
     let missed = || Error::invalid("Query condition missed key schema element");
     let unsupported = || Error::invalid("Query key condition not supported");
     let nested = || Error::invalid("KeyConditionExpressions cannot contain nested operations");
+    // DynamoDB Local's messages for comparisons of two names, or of none.
+    let two_names = || invalid_condition("Multiple attribute names used in one condition");
+    let no_key = || invalid_condition("No key attribute specified");
     let mut parts = Vec::new();
     leaves(&condition, &mut parts)?;
 
@@ -79,6 +82,8 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
                         (p, v, flipped)
                     }
                     (l, r) if is_size(l) || is_size(r) => return Err(nested()),
+                    (Operand::Path(_), Operand::Path(_)) => return Err(two_names()),
+                    (Operand::Value(_), Operand::Value(_)) => return Err(no_key()),
                     _ => return Err(unsupported()),
                 };
                 let value = value.clone();
@@ -97,6 +102,12 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
                     (p, RangeCondition::Between(a.clone(), b.clone()))
                 }
                 (v, l, h) if is_size(v) || is_size(l) || is_size(h) => return Err(nested()),
+                (Operand::Path(_), l, h) if is_path(l) || is_path(h) => return Err(two_names()),
+                (Operand::Value(_), _, _) => {
+                    return Err(invalid_condition(
+                        "BETWEEN operator must have the key attribute as its first operand",
+                    ));
+                }
                 _ => return Err(unsupported()),
             },
             Condition::BeginsWith(p, Operand::Value(v)) => {
@@ -116,10 +127,16 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
         }
         on_keys.push((path.head().to_owned(), cond));
     }
+    // Of more than two conditions, DynamoDB Local names a repeated key
+    // first, else the count.
     if on_keys.len() > 2 {
-        return Err(Error::invalid(
-            "KeyConditionExpressions must only contain one condition per key",
-        ));
+        let mut names: Vec<&str> = on_keys.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        return Err(Error::invalid(if names.windows(2).any(|w| w[0] == w[1]) {
+            "KeyConditionExpressions must only contain one condition per key"
+        } else {
+            "Conditions can be of length 1 or 2 only"
+        }));
     }
     if on_keys.len() == 2 && on_keys[0].0 == on_keys[1].0 {
         return Err(Error::invalid(
@@ -176,6 +193,18 @@ pub(crate) fn key_condition(condition: Condition, key: &KeySchema) -> Result<Key
         hash: (hash_name, hash_value),
         range,
     })
+}
+
+/// DynamoDB Local's error for a comparison a key condition cannot hold.
+fn invalid_condition(why: &str) -> Error {
+    Error::invalid(format!(
+        "Invalid condition in KeyConditionExpression: {why}"
+    ))
+}
+
+/// True for a document path.
+fn is_path(o: &Operand) -> bool {
+    matches!(o, Operand::Path(_))
 }
 
 /// True for a `size()`: a function, which a key condition may not hold.
