@@ -104,7 +104,13 @@
 //! `Segment` without `TotalSegments`) are answered in DynamoDB's words
 //! (`1 validation error detected: Value 'BOGUS' at 'select' failed to
 //! satisfy constraint: Member must satisfy enum value set: [...]`), where
-//! Local words each its own way.
+//! Local words each its own way. Where Local accepts such a member and
+//! ignores it (a `ReturnValuesOnConditionCheckFailure` other than `ALL_OLD`
+//! or `NONE` inside `TransactWriteItems`), the server refuses it as
+//! DynamoDB does. Operations the server does not serve answer
+//! `com.amazon.coral.service#UnknownOperationException` naming the
+//! operation (Local: its own namespace, and "An unknown operation was
+//! requested." or "Tagging is not currently supported in DynamoDB Local.").
 
 mod auth;
 mod error;
