@@ -12,6 +12,18 @@ pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 /// The longest attribute name (or map key), in bytes: DynamoDB's 64 KB.
 pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
 
+/// DynamoDB's message for a table or index name it does not accept.
+pub const INVALID_TABLE_NAME: &str = "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'";
+
+/// True for a name a DynamoDB table or index may have: 3 to 255
+/// characters of `a-z`, `A-Z`, `0-9`, `_`, `-` and `.`.
+pub fn is_valid_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
+}
+
 const NAME_TOO_LARGE: &str = "One or more parameter values were invalid: Attribute name is too large, must be less than 65536 bytes";
 
 const NESTING: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";

@@ -104,7 +104,9 @@
 //! `Segment` without `TotalSegments`) are answered in DynamoDB's words
 //! (`1 validation error detected: Value 'BOGUS' at 'select' failed to
 //! satisfy constraint: Member must satisfy enum value set: [...]`), where
-//! Local words each its own way. Where Local accepts such a member and
+//! Local words each its own way. A request's `TableName` that no table
+//! could have is named before any other fault of the request, as Local
+//! names it. Where Local accepts such a member and
 //! ignores it (a `ReturnValuesOnConditionCheckFailure` other than `ALL_OLD`
 //! or `NONE` inside `TransactWriteItems`), the server refuses it as
 //! DynamoDB does. Operations the server does not serve answer

@@ -408,6 +408,38 @@ fn attribute_definitions_are_checked_with_local_messages() {
 }
 
 #[test]
+fn a_bad_table_name_is_named_before_other_faults() {
+    let (_rt, server) = start(memory());
+    let addr = server.local_addr();
+    let bad = "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'";
+    for (op, body) in [
+        ("PutItem", r#"{"TableName":"a!"}"#),
+        (
+            "PutItem",
+            r#"{"TableName":"a!","Item":{"h":{"S":"x"}},"ReturnValues":"BOGUS"}"#,
+        ),
+        ("GetItem", r#"{"TableName":"ab"}"#),
+        ("Query", r#"{"TableName":"a!","Select":"BOGUS"}"#),
+        ("UpdateTimeToLive", r#"{"TableName":"a!"}"#),
+        ("CreateTable", r#"{"TableName":"a!"}"#),
+        (
+            "TransactWriteItems",
+            r#"{"TransactItems":[{"ConditionCheck":{"TableName":"a!","Key":{"h":{"S":"x"}}}}]}"#,
+        ),
+    ] {
+        let a = call(addr, op, body.as_bytes());
+        assert_eq!(a.error("ValidationException"), bad, "{op} {body}");
+    }
+    // An ARN is the engine's to resolve: here, a missing table.
+    let a = call(
+        addr,
+        "GetItem",
+        br#"{"TableName":"arn:aws:dynamodb:us-east-1:000000000000:table/nosuch","Key":{"h":{"S":"x"}}}"#,
+    );
+    a.error("ResourceNotFoundException");
+}
+
+#[test]
 fn missing_members_and_bad_enums_are_reported_together() {
     let (_rt, server) = start(memory());
     let addr = server.local_addr();

@@ -12,10 +12,7 @@ use crate::model::{
 const MAX_PROJECTED_ATTRIBUTES: usize = 100;
 
 pub(super) fn valid_name(name: &str) -> bool {
-    (3..=255).contains(&name.len())
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
+    crate::rules::is_valid_table_name(name)
 }
 
 fn valid_attribute_name(name: &str) -> bool {
@@ -24,9 +21,7 @@ fn valid_attribute_name(name: &str) -> bool {
 
 /// DynamoDB's message for a table or index name it does not accept.
 pub(super) fn bad_name() -> Error {
-    Error::invalid(
-        "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'",
-    )
+    Error::invalid(crate::rules::INVALID_TABLE_NAME)
 }
 
 /// The most read or write capacity units a table or a global index may

@@ -43,7 +43,7 @@ pub(crate) fn on_failure(ck: &mut Check, req: &Obj<'_>) -> Result<bool, ApiError
 
 pub(crate) fn get_input(ck: &mut Check, req: &Obj<'_>) -> Result<GetItem, ApiError> {
     req.refuse(&["AttributesToGet"])?;
-    let mut g = GetItem::new(req.req_str(ck, "TableName")?, req.req_item(ck, "Key")?);
+    let mut g = GetItem::new(req.req_table(ck)?, req.req_item(ck, "Key")?);
     g.consistent_read = req.bool("ConsistentRead")?.unwrap_or(false);
     g.projection_expression = req.string("ProjectionExpression")?;
     g.expression_attributes = req.expression_attributes(false)?;
@@ -52,7 +52,7 @@ pub(crate) fn get_input(ck: &mut Check, req: &Obj<'_>) -> Result<GetItem, ApiErr
 
 pub(crate) fn put_input(ck: &mut Check, req: &Obj<'_>) -> Result<PutItem, ApiError> {
     req.refuse(LEGACY_WRITE)?;
-    let mut p = PutItem::new(req.req_str(ck, "TableName")?, req.req_item(ck, "Item")?);
+    let mut p = PutItem::new(req.req_table(ck)?, req.req_item(ck, "Item")?);
     p.condition_expression = req.string("ConditionExpression")?;
     p.expression_attributes = req.expression_attributes(true)?;
     p.return_values_on_condition_check_failure = on_failure(ck, req)?;
@@ -61,7 +61,7 @@ pub(crate) fn put_input(ck: &mut Check, req: &Obj<'_>) -> Result<PutItem, ApiErr
 
 pub(crate) fn update_input(ck: &mut Check, req: &Obj<'_>) -> Result<UpdateItem, ApiError> {
     req.refuse(&["AttributeUpdates", "Expected", "ConditionalOperator"])?;
-    let mut u = UpdateItem::new(req.req_str(ck, "TableName")?, req.req_item(ck, "Key")?);
+    let mut u = UpdateItem::new(req.req_table(ck)?, req.req_item(ck, "Key")?);
     u.update_expression = req.string("UpdateExpression")?;
     u.condition_expression = req.string("ConditionExpression")?;
     u.expression_attributes = req.expression_attributes(true)?;
@@ -71,7 +71,7 @@ pub(crate) fn update_input(ck: &mut Check, req: &Obj<'_>) -> Result<UpdateItem, 
 
 pub(crate) fn delete_input(ck: &mut Check, req: &Obj<'_>) -> Result<DeleteItem, ApiError> {
     req.refuse(LEGACY_WRITE)?;
-    let mut d = DeleteItem::new(req.req_str(ck, "TableName")?, req.req_item(ck, "Key")?);
+    let mut d = DeleteItem::new(req.req_table(ck)?, req.req_item(ck, "Key")?);
     d.condition_expression = req.string("ConditionExpression")?;
     d.expression_attributes = req.expression_attributes(true)?;
     d.return_values_on_condition_check_failure = on_failure(ck, req)?;

@@ -211,6 +211,22 @@ impl<'a> Obj<'a> {
         Ok(s.unwrap_or(""))
     }
 
+    /// The request's `TableName`. A name no table could have is refused at
+    /// once, before any other fault of the request, as DynamoDB Local
+    /// does (an ARN is left to the engine, which resolves it).
+    pub(crate) fn req_table(&self, ck: &mut Check) -> Result<&'a str, ApiError> {
+        let name = self.req_str(ck, "TableName")?;
+        if self.has("TableName")
+            && !name.starts_with("arn:")
+            && !dynamodb_mapper::rules::is_valid_table_name(name)
+        {
+            return Err(ApiError::validation(
+                dynamodb_mapper::rules::INVALID_TABLE_NAME,
+            ));
+        }
+        Ok(name)
+    }
+
     /// An optional string member, owned.
     pub(crate) fn string(&self, name: &'a str) -> Result<Option<String>, ApiError> {
         Ok(self.str(name)?.map(str::to_owned))

@@ -60,7 +60,7 @@ pub(crate) async fn query(b: &dyn Backend, req: &Obj<'_>) -> Result<Vec<u8>, Api
         "ConditionalOperator",
     ])?;
     let mut ck = Check::default();
-    let table = req.req_str(&mut ck, "TableName")?;
+    let table = req.req_table(&mut ck)?;
     let key_condition = req.str("KeyConditionExpression")?;
     let mut q = Query::with_expression(table, key_condition.unwrap_or(""));
     q.index = req.string("IndexName")?;
@@ -91,7 +91,7 @@ pub(crate) async fn query(b: &dyn Backend, req: &Obj<'_>) -> Result<Vec<u8>, Api
 pub(crate) async fn scan(b: &dyn Backend, req: &Obj<'_>) -> Result<Vec<u8>, ApiError> {
     req.refuse(&["AttributesToGet", "ScanFilter", "ConditionalOperator"])?;
     let mut ck = Check::default();
-    let mut s = Scan::new(req.req_str(&mut ck, "TableName")?);
+    let mut s = Scan::new(req.req_table(&mut ck)?);
     s.index = req.string("IndexName")?;
     s.filter_expression = req.string("FilterExpression")?;
     s.projection_expression = req.string("ProjectionExpression")?;

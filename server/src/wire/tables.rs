@@ -265,7 +265,7 @@ pub(super) fn attribute_definition(
 
 pub(crate) fn create_table_input(req: &Obj<'_>) -> Result<TableDefinition, ApiError> {
     let mut ck = Check::default();
-    let name = req.req_str(&mut ck, "TableName")?.to_owned();
+    let name = req.req_table(&mut ck)?.to_owned();
     let mut types = BTreeMap::new();
     let mut duplicate = false;
     match req.list("AttributeDefinitions")? {
@@ -538,7 +538,7 @@ pub(crate) fn description_json(d: &TableDescription, cx: &Context) -> Value {
 
 pub(super) fn table_name<'a>(req: &'a Obj<'a>) -> Result<&'a str, ApiError> {
     let mut ck = Check::default();
-    let name = req.req_str(&mut ck, "TableName")?;
+    let name = req.req_table(&mut ck)?;
     ck.finish()?;
     Ok(name)
 }
@@ -597,7 +597,7 @@ pub(crate) async fn update_time_to_live(
     req: &Obj<'_>,
 ) -> Result<Vec<u8>, ApiError> {
     let mut ck = Check::default();
-    let table = req.req_str(&mut ck, "TableName")?;
+    let table = req.req_table(&mut ck)?;
     let (attribute, enabled) = match req.obj("TimeToLiveSpecification")? {
         None => {
             ck.missing(&req.at("TimeToLiveSpecification"));

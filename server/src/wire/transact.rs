@@ -140,7 +140,7 @@ pub(crate) async fn transact_write_items(
                         "Delete" => TransactWriteItem::Delete(delete_input(&mut ck, &o)?),
                         _ => {
                             let mut c = ConditionCheck {
-                                table: o.req_str(&mut ck, "TableName")?.to_owned(),
+                                table: o.req_table(&mut ck)?.to_owned(),
                                 key: o.req_item(&mut ck, "Key")?,
                                 condition_expression: o
                                     .req_str(&mut ck, "ConditionExpression")?

@@ -52,7 +52,7 @@ const PAY_PER_REQUEST_CAPACITY: &str = "One or more parameter values were invali
 /// The update of an `UpdateTable` request.
 fn update_table_input(req: &Obj<'_>) -> Result<UpdateTable, ApiError> {
     let mut ck = Check::default();
-    let table = req.req_str(&mut ck, "TableName")?.to_owned();
+    let table = req.req_table(&mut ck)?.to_owned();
     let mut update = UpdateTable::new(table);
     let mut types = BTreeMap::new();
     let defined = req.list("AttributeDefinitions")?;
