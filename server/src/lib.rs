@@ -100,16 +100,17 @@
 //! the server says DynamoDB's `Requested resource not found: Table: NAME
 //! not found`, naming the table, where Local says `Cannot do operations on
 //! a non-existent table`. Request members out of their range or their
-//! set (a `Limit` under 1, an unknown `Select` or `ReturnValues`, a
+//! set (a negative `Limit`, an unknown `Select` or `ReturnValues`, a
 //! `Segment` without `TotalSegments`) are answered in DynamoDB's words
 //! (`1 validation error detected: Value 'BOGUS' at 'select' failed to
 //! satisfy constraint: Member must satisfy enum value set: [...]`), where
-//! Local words each its own way. A request's `TableName` that no table
-//! could have is named before any other fault of the request, as Local
-//! names it. Where Local accepts such a member and
-//! ignores it (a `ReturnValuesOnConditionCheckFailure` other than `ALL_OLD`
-//! or `NONE` inside `TransactWriteItems`), the server refuses it as
-//! DynamoDB does. Operations the server does not serve answer
+//! Local words each its own way (a `Limit` of 0 is the engine's to refuse,
+//! in Local's words: `Limit must be greater than or equal to 1`). Where
+//! Local accepts such a member and ignores it (a
+//! `ReturnValuesOnConditionCheckFailure` other than `ALL_OLD` or `NONE`
+//! inside `TransactWriteItems`), the server refuses it as DynamoDB does.
+//! A request's `TableName` that no table could have is named before any
+//! other fault of the request, as Local names it. Operations the server does not serve answer
 //! `com.amazon.coral.service#UnknownOperationException` naming the
 //! operation (Local: its own namespace, and "An unknown operation was
 //! requested." or "Tagging is not currently supported in DynamoDB Local.").
