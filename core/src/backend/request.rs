@@ -343,6 +343,15 @@ impl TransactWriteItem {
             TransactWriteItem::ConditionCheck(c) => &c.table,
         }
     }
+    /// The table of the action, to rewrite (a table named by its ARN).
+    pub(crate) fn table_mut(&mut self) -> &mut String {
+        match self {
+            TransactWriteItem::Put(p) => &mut p.table,
+            TransactWriteItem::Update(u) => &mut u.table,
+            TransactWriteItem::Delete(d) => &mut d.table,
+            TransactWriteItem::ConditionCheck(c) => &mut c.table,
+        }
+    }
 }
 
 /// The answer to a [`Request`].

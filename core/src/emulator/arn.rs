@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use crate::backend::{Request, TransactWriteItem};
+use crate::backend::Request;
 use crate::error::Error;
 
 /// DynamoDB Local's message for a text that starts as an ARN and is not a
@@ -57,7 +57,7 @@ pub(crate) fn resolve_request(request: &mut Request) -> Result<(), Error> {
                 Arc::make_mut(r)
                     .items
                     .iter_mut()
-                    .try_for_each(|i| resolve_in_place(action_table(i)))?;
+                    .try_for_each(|i| resolve_in_place(i.table_mut()))?;
             }
             Ok(())
         }
@@ -74,16 +74,6 @@ pub(crate) fn resolve_in_place(table: &mut String) -> Result<(), Error> {
         *table = name;
     }
     Ok(())
-}
-
-/// The table of a transaction's action.
-fn action_table(item: &mut TransactWriteItem) -> &mut String {
-    match item {
-        TransactWriteItem::Put(p) => &mut p.table,
-        TransactWriteItem::Update(u) => &mut u.table,
-        TransactWriteItem::Delete(d) => &mut d.table,
-        TransactWriteItem::ConditionCheck(c) => &mut c.table,
-    }
 }
 
 /// The tables of a batch, keyed by name. A table named twice (by its name

@@ -7,13 +7,10 @@ use crate::model::{
     BillingMode, IndexDefinition, IndexKind, IndexProjection, ScalarType, TableDefinition,
     Throughput,
 };
+use crate::rules::is_valid_table_name;
 
 /// The most non-key attributes all of a table's indexes project together.
 const MAX_PROJECTED_ATTRIBUTES: usize = 100;
-
-pub(super) fn valid_name(name: &str) -> bool {
-    crate::rules::is_valid_table_name(name)
-}
 
 fn valid_attribute_name(name: &str) -> bool {
     (1..=255).contains(&name.len())
@@ -53,7 +50,7 @@ pub(super) fn check_max_throughput(t: &Throughput, of: Units) -> Result<(), Erro
 /// have is a validation error, as DynamoDB Local answers, before it is a
 /// missing table.
 pub(super) fn missing_table(name: &str) -> Error {
-    if valid_name(name) {
+    if is_valid_table_name(name) {
         Error::TableNotFound {
             table: name.to_owned(),
         }
@@ -83,7 +80,7 @@ pub(super) fn check_throughput(t: &Throughput, of: Units) -> Result<(), Error> {
 
 /// Checks a table definition the way `CreateTable` does.
 pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
-    if !valid_name(&def.name) {
+    if !is_valid_table_name(&def.name) {
         return Err(bad_name());
     }
     let attr_name = || {
@@ -153,7 +150,7 @@ pub(crate) fn check_definition(def: &TableDefinition) -> Result<(), Error> {
     let mut local_names = BTreeSet::new();
     let mut global_names = BTreeSet::new();
     for index in locals.iter().chain(&globals) {
-        if !valid_name(&index.name) {
+        if !is_valid_table_name(&index.name) {
             return Err(bad_name());
         }
         let duplicate = match index.kind {

@@ -21,7 +21,7 @@
 use std::sync::Arc;
 
 use super::codec::{encode_item, prefix_end, successor};
-use super::definition::{Units, bad_name, check_definition, check_max_throughput, valid_name};
+use super::definition::{Units, bad_name, check_definition, check_max_throughput};
 use super::table::TableMeta;
 use super::{Emulator, Storage, Writes, scan_all};
 use crate::backend::{
@@ -30,6 +30,7 @@ use crate::backend::{
 };
 use crate::error::Error;
 use crate::model::{BillingMode, IndexKind, KeyAttribute, Throughput};
+use crate::rules::is_valid_table_name;
 use crate::time::Timestamp;
 
 /// An index's storage: a stable id (part of its entries' keys, never that
@@ -300,7 +301,7 @@ impl TableMeta {
         input: &UpdateTable,
         index: &crate::model::IndexDefinition,
     ) -> Result<(), Error> {
-        if !valid_name(&index.name) {
+        if !is_valid_table_name(&index.name) {
             return Err(bad_name());
         }
         if input.attribute_definitions.is_empty() {

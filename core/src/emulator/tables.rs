@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::codec::{encode_item, prefix_end};
-use super::definition::{bad_name, check_definition, missing_table, valid_name};
+use super::definition::{bad_name, check_definition, missing_table};
 use super::table::TableMeta;
 use super::{Emulator, NEXT_ID_KEY, Storage, TableState, Writes, decode_stored, scan_all};
 use crate::backend::{
@@ -12,6 +12,7 @@ use crate::backend::{
 };
 use crate::error::Error;
 use crate::model::{BillingMode, TableDefinition};
+use crate::rules::is_valid_table_name;
 use crate::time::Timestamp;
 use crate::value::Item;
 
@@ -137,7 +138,7 @@ impl<S: Storage> Emulator<S> {
             None => 100,
         };
         if let Some(start) = &input.exclusive_start_table_name
-            && !valid_name(start)
+            && !is_valid_table_name(start)
         {
             return Err(bad_name());
         }
