@@ -136,6 +136,12 @@ impl ApiError {
         &self.message
     }
 
+    /// The same exception with `message` instead.
+    pub(crate) fn with_message(mut self, message: String) -> Self {
+        self.message = message;
+        self
+    }
+
     /// The JSON body.
     pub fn body(&self) -> Vec<u8> {
         // Serializing maps of strings cannot fail.

@@ -248,14 +248,17 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Result<Vec<u8>, ApiE
         .acquire_many(weight)
         .await
         .map_err(|_| ApiError::internal("the server is stopping"))?;
-    let value: Value = serde_json::from_slice(&body)
+    let mut value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::serialization(format!("The request body is not valid JSON: {e}")))?;
     drop(body);
     let cx = Context { region };
     let backend = &*shared.backend;
     let run = async {
+        let legacy = crate::wire::legacy::rewrite(op, &mut value)?;
         let obj = Obj::root(&value)?;
-        ops::dispatch(backend, &cx, op, &obj).await
+        ops::dispatch(backend, &cx, op, &obj)
+            .await
+            .map_err(|e| legacy.reword(e))
     };
     match AssertUnwindSafe(run).catch_unwind().await {
         Ok(result) => result,

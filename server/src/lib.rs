@@ -13,10 +13,13 @@
 //! `message`, the stored `Item` of a failed condition, the
 //! `CancellationReasons` of a cancelled transaction). Operations it does not
 //! implement answer `UnknownOperationException`, and request members the
-//! library cannot express (the legacy `AttributesToGet`, `KeyConditions`,
-//! `Expected`, `AttributeUpdates`, `QueryFilter`, `ScanFilter`, and
-//! `ReturnItemCollectionMetrics=SIZE`, which DynamoDB Local accepts) are
-//! refused by name, never ignored. So is `UpdateTable`'s
+//! library cannot express (`ReturnItemCollectionMetrics=SIZE`, which
+//! DynamoDB Local accepts) are refused by name, never ignored. DynamoDB's
+//! legacy members (`AttributesToGet`, `KeyConditions`, `QueryFilter`,
+//! `ScanFilter`, `Expected`, `ConditionalOperator`, `AttributeUpdates`),
+//! which older clients still send, are served as DynamoDB serves them:
+//! checked with its messages, then rewritten into the expressions that say
+//! the same thing. So is `UpdateTable`'s
 //! `ProvisionedThroughput` without a `BillingMode` on an on-demand table,
 //! as DynamoDB refuses it (DynamoDB Local ignores it).
 //!
@@ -91,6 +94,15 @@
 //!   `UnknownOperationException` naming the fault; Local answers HTTP 500
 //!   `InternalFailure` to most of them. A member of the wrong JSON type is
 //!   a `SerializationException` (Local coerces some, and fails on others).
+//! - Legacy members where DynamoDB Local strays from DynamoDB: an
+//!   `AttributeUpdates` entry without `Action` is a `PUT`, DynamoDB's
+//!   documented default (Local drops it); an empty `AttributesToGet` and a
+//!   name given twice are refused in DynamoDB's words ("Member must have
+//!   length greater than or equal to 1", "Duplicate value in attribute
+//!   name"; Local accepts the first and words the second "Cannot have two
+//!   attributes with the same name"); an unknown or missing
+//!   `ComparisonOperator` gets DynamoDB's constraint message naming the
+//!   value (Local: "Comparison type does not exist in DynamoDB").
 //! - Error bodies spell the message member `message`, as DynamoDB does
 //!   (Local: `Message`); ARNs carry the request's signing region (Local:
 //!   `ddblocal`); `GET /` answers a health line (Local: an error).

@@ -11,9 +11,6 @@ use super::value::ItemJson;
 use super::{Capacity, Check, Obj, to_body};
 use crate::error::ApiError;
 
-/// Legacy members of the writes, refused.
-const LEGACY_WRITE: &[&str] = &["Expected", "ConditionalOperator"];
-
 pub(crate) fn return_values(ck: &mut Check, req: &Obj<'_>) -> Result<ReturnValues, ApiError> {
     Ok(req
         .enumeration(
@@ -42,7 +39,6 @@ pub(crate) fn on_failure(ck: &mut Check, req: &Obj<'_>) -> Result<bool, ApiError
 }
 
 pub(crate) fn get_input(ck: &mut Check, req: &Obj<'_>) -> Result<GetItem, ApiError> {
-    req.refuse(&["AttributesToGet"])?;
     let mut g = GetItem::new(req.req_table(ck)?, req.req_item(ck, "Key")?);
     g.consistent_read = req.bool("ConsistentRead")?.unwrap_or(false);
     g.projection_expression = req.string("ProjectionExpression")?;
@@ -51,7 +47,6 @@ pub(crate) fn get_input(ck: &mut Check, req: &Obj<'_>) -> Result<GetItem, ApiErr
 }
 
 pub(crate) fn put_input(ck: &mut Check, req: &Obj<'_>) -> Result<PutItem, ApiError> {
-    req.refuse(LEGACY_WRITE)?;
     let mut p = PutItem::new(req.req_table(ck)?, req.req_item(ck, "Item")?);
     p.condition_expression = req.string("ConditionExpression")?;
     p.expression_attributes = req.expression_attributes(true)?;
@@ -60,7 +55,6 @@ pub(crate) fn put_input(ck: &mut Check, req: &Obj<'_>) -> Result<PutItem, ApiErr
 }
 
 pub(crate) fn update_input(ck: &mut Check, req: &Obj<'_>) -> Result<UpdateItem, ApiError> {
-    req.refuse(&["AttributeUpdates", "Expected", "ConditionalOperator"])?;
     let mut u = UpdateItem::new(req.req_table(ck)?, req.req_item(ck, "Key")?);
     u.update_expression = req.string("UpdateExpression")?;
     u.condition_expression = req.string("ConditionExpression")?;
@@ -70,7 +64,6 @@ pub(crate) fn update_input(ck: &mut Check, req: &Obj<'_>) -> Result<UpdateItem, 
 }
 
 pub(crate) fn delete_input(ck: &mut Check, req: &Obj<'_>) -> Result<DeleteItem, ApiError> {
-    req.refuse(LEGACY_WRITE)?;
     let mut d = DeleteItem::new(req.req_table(ck)?, req.req_item(ck, "Key")?);
     d.condition_expression = req.string("ConditionExpression")?;
     d.expression_attributes = req.expression_attributes(true)?;

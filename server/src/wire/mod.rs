@@ -10,6 +10,7 @@
 //! be null"), collected over the whole request as DynamoDB does.
 
 pub(crate) mod items;
+pub(crate) mod legacy;
 pub(crate) mod reads;
 pub(crate) mod tables;
 pub(crate) mod transact;
@@ -344,22 +345,6 @@ impl<'a> Obj<'a> {
         Ok(None)
     }
 
-    /// Refuses the legacy members the library's requests cannot express
-    /// (`AttributesToGet`, `KeyConditions`, `Expected`, ...): ignoring them
-    /// would answer a different request than the one sent.
-    pub(crate) fn refuse(&self, members: &[&str]) -> Result<(), ApiError> {
-        for m in members {
-            if self.has(m) {
-                return Err(ApiError::validation(format!(
-                    "Unsupported parameter {m} at '{}': this server implements DynamoDB's expression parameters only ({})",
-                    self.at(m),
-                    replacement(m)
-                )));
-            }
-        }
-        Ok(())
-    }
-
     /// `ReturnConsumedCapacity`.
     pub(crate) fn rcc(&self, ck: &mut Check) -> Result<ReturnConsumedCapacity, ApiError> {
         Ok(self
@@ -480,18 +465,6 @@ pub(crate) fn entry<'a>(
     match value {
         Value::Object(m) => Ok(Obj { map: m, path }),
         other => Err(wrong_type(other, "a structure", &path)),
-    }
-}
-
-fn replacement(member: &str) -> &'static str {
-    match member {
-        "AttributesToGet" => "use ProjectionExpression",
-        "KeyConditions" => "use KeyConditionExpression",
-        "QueryFilter" | "ScanFilter" => "use FilterExpression",
-        "Expected" => "use ConditionExpression",
-        "AttributeUpdates" => "use UpdateExpression",
-        "ConditionalOperator" => "write the operator in the expression",
-        _ => "see DynamoDB's API reference",
     }
 }
 

@@ -53,12 +53,6 @@ impl Serialize for PageJson<'_> {
 
 /// `Query`.
 pub(crate) async fn query(b: &dyn Backend, req: &Obj<'_>) -> Result<Vec<u8>, ApiError> {
-    req.refuse(&[
-        "AttributesToGet",
-        "KeyConditions",
-        "QueryFilter",
-        "ConditionalOperator",
-    ])?;
     let mut ck = Check::default();
     let table = req.req_table(&mut ck)?;
     let key_condition = req.str("KeyConditionExpression")?;
@@ -89,7 +83,6 @@ pub(crate) async fn query(b: &dyn Backend, req: &Obj<'_>) -> Result<Vec<u8>, Api
 
 /// `Scan`.
 pub(crate) async fn scan(b: &dyn Backend, req: &Obj<'_>) -> Result<Vec<u8>, ApiError> {
-    req.refuse(&["AttributesToGet", "ScanFilter", "ConditionalOperator"])?;
     let mut ck = Check::default();
     let mut s = Scan::new(req.req_table(&mut ck)?);
     s.index = req.string("IndexName")?;
@@ -187,7 +180,6 @@ pub(crate) async fn batch_get_item(b: &dyn Backend, req: &Obj<'_>) -> Result<Vec
             let path = req.at("RequestItems");
             for (table, v) in tables {
                 let t = entry(&path, table, v)?;
-                t.refuse(&["AttributesToGet"])?;
                 let mut ka = KeysAndAttributes {
                     consistent_read: t.bool("ConsistentRead")?.unwrap_or(false),
                     projection_expression: t.string("ProjectionExpression")?,
