@@ -344,6 +344,7 @@ impl TransactWriteItem {
         }
     }
     /// The table of the action, to rewrite (a table named by its ARN).
+    #[cfg(feature = "emulator")]
     pub(crate) fn table_mut(&mut self) -> &mut String {
         match self {
             TransactWriteItem::Put(p) => &mut p.table,

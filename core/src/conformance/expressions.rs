@@ -406,6 +406,19 @@ case!(function_operands_and_blank_text, |ctx| {
         );
         assert_eq!(message(&e), type_error(f), "{condition}");
     }
+    // The type of attribute_type must be a value, never a path (whatever
+    // the item holds there).
+    let e = expect_err!(
+        b.update_item(guarded("attribute_type(s, l)")).await,
+        Error::InvalidRequest { .. }
+    );
+    // (Local lists the types a path may have in its hash set's order,
+    // which changes from run to run.)
+    let m = message(&e);
+    assert!(
+        m.starts_with("Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {"),
+        "{m}"
+    );
     // A number is a fine operand of these: they are evaluated.
     for condition in ["contains(s, size(l))", "size(l) BETWEEN size(s) AND :one"] {
         expect_err!(

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::{Reference, case, case_list, expect_err, gsi, message};
 use crate::backend::{
-    IndexStatus, PutItem, Query, TableState, UpdateTable, local_index_update_error, wait_for_table,
+    IndexStatus, PutItem, Query, Scan, TableState, UpdateTable, local_index_update_error,
+    wait_for_table,
 };
 use crate::error::Error;
 use crate::expr::KeyCondition;
@@ -60,6 +61,8 @@ case!(index_added_is_backfilled, |ctx| {
         ("b", Some("x")),
         ("c", Some("y")),
         ("d", None),
+        // An empty text is no index key: the backfill skips it.
+        ("z", Some("")),
     ] {
         let mut item = Item::new().with("id", id);
         if let Some(g) = g {
@@ -94,6 +97,14 @@ case!(index_added_is_backfilled, |ctx| {
     assert_eq!(d.index_status("byg"), Some(IndexStatus::Active));
     assert_eq!(ids_in_index(ctx, &name, "byg", "x").await, ["a", "b"]);
     assert_eq!(ids_in_index(ctx, &name, "byg", "y").await, ["c"]);
+    let scanned = b.scan(Scan::new(&name).index("byg")).await.unwrap();
+    let mut ids: Vec<&str> = scanned
+        .items
+        .iter()
+        .filter_map(|i| i.get("id").and_then(|v| v.as_s()))
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["a", "b", "c"], "only the items with a usable key");
     // Writes after the backfill are indexed as always.
     ctx.put(&name, Item::new().with("id", "e").with("g", "x"))
         .await;

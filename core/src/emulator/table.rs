@@ -9,7 +9,8 @@ use crate::backend::TableStatus;
 use crate::error::Error;
 use crate::expr::Path;
 use crate::model::{
-    IndexDefinition, IndexKind, IndexProjection, KeyAttribute, KeySchema, TableDefinition,
+    IndexDefinition, IndexKind, IndexProjection, KeyAttribute, KeySchema, ScalarType,
+    TableDefinition,
 };
 use crate::rules::MAX_ITEM_SIZE;
 use crate::time::Timestamp;
@@ -620,17 +621,24 @@ impl TableMeta {
     }
 
     /// The storage key of an item's entry in an index, if the item has the
-    /// index's key attributes with the right types (indexes are sparse).
+    /// index's key attributes with the right types, and not empty (indexes
+    /// are sparse; writes refuse an empty index key, and a backfill skips
+    /// the items that have one, as DynamoDB does).
     pub(crate) fn index_key(&self, n: usize, item: &Item) -> Option<Vec<u8>> {
         let index = &self.def.indexes[n];
+        let usable = |v: &AttributeValue, t: ScalarType| {
+            v.value_type() == t.value_type()
+                && !matches!(v, AttributeValue::S(s) if s.is_empty())
+                && !matches!(v, AttributeValue::B(b) if b.is_empty())
+        };
         let hash = item.get(&index.key.hash.name)?;
-        if hash.value_type() != index.key.hash.scalar_type.value_type() {
+        if !usable(hash, index.key.hash.scalar_type) {
             return None;
         }
         let mut k = self.partition_prefix(Source::Index(n, index), hash);
         if let Some(r) = &index.key.range {
             let v = item.get(&r.name)?;
-            if v.value_type() != r.scalar_type.value_type() {
+            if !usable(v, r.scalar_type) {
                 return None;
             }
             put_key_part(&mut k, v);

@@ -20,10 +20,11 @@ use serde_json::{Map, Value};
 use super::{Path, Segment, wrong_type};
 use crate::error::ApiError;
 
-/// Standard base64; padding optional on input, written on output.
+/// Standard base64, padded: DynamoDB refuses text without its `=` padding
+/// (HTTP 400), so this server does too.
 const BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
 );
 
 /// Levels of lists and maps accepted in one value before refusing it.
@@ -320,7 +321,11 @@ mod tests {
     #[test]
     fn binary_is_base64_both_ways() {
         assert_eq!(round_trip(r#"{"B":"AAEC/w=="}"#), r#"{"B":"AAEC/w=="}"#);
-        assert_eq!(round_trip(r#"{"B":"AAEC/w"}"#), r#"{"B":"AAEC/w=="}"#);
+        assert_eq!(
+            parse(r#"{"B":"AAEC/w"}"#).unwrap_err().name(),
+            "SerializationException",
+            "padding is required, as DynamoDB requires it"
+        );
         assert_eq!(
             round_trip(r#"{"BS":["AA==","AQ=="]}"#),
             r#"{"BS":["AA==","AQ=="]}"#

@@ -281,6 +281,15 @@ impl Run<'_, '_, '_> {
                                         ),
                                     );
                             }
+                            Operand::Path(_) => {
+                                // The type name must be a value: a path's type is
+                                // any of them (DynamoDB Local's list, verbatim).
+                                self.semantic(
+                                    RANK_TYPE,
+                                    "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {DOUBLE,INTSET,SS,BS,DECIMAL,FLOAT,FS,DECIMALSET,HD,N,M,DOUBLESET,DICT,HDS,BOOL,L,B,NS,S,NULL,INT}"
+                                        .to_owned(),
+                                );
+                            }
                             other => {
                                 if let Some(t) = known_type(other).filter(|t| *t != ValueType::S) {
                                     self.type_error("attribute_type", t);
