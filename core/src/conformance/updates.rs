@@ -3,7 +3,7 @@
 
 use super::expressions::sample;
 use super::{case, case_list, expect_err, key_ps, key_s, message, n, s};
-use crate::backend::{DeleteItem, ReturnValues, UpdateItem};
+use crate::backend::{DeleteItem, ReturnValues, TransactWrite, TransactWriteItem, UpdateItem};
 use crate::error::Error;
 use crate::expr::{SetOperand, Update, attr};
 use crate::value::{AttributeValue, Item};
@@ -65,13 +65,60 @@ case!(update_creates_missing_item, |ctx| {
     let b = ctx.backend();
     let it = update(ctx, &t, key_s("new"), Update::new().add(attr("count"), 1)).await;
     assert_eq!(it, key_s("new").with("count", 1));
-    // Even with no update expression, or only a REMOVE.
+    // Even with no update expression.
     b.update_item(UpdateItem::new(&t, key_s("bare")))
         .await
         .unwrap();
     assert_eq!(ctx.get(&t, key_s("bare")).await, Some(key_s("bare")));
-    update_or_panic(ctx, &t, key_s("rm"), Update::new().remove(attr("x"))).await;
-    assert_eq!(ctx.get(&t, key_s("rm")).await, Some(key_s("rm")));
+    // An update that only takes away (REMOVE, DELETE) creates nothing, and
+    // returns nothing for ALL_NEW: DynamoDB's answer. DynamoDB Local creates
+    // the item from its key (and refuses a nested path on it).
+    let local = ctx.reference() == super::Reference::DynamoDbLocal;
+    for (id, u) in [
+        ("rm", Update::new().remove(attr("x"))),
+        (
+            "del",
+            Update::new().delete(attr("tags"), AttributeValue::Ss(vec!["a".into()])),
+        ),
+        ("nested", Update::new().remove(attr("x").key("y"))),
+    ] {
+        let out = b
+            .update_item(
+                UpdateItem::new(&t, key_s(id))
+                    .update(&u)
+                    .return_values(ReturnValues::AllNew),
+            )
+            .await;
+        match (local, id) {
+            (true, "nested") => {
+                expect_err!(out, Error::InvalidRequest { .. });
+            }
+            (true, _) => {
+                assert_eq!(out.unwrap().attributes, Some(key_s(id)));
+                assert_eq!(ctx.get(&t, key_s(id)).await, Some(key_s(id)));
+            }
+            (false, _) => {
+                assert_eq!(out.unwrap_or_else(|e| panic!("{id}: {e}")).attributes, None);
+                assert_eq!(ctx.get(&t, key_s(id)).await, None, "{id}");
+            }
+        }
+    }
+    // A transaction's update alike.
+    let tx = b
+        .transact_write_items(TransactWrite {
+            items: vec![TransactWriteItem::Update(
+                UpdateItem::new(&t, key_s("tx")).update(&Update::new().remove(attr("x"))),
+            )],
+            ..TransactWrite::default()
+        })
+        .await;
+    tx.unwrap();
+    let want = local.then(|| key_s("tx"));
+    assert_eq!(ctx.get(&t, key_s("tx")).await, want);
+    // Taking away from a present item writes it as always.
+    ctx.put(&t, key_s("here").with("x", 1)).await;
+    update_or_panic(ctx, &t, key_s("here"), Update::new().remove(attr("x"))).await;
+    assert_eq!(ctx.get(&t, key_s("here")).await, Some(key_s("here")));
 });
 
 async fn update_or_panic(ctx: &super::Ctx, table: &str, key: Item, u: Update) {

@@ -29,6 +29,10 @@
 //! - The first operand of `begins_with`, `contains` and `attribute_type`
 //!   is a path, as in the library's condition types; Local also evaluates
 //!   a value there (a condition constant over the item).
+//! - An update that only takes attributes away (`REMOVE`, `DELETE`) from
+//!   an absent item creates nothing and returns no `ALL_NEW` attributes,
+//!   as DynamoDB answers it (its nested paths are not checked against the
+//!   absent item); Local creates the item from its key.
 //! - A transaction that updates a key attribute is cancelled with a reason
 //!   per action (DynamoDB documents one per action); Local gives one reason.
 //! - `TransactGetItems` with a wrongly typed key, or one without a key

@@ -415,15 +415,20 @@ impl<S: Storage> Emulator<S> {
             check_update_keys(&meta, u)?;
             meta.check_key_paths(u.paths().into_iter())?;
         }
+        // An update that only takes attributes away leaves an absent item
+        // absent (DynamoDB; Local creates the item from its key).
+        let creates_nothing =
+            old.is_none() && exprs.update.as_ref().is_some_and(|u| u.only_takes_away());
         let mut new = old
             .clone()
             .unwrap_or_else(|| canonical_item(input.key.clone()));
         let mut new_size = None;
-        if let Some(u) = &exprs.update {
+        if let Some(u) = exprs.update.as_ref().filter(|_| !creates_nothing) {
             apply_update(&mut new, u)?;
             new_size = Some(meta.check_item(&new, true)?);
             new = canonical_item(new);
         }
+        let new = (!creates_nothing).then_some(new);
         let paths: Vec<&Path> = exprs
             .update
             .as_ref()
@@ -432,16 +437,16 @@ impl<S: Storage> Emulator<S> {
         let attributes = match input.return_values {
             ReturnValues::None => None,
             ReturnValues::AllOld => old.clone(),
-            ReturnValues::AllNew => Some(new.clone()),
+            ReturnValues::AllNew => new.clone(),
             ReturnValues::UpdatedOld => old.as_ref().and_then(|o| updated_attributes(o, &paths)),
-            ReturnValues::UpdatedNew => updated_attributes(&new, &paths),
+            ReturnValues::UpdatedNew => new.as_ref().and_then(|n| updated_attributes(n, &paths)),
         };
         let mut usage = Usage::default();
         let change = Change {
             meta: meta.clone(),
             key,
             old,
-            new: Some(new),
+            new,
             new_size,
             old_size: None,
         };

@@ -198,6 +198,15 @@ impl Update {
         Update::default()
     }
 
+    /// True when the update only takes away (`REMOVE` and `DELETE` actions,
+    /// at least one): on an absent item it creates nothing, as DynamoDB
+    /// answers it.
+    pub fn only_takes_away(&self) -> bool {
+        self.set.is_empty()
+            && self.add.is_empty()
+            && !(self.remove.is_empty() && self.delete.is_empty())
+    }
+
     /// `SET path = value`
     pub fn set(mut self, path: Path, value: impl Into<SetValue>) -> Self {
         self.set.push((path, value.into()));
