@@ -29,6 +29,9 @@
 //! - The first operand of `begins_with`, `contains` and `attribute_type`
 //!   is a path, as in the library's condition types; Local also evaluates
 //!   a value there (a condition constant over the item).
+//! - `UPDATED_OLD` and `UPDATED_NEW` return the updated paths nested as in
+//!   the item (`SET a.b` returns `{a: {b: ...}}`), as DynamoDB returns
+//!   them; Local returns whole top-level attributes.
 //! - An update that only takes attributes away (`REMOVE`, `DELETE`) from
 //!   an absent item creates nothing and returns no `ALL_NEW` attributes,
 //!   as DynamoDB answers it (its nested paths are not checked against the

@@ -100,12 +100,15 @@ pub(super) fn check_update_keys(meta: &TableMeta, update: &Update) -> Result<(),
 /// The top-level attributes of `item` named by paths that exist in it:
 /// DynamoDB's `UPDATED_OLD` / `UPDATED_NEW`.
 pub(super) fn updated_attributes(item: &Item, paths: &[&Path]) -> Option<Item> {
-    let heads: Vec<Path> = paths
+    // The updated paths themselves, nested as in the item (`SET a.b`
+    // returns `{a: {b: ...}}`, not all of `a`), as DynamoDB returns them;
+    // DynamoDB Local returns whole top-level attributes.
+    let present: Vec<Path> = paths
         .iter()
         .filter(|p| crate::expr::resolve(item, p).is_some())
-        .map(|p| crate::expr::attr(p.head()))
+        .map(|p| (*p).clone())
         .collect();
-    let out = project(item, &heads);
+    let out = project(item, &present);
     (!out.is_empty()).then_some(out)
 }
 
