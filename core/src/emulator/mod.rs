@@ -34,8 +34,7 @@
 //!   them; Local returns whole top-level attributes.
 //! - An update that only takes attributes away (`REMOVE`, `DELETE`) from
 //!   an absent item creates nothing and returns no `ALL_NEW` attributes,
-//!   as DynamoDB answers it (its nested paths are not checked against the
-//!   absent item); Local creates the item from its key.
+//!   as DynamoDB answers it; Local creates the item from its key.
 //! - A transaction that updates a key attribute is cancelled with a reason
 //!   per action (DynamoDB documents one per action); Local gives one reason.
 //! - `TransactGetItems` with a wrongly typed key, or one without a key

@@ -536,15 +536,6 @@ impl<S: Storage> Emulator<S> {
                 Effect::Check => continue,
                 Effect::Delete => None,
                 Effect::Put(item) => Some(item.clone()),
-                // Taking away from an absent item creates nothing.
-                Effect::Update(Some(u)) if old.is_none() && u.only_takes_away() => {
-                    if let Err(e) = check_update_keys(&p.meta, u) {
-                        reasons[p.action] = validation(e)?;
-                        cancelled = true;
-                        continue;
-                    }
-                    None
-                }
                 Effect::Update(update) => {
                     let mut new = old
                         .clone()
@@ -562,7 +553,10 @@ impl<S: Storage> Emulator<S> {
                         }
                         new = canonical_item(new);
                     }
-                    Some(new)
+                    // Taking away from an absent item creates nothing.
+                    let nothing =
+                        old.is_none() && update.as_ref().is_some_and(|u| u.only_takes_away());
+                    (!nothing).then_some(new)
                 }
             };
             changes.push(Change {

@@ -426,7 +426,8 @@ impl<S: Storage> Emulator<S> {
             .clone()
             .unwrap_or_else(|| canonical_item(input.key.clone()));
         let mut new_size = None;
-        if let Some(u) = exprs.update.as_ref().filter(|_| !creates_nothing) {
+        if let Some(u) = &exprs.update {
+            // Applied even when it creates nothing: its faults are the same.
             apply_update(&mut new, u)?;
             new_size = Some(meta.check_item(&new, true)?);
             new = canonical_item(new);
