@@ -135,8 +135,7 @@ pub(crate) fn rewrite(op: &str, body: &mut Value) -> Result<Rewritten, ApiError>
     };
     // A bad table name is named before any other fault of the request.
     if let Some(Value::String(t)) = map.get("TableName")
-        && !t.starts_with("arn:")
-        && !dynamodb_mapper::rules::is_valid_table_name(t)
+        && super::is_bad_table_name(t)
     {
         return Ok(Rewritten::default());
     }
@@ -173,6 +172,15 @@ fn batch_get(body: &mut Value) -> Result<Rewritten, ApiError> {
 
 fn present(map: &Map<String, Value>, member: &str) -> bool {
     map.get(member).is_some_and(|v| !v.is_null())
+}
+
+/// The `members` that `map` has.
+fn present_of(map: &Map<String, Value>, members: &[&'static str]) -> Vec<&'static str> {
+    members
+        .iter()
+        .copied()
+        .filter(|m| present(map, m))
+        .collect()
 }
 
 /// The expressions and placeholders a request's legacy members become.
@@ -234,12 +242,7 @@ fn fresh(prefix: &str, taken: &Map<String, Value>) -> String {
 
 /// The plan of a request's legacy members; `None` when it has none.
 fn plan(op: &str, form: &Form, map: &Map<String, Value>) -> Result<Option<Plan>, ApiError> {
-    let legacy: Vec<&str> = form
-        .legacy
-        .iter()
-        .copied()
-        .filter(|m| present(map, m))
-        .collect();
+    let legacy = present_of(map, form.legacy);
     if legacy.is_empty() {
         return Ok(None);
     }
@@ -247,12 +250,7 @@ fn plan(op: &str, form: &Form, map: &Map<String, Value>) -> Result<Option<Plan>,
     // DynamoDB; every other pair of a legacy and an expression member is
     // refused, naming the members that clash.
     let clash = |l: &str, e: &str| l != "KeyConditions" || e == "KeyConditionExpression";
-    let expressions: Vec<&str> = form
-        .expressions
-        .iter()
-        .copied()
-        .filter(|m| present(map, m))
-        .collect();
+    let expressions = present_of(map, form.expressions);
     let clashing: Vec<&str> = legacy
         .iter()
         .copied()

@@ -156,6 +156,12 @@ pub(crate) fn wrong_type(v: &Value, expected: &str, path: &Path<'_>) -> ApiError
     }
 }
 
+/// True for a `TableName` no table could have (an ARN is left to the
+/// engine, which resolves it).
+pub(crate) fn is_bad_table_name(name: &str) -> bool {
+    !name.starts_with("arn:") && !dynamodb_mapper::rules::is_valid_table_name(name)
+}
+
 /// One JSON object of the request, and where it is.
 pub(crate) struct Obj<'a> {
     map: &'a Map<String, Value>,
@@ -217,10 +223,7 @@ impl<'a> Obj<'a> {
     /// does (an ARN is left to the engine, which resolves it).
     pub(crate) fn req_table(&self, ck: &mut Check) -> Result<&'a str, ApiError> {
         let name = self.req_str(ck, "TableName")?;
-        if self.has("TableName")
-            && !name.starts_with("arn:")
-            && !dynamodb_mapper::rules::is_valid_table_name(name)
-        {
+        if self.has("TableName") && is_bad_table_name(name) {
             return Err(ApiError::validation(
                 dynamodb_mapper::rules::INVALID_TABLE_NAME,
             ));
